@@ -1,0 +1,71 @@
+// swift-tools-version: 6.0
+//
+// keyscope: API key scopes as code.
+//
+// The targets follow the data flow, one stage per module:
+//
+//   CYAML (libyaml) -> KeyscopeYAML (strict nodes with positions)
+//     -> KeyscopePolicy (model, diagnostics, rules)
+//     -> KeyscopeCompiler (policy -> signed table bytes)
+//     -> KeyscopeReview (access diff) / KeyscopePublish (deployed state)
+//     -> keyscope (the command line)
+//
+// KeyscopeTable holds the binary format and its signature code; the gateway
+// runtime, KeyscopeRuntime, depends on it and on nothing from the compiler side.
+import PackageDescription
+
+let package = Package(
+    name: "keyscope",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "keyscope", targets: ["keyscope"]),
+        .library(name: "KeyscopeRuntime", targets: ["KeyscopeRuntime"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.0.0"),
+    ],
+    targets: [
+        // libyaml, from the system (apt: libyaml-dev, pkg-config: yaml-0.1).
+        .systemLibrary(
+            name: "CYAML",
+            pkgConfig: "yaml-0.1",
+            providers: [.apt(["libyaml-dev"]), .brew(["libyaml"])]
+        ),
+
+        // Source bytes -> strict YAML node tree with file/line/column on every node.
+        .target(name: "KeyscopeYAML", dependencies: ["CYAML"]),
+
+        // Node trees -> policy model + diagnostics (SPEC §2, §3).
+        .target(name: "KeyscopePolicy", dependencies: ["KeyscopeYAML"]),
+
+        // The binary scope table: layout, writer, reader, Ed25519 signatures (SPEC §4, §5).
+        .target(name: "KeyscopeTable", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
+
+        // Policy model -> table bytes.
+        .target(name: "KeyscopeCompiler", dependencies: ["KeyscopePolicy", "KeyscopeTable"]),
+
+        // What a gateway embeds: verify, load, decide, hot swap (SPEC §8).
+        .target(name: "KeyscopeRuntime", dependencies: ["KeyscopeTable"]),
+
+        // Deterministic SPEC §10 corpora, for tests and benchmarks.
+        .target(name: "KeyscopeCorpus", dependencies: []),
+
+        // The command line: parses arguments, calls the libraries, renders.
+        .executableTarget(
+            name: "keyscope",
+            dependencies: [
+                "KeyscopePolicy", "KeyscopeCompiler", "KeyscopeTable", "KeyscopeRuntime", "KeyscopeCorpus",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+
+        // Shared helpers for the test targets (marked sources, fixtures, running the binary).
+        .target(name: "KeyscopeTestSupport", dependencies: ["KeyscopeYAML", "KeyscopePolicy"], path: "Tests/KeyscopeTestSupport"),
+
+        .testTarget(name: "KeyscopeYAMLTests", dependencies: ["KeyscopeYAML", "KeyscopeTestSupport"]),
+        .testTarget(name: "KeyscopePolicyTests", dependencies: ["KeyscopePolicy", "KeyscopeTestSupport"]),
+        .testTarget(name: "KeyscopeEndToEndTests", dependencies: ["KeyscopeTestSupport"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,139 @@
+/// A value and where it was written.
+public struct Located<Value: Sendable & Hashable>: Sendable, Hashable {
+    public var value: Value
+    public var location: SourceLocation
+
+    public init(_ value: Value, at location: SourceLocation) {
+        self.value = value
+        self.location = location
+    }
+}
+
+/// Who holds a key. `customer` and `partner` keys are outside the company.
+public enum Audience: String, Sendable, Hashable, Codable, CaseIterable {
+    case firstParty = "first-party"
+    case `internal`
+    case customer
+    case partner
+
+    /// Whether the holder is outside the organisation (SPEC §3 internal-exposure).
+    public var isExternal: Bool { self == .customer || self == .partner }
+}
+
+/// A capability declared by a `Product` document.
+public struct Capability: Sendable, Hashable {
+    public var id: Located<String>
+    public var name: String
+    public var description: String?
+    public var owner: Located<String>?
+    public var tags: [Located<String>]
+    public var deprecated: String?
+}
+
+/// A `Product` document.
+public struct Product: Sendable, Hashable {
+    public var id: Located<String>
+    public var name: String
+    public var description: String?
+    public var capabilities: [Capability]
+}
+
+/// A `Team` document.
+public struct Team: Sendable, Hashable {
+    public var id: Located<String>
+    public var name: String
+    public var description: String?
+    public var reviewers: [String]
+}
+
+/// One entry of a key's `capabilities` list.
+public enum ScopeEntry: Sendable, Hashable {
+    case capability(String)
+    /// `tag:<name>`: every capability of the product with that tag.
+    case tag(String)
+
+    public init?(_ text: String) {
+        if text.hasPrefix("tag:") {
+            self = .tag(String(text.dropFirst(4)))
+        } else if text.hasPrefix("cap_") {
+            self = .capability(text)
+        } else {
+            return nil
+        }
+    }
+
+    public var text: String {
+        switch self {
+        case .capability(let id): id
+        case .tag(let tag): "tag:\(tag)"
+        }
+    }
+}
+
+/// A key declared in a `KeySet`.
+public struct Key: Sendable, Hashable {
+    public var name: Located<String>
+    public var description: String?
+    public var audience: Audience?
+    /// `capabilities`, when present: its well-formed entries (possibly none).
+    public var scope: Located<[Located<ScopeEntry>]>?
+    /// How many items the `capabilities` list had as written, valid or not.
+    public var scopeLength: Int
+    /// `unscoped`, when present.
+    public var unscoped: Located<Bool>?
+    /// The key's own `owners`, when present.
+    public var owners: Located<[Located<String>]>?
+    public var justification: String?
+    public var expires: Located<CalendarDate>?
+    /// Where the key's mapping starts.
+    public var location: SourceLocation
+
+    /// Whether the key grants every capability.
+    public var isUnscoped: Bool { unscoped?.value == true }
+}
+
+/// A `KeySet` document.
+public struct KeySet: Sendable, Hashable {
+    public var product: Located<String>
+    public var owners: Located<[Located<String>]>?
+    public var keys: [Key]
+    public var location: SourceLocation
+}
+
+/// A `Settings` document: rule severities and the unscoped-expiry limit.
+public struct Settings: Sendable, Hashable {
+    /// Severity per configured rule; `nil` means the rule is off.
+    public var severities: [RuleID: Severity?]
+    public var unscopedMaxDays: Int
+    public var location: SourceLocation?
+
+    public static let defaultUnscopedMaxDays = 90
+
+    public init(severities: [RuleID: Severity?] = [:], unscopedMaxDays: Int = Settings.defaultUnscopedMaxDays, location: SourceLocation? = nil) {
+        self.severities = severities
+        self.unscopedMaxDays = unscopedMaxDays
+        self.location = location
+    }
+
+    /// The severity in force for a rule, or nil when it is off.
+    public func severity(of rule: RuleID) -> Severity? {
+        if let configured = severities[rule] { return configured }
+        return RuleRegistry.descriptor(rule)?.defaultSeverity ?? .error
+    }
+}
+
+/// Everything read from a policy root, before the rules run.
+public struct PolicySet: Sendable {
+    public var products: [Product] = []
+    public var teams: [Team] = []
+    public var keySets: [KeySet] = []
+    public var settings = Settings()
+    /// Number of files and documents read (for the summary line).
+    public var fileCount = 0
+    public var documentCount = 0
+
+    public init() {}
+
+    public var keyCount: Int { keySets.reduce(0) { $0 + $1.keys.count } }
+    public var capabilityCount: Int { products.reduce(0) { $0 + $1.capabilities.count } }
+}

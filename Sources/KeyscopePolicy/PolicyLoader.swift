@@ -1,0 +1,231 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Dispatch
+
+/// Why loading could not even start.
+public enum PolicyLoadError: Error, Sendable, Equatable, CustomStringConvertible {
+    case rootNotFound(String)
+    case rootUnreadable(String, reason: String)
+
+    public var description: String {
+        switch self {
+        case .rootNotFound(let path): "policy root \(Quote.quoted(path)) does not exist"
+        case .rootUnreadable(let path, let reason): "cannot read policy root \(Quote.quoted(path)): \(reason)"
+        }
+    }
+}
+
+/// Finds the policy files under a root and reads them.
+///
+/// The walk is deterministic (names sorted bytewise), skips hidden entries,
+/// and follows a symbolic link only when its target lies inside the root;
+/// directories are remembered by device and inode, so link loops end.
+public struct PolicyLoader: Sendable {
+    public static let extensions = [".yaml", ".yml", ".json"]
+    public var limits: ReaderLimits
+
+    public init(limits: ReaderLimits = .default) {
+        self.limits = limits
+    }
+
+    /// The policy files under `root` (or `root` itself when it is a file), as display paths.
+    public func findFiles(root: String) throws(PolicyLoadError) -> [String] {
+        let root = PolicyLoader.normalise(root)
+        var info = stat()
+        guard stat(root, &info) == 0 else {
+            if errno == ENOENT || errno == ENOTDIR { throw .rootNotFound(root) }
+            throw .rootUnreadable(root, reason: String(cString: strerror(errno)))
+        }
+        if (info.st_mode & S_IFMT) != S_IFDIR {
+            return [root]
+        }
+        guard let realRoot = PolicyLoader.realPath(root) else { throw .rootUnreadable(root, reason: "cannot resolve path") }
+        var files: [String] = []
+        var visited: Set<[UInt64]> = [[UInt64(info.st_dev), UInt64(info.st_ino)]]
+        var pending: [String] = [root]
+        while let directory = pending.popLast() {
+            guard let dir = opendir(directory) else {
+                if directory == root { throw .rootUnreadable(root, reason: String(cString: strerror(errno))) }
+                continue
+            }
+            var names: [String] = []
+            while let entry = readdir(dir) {
+                let name = withUnsafePointer(to: entry.pointee.d_name) { pointer in
+                    pointer.withMemoryRebound(to: CChar.self, capacity: Int(NAME_MAX) + 1) { String(cString: $0) }
+                }
+                if name.hasPrefix(".") { continue }
+                names.append(name)
+            }
+            closedir(dir)
+            var subdirectories: [String] = []
+            for name in names.sorted(by: { $0.utf8.lexicographicallyPrecedes($1.utf8) }) {
+                let path = directory == "." ? name : directory + "/" + name
+                var entryInfo = stat()
+                guard lstat(path, &entryInfo) == 0 else { continue }
+                if (entryInfo.st_mode & S_IFMT) == S_IFLNK {
+                    // Follow a link only when it stays inside the root.
+                    guard let target = PolicyLoader.realPath(path), target == realRoot || target.hasPrefix(realRoot + "/"),
+                          stat(path, &entryInfo) == 0 else { continue }
+                }
+                switch entryInfo.st_mode & S_IFMT {
+                case S_IFDIR:
+                    if visited.insert([UInt64(entryInfo.st_dev), UInt64(entryInfo.st_ino)]).inserted {
+                        subdirectories.append(path)
+                    }
+                case S_IFREG:
+                    if PolicyLoader.extensions.contains(where: { name.hasSuffix($0) }) { files.append(path) }
+                default:
+                    continue
+                }
+            }
+            // Depth-first in sorted order: push in reverse so the first name is visited first.
+            pending.append(contentsOf: subdirectories.reversed())
+        }
+        return files.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+    }
+
+    /// Reads a file, refusing one over the size limit before reading it.
+    public func readFile(_ path: String) -> Result<SourceFile, YAMLProblem> {
+        let fd = open(path, O_RDONLY)
+        guard fd >= 0 else {
+            return .failure(YAMLProblem(.syntax, "cannot read file: \(String(cString: strerror(errno)))", at: .startOf(path)))
+        }
+        defer { close(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0 else {
+            return .failure(YAMLProblem(.syntax, "cannot read file: \(String(cString: strerror(errno)))", at: .startOf(path)))
+        }
+        let size = Int(info.st_size)
+        if size > limits.maxFileBytes {
+            return .failure(YAMLProblem(.fileTooLarge, "file is \(size) bytes, more than the limit of \(limits.maxFileBytes)", at: .startOf(path), help: "split the policy into several files"))
+        }
+        var bytes = [UInt8](repeating: 0, count: size)
+        var total = 0
+        while total < size {
+            let count = bytes.withUnsafeMutableBytes { buffer in
+                read(fd, buffer.baseAddress! + total, size - total)
+            }
+            if count < 0 {
+                if errno == EINTR { continue }
+                return .failure(YAMLProblem(.syntax, "cannot read file: \(String(cString: strerror(errno)))", at: .startOf(path)))
+            }
+            if count == 0 { break }
+            total += count
+        }
+        bytes.removeSubrange(total...)
+        return .success(SourceFile(path: path, bytes: bytes))
+    }
+
+    /// Reads and decodes every policy file under `root`, on all cores.
+    public func load(root: String) throws(PolicyLoadError) -> LoadedPolicy {
+        let paths = try findFiles(root: root)
+        return load(paths: paths)
+    }
+
+    /// Reads and decodes the given files, on all cores; results keep the order of `paths`.
+    public func load(paths: [String]) -> LoadedPolicy {
+        let decoder = PolicyDecoder(reader: StrictYAMLReader(limits: limits))
+        let results = ConcurrentResults<(SourceFile?, DecodedFile)>(count: paths.count)
+        DispatchQueue.concurrentPerform(iterations: paths.count) { index in
+            switch readFile(paths[index]) {
+            case .success(let file):
+                results.set(index, (file, decoder.decode(file)))
+            case .failure(let problem):
+                var decoded = DecodedFile()
+                decoded.diagnostics.append(Diagnostic(.error, .yamlSyntax, problem.message, at: problem.location, help: problem.help))
+                results.set(index, (nil, decoded))
+            }
+        }
+        return LoadedPolicy.merge(results.values(), fileCount: paths.count)
+    }
+
+    /// Decodes in-memory files (tests, `git:` states).
+    public func load(files: [SourceFile]) -> LoadedPolicy {
+        let decoder = PolicyDecoder(reader: StrictYAMLReader(limits: limits))
+        let results = ConcurrentResults<(SourceFile?, DecodedFile)>(count: files.count)
+        DispatchQueue.concurrentPerform(iterations: files.count) { index in
+            results.set(index, (files[index], decoder.decode(files[index])))
+        }
+        return LoadedPolicy.merge(results.values(), fileCount: files.count)
+    }
+
+    static func normalise(_ path: String) -> String {
+        var path = path
+        while path.hasPrefix("./") && path.count > 2 { path.removeFirst(2) }
+        while path.count > 1 && path.hasSuffix("/") { path.removeLast() }
+        return path.isEmpty ? "." : path
+    }
+
+    static func realPath(_ path: String) -> String? {
+        guard let resolved = realpath(path, nil) else { return nil }
+        defer { free(resolved) }
+        return String(cString: resolved)
+    }
+}
+
+/// The decoded policy and the source files it came from.
+public struct LoadedPolicy: Sendable {
+    public var policy: PolicySet
+    /// Files by display path, for source excerpts in diagnostics.
+    public var files: [String: SourceFile]
+    /// Findings from reading and decoding (yaml-syntax, schema), unsorted.
+    public var diagnostics: [Diagnostic]
+
+    static func merge(_ results: [(SourceFile?, DecodedFile)], fileCount: Int) -> LoadedPolicy {
+        var policy = PolicySet()
+        var files: [String: SourceFile] = [:]
+        var diagnostics: [Diagnostic] = []
+        var settings: [Settings] = []
+        for (file, decoded) in results {
+            if let file { files[file.path] = file }
+            policy.products += decoded.products
+            policy.teams += decoded.teams
+            policy.keySets += decoded.keySets
+            settings += decoded.settings
+            policy.documentCount += decoded.documentCount
+            diagnostics += decoded.diagnostics
+        }
+        policy.fileCount = fileCount
+        if let first = settings.first {
+            policy.settings = first
+            for extra in settings.dropFirst() {
+                diagnostics.append(Diagnostic(
+                    .error, .schema, "more than one Settings document", at: extra.location ?? .startOf("?"),
+                    notes: first.location.map { [DiagnosticNote("first Settings document here", at: $0)] } ?? []
+                ))
+            }
+        }
+        return LoadedPolicy(policy: policy, files: files, diagnostics: diagnostics)
+    }
+}
+
+/// Slots that concurrent workers fill, each its own index.
+final class ConcurrentResults<Value>: @unchecked Sendable {
+    // INVARIANT (disjoint writes): each index is written by exactly one worker,
+    // and `values()` is only called after `concurrentPerform` returned. The
+    // storage is raw memory, not an array property, so concurrent writes to
+    // distinct slots do not trip Swift's exclusivity checks.
+    private let storage: UnsafeMutablePointer<Value?>
+    private let count: Int
+
+    init(count: Int) {
+        self.count = count
+        storage = .allocate(capacity: max(count, 1))
+        storage.initialize(repeating: nil, count: count)
+    }
+
+    deinit {
+        storage.deinitialize(count: count)
+        storage.deallocate()
+    }
+
+    func set(_ index: Int, _ value: Value) {
+        precondition(index >= 0 && index < count)
+        storage[index] = value
+    }
+
+    func values() -> [Value] { (0..<count).map { storage[$0]! } }
+}

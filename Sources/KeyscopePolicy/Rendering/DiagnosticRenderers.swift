@@ -1,0 +1,254 @@
+/// What the summary line of `validate` counts.
+public struct ValidationSummary: Sendable, Hashable {
+    public var files: Int
+    public var documents: Int
+    public var products: Int
+    public var teams: Int
+    public var capabilities: Int
+    public var keys: Int
+    public var errors: Int
+    public var warnings: Int
+
+    public init(_ result: ValidationResult) {
+        files = result.policy.fileCount
+        documents = result.policy.documentCount
+        products = result.policy.products.count
+        teams = result.policy.teams.count
+        capabilities = result.policy.capabilityCount
+        keys = result.policy.keyCount
+        errors = result.diagnostics.errorCount
+        warnings = result.diagnostics.warningCount
+    }
+
+    /// `checked 3 files (5 documents): 1 product, 5 teams, 12 capabilities, 9 keys; 0 errors, 1 warning`
+    public var line: String {
+        func plural(_ count: Int, _ word: String) -> String { "\(count) \(word)\(count == 1 ? "" : "s")" }
+        return "checked \(plural(files, "file")) (\(plural(documents, "document"))): \(plural(products, "product")), \(plural(teams, "team")), "
+            + "\(plural(capabilities, "capability").replacingSuffix("capabilitys", with: "capabilities")), \(plural(keys, "key")); "
+            + "\(plural(errors, "error")), \(plural(warnings, "warning"))"
+    }
+}
+
+extension String {
+    fileprivate func replacingSuffix(_ suffix: String, with replacement: String) -> String {
+        hasSuffix(suffix) ? String(dropLast(suffix.count)) + replacement : self
+    }
+}
+
+/// Renders diagnostics in the four formats of SPEC §9. Every renderer takes
+/// the same `Diagnostic` values; none reads files or the terminal itself.
+public enum DiagnosticRenderer {
+    // MARK: text
+
+    /// Compiler-style text: `path:line:col: error: message [rule]`, the source
+    /// line with a caret under the offending token, then notes and help.
+    public static func text(_ diagnostics: [Diagnostic], files: [String: SourceFile], color: Bool) -> String {
+        var output = ""
+        for diagnostic in diagnostics {
+            let label: String
+            switch diagnostic.severity {
+            case .error: label = color ? "\u{1B}[1;31merror\u{1B}[0m" : "error"
+            case .warning: label = color ? "\u{1B}[1;33mwarning\u{1B}[0m" : "warning"
+            case .note: label = color ? "\u{1B}[1;36mnote\u{1B}[0m" : "note"
+            }
+            let location = color ? "\u{1B}[1m\(safePath(diagnostic.location))\u{1B}[0m" : safePath(diagnostic.location)
+            output += "\(location): \(label): \(diagnostic.message) [\(diagnostic.rule)]\n"
+            output += excerpt(at: diagnostic.location, files: files, color: color)
+            for note in diagnostic.notes {
+                output += "\(safePath(note.location)): note: \(note.message)\n"
+                output += excerpt(at: note.location, files: files, color: color)
+            }
+            if let help = diagnostic.help {
+                output += "   = help: \(help)\n"
+            }
+        }
+        return output
+    }
+
+    static func safePath(_ location: SourceLocation) -> String {
+        "\(Quote.sanitized(location.file, maxLength: 400)):\(location.line):\(location.column)"
+    }
+
+    /// The source line and a caret line under the token at `location`.
+    static func excerpt(at location: SourceLocation, files: [String: SourceFile], color: Bool) -> String {
+        guard let file = files[location.file], let line = file.lineText(location.line) else { return "" }
+        let scalars = Array(line.unicodeScalars)
+        // Long lines are cut around the column, and control characters shown as spaces.
+        let start = max(0, min(location.column - 1, scalars.count) - 60)
+        let end = min(scalars.count, start + 120)
+        var shown = ""
+        for scalar in scalars[start..<end] {
+            if Quote.isUnsafe(scalar) { shown += " " } else { shown.unicodeScalars.append(scalar) }
+        }
+        let column = max(0, location.column - 1 - start)
+        var width = 0
+        var index = location.column - 1
+        if index >= 0, index < end, scalars[index] == "\"" || scalars[index] == "'" {
+            // A quoted scalar: underline through the closing quote.
+            let quote = scalars[index]
+            width = 1
+            index += 1
+            while index < end {
+                width += 1
+                if scalars[index] == quote { break }
+                index += 1
+            }
+        } else {
+            while index < end, index >= 0 {
+                let scalar = scalars[index]
+                if scalar == " " || scalar == ":" || scalar == "," || scalar == "]" || scalar == "}" || scalar == "#" { break }
+                width += 1
+                index += 1
+            }
+        }
+        let gutter = String(location.line)
+        let pad = String(repeating: " ", count: gutter.count)
+        var underline = String(repeating: " ", count: column) + "^" + String(repeating: "~", count: max(0, width - 1))
+        if color { underline = "\u{1B}[1;32m\(underline)\u{1B}[0m" }
+        return " \(gutter) | \(shown)\n \(pad) | \(underline)\n"
+    }
+
+    // MARK: json
+
+    public static func jsonValue(_ diagnostic: Diagnostic) -> JSONValue {
+        func location(_ l: SourceLocation) -> [(String, JSONValue)] {
+            [("file", .string(l.file)), ("line", .int(l.line)), ("column", .int(l.column))]
+        }
+        return .object(
+            [("severity", .string(diagnostic.severity.rawValue)), ("rule", .string(diagnostic.rule.rawValue)), ("message", .string(diagnostic.message))]
+                + location(diagnostic.location)
+                + [
+                    ("notes", .array(diagnostic.notes.map { .object([("message", .string($0.message))] + location($0.location)) })),
+                    ("help", .string(diagnostic.help)),
+                ]
+        )
+    }
+
+    /// The JSON document of `docs/json-output.md` ("keyscope.validate/v1").
+    public static func json(_ diagnostics: [Diagnostic], summary: ValidationSummary, checkDate: CalendarDate) -> String {
+        let value = JSONValue.object([
+            ("schema", .string("keyscope.validate/v1")),
+            ("checkDate", .string(checkDate.description)),
+            ("ok", .bool(summary.errors == 0)),
+            ("summary", .object([
+                ("files", .int(summary.files)), ("documents", .int(summary.documents)), ("products", .int(summary.products)),
+                ("teams", .int(summary.teams)), ("capabilities", .int(summary.capabilities)), ("keys", .int(summary.keys)),
+                ("errors", .int(summary.errors)), ("warnings", .int(summary.warnings)),
+            ])),
+            ("diagnostics", .array(diagnostics.map(jsonValue))),
+        ])
+        return value.rendered() + "\n"
+    }
+
+    // MARK: github
+
+    /// GitHub Actions workflow commands. Values are escaped as the runner
+    /// expects, so a crafted key name cannot end the command early and forge another.
+    public static func github(_ diagnostics: [Diagnostic]) -> String {
+        var output = ""
+        for diagnostic in diagnostics {
+            let command = switch diagnostic.severity {
+            case .error: "error"
+            case .warning: "warning"
+            case .note: "notice"
+            }
+            var message = diagnostic.message
+            for note in diagnostic.notes { message += "\n\(note.location): \(note.message)" }
+            if let help = diagnostic.help { message += "\nhelp: \(help)" }
+            let l = diagnostic.location
+            output += "::\(command) file=\(escapeProperty(l.file)),line=\(l.line),col=\(l.column),title=\(escapeProperty("keyscope " + diagnostic.rule.rawValue))::\(escapeData(message))\n"
+        }
+        return output
+    }
+
+    static func escapeData(_ value: String) -> String {
+        value.replacingAll("%", "%25").replacingAll("\r", "%0D").replacingAll("\n", "%0A")
+    }
+
+    static func escapeProperty(_ value: String) -> String {
+        escapeData(value).replacingAll(":", "%3A").replacingAll(",", "%2C")
+    }
+
+    // MARK: sarif
+
+    /// SARIF 2.1.0 with rule metadata for every registered rule, columns in Unicode code points.
+    public static func sarif(_ diagnostics: [Diagnostic], toolVersion: String) -> String {
+        let rules = RuleRegistry.all
+        let ruleIndex = Dictionary(uniqueKeysWithValues: rules.enumerated().map { ($1.id, $0) })
+        func level(_ severity: Severity) -> String {
+            switch severity {
+            case .error: "error"
+            case .warning: "warning"
+            case .note: "note"
+            }
+        }
+        func physical(_ l: SourceLocation) -> JSONValue {
+            .object([
+                ("artifactLocation", .object([("uri", .string(uriEncode(l.file)))])),
+                ("region", .object([("startLine", .int(l.line)), ("startColumn", .int(l.column))])),
+            ])
+        }
+        let results: [JSONValue] = diagnostics.map { d in
+            var members: [(String, JSONValue)] = [
+                ("ruleId", .string(d.rule.rawValue)),
+                ("ruleIndex", .int(ruleIndex[d.rule] ?? 0)),
+                ("level", .string(level(d.severity))),
+                ("message", .object([("text", .string(d.message + (d.help.map { "\nhelp: \($0)" } ?? "")))])),
+                ("locations", .array([.object([("physicalLocation", physical(d.location))])])),
+            ]
+            if !d.notes.isEmpty {
+                members.append(("relatedLocations", .array(d.notes.enumerated().map { index, note in
+                    .object([("id", .int(index)), ("physicalLocation", physical(note.location)), ("message", .object([("text", .string(note.message))]))])
+                })))
+            }
+            return .object(members)
+        }
+        let value = JSONValue.object([
+            ("$schema", .string("https://json.schemastore.org/sarif-2.1.0.json")),
+            ("version", .string("2.1.0")),
+            ("runs", .array([.object([
+                ("tool", .object([("driver", .object([
+                    ("name", .string("keyscope")),
+                    ("version", .string(toolVersion)),
+                    ("informationUri", .string("https://github.com/keyscope/keyscope")),
+                    ("rules", .array(rules.map { rule in
+                        .object([
+                            ("id", .string(rule.id.rawValue)),
+                            ("name", .string(rule.id.rawValue)),
+                            ("shortDescription", .object([("text", .string(rule.summary))])),
+                            ("defaultConfiguration", .object([("level", .string(level(rule.defaultSeverity)))])),
+                            ("helpUri", .string("https://github.com/keyscope/keyscope/blob/main/docs/rules.md#\(rule.id.rawValue)")),
+                        ])
+                    })),
+                ]))])),
+                ("columnKind", .string("unicodeCodePoints")),
+                ("results", .array(results)),
+            ])])),
+        ])
+        return value.rendered() + "\n"
+    }
+
+    /// Percent-encodes a relative path for a SARIF `uri` (RFC 3986 path characters kept).
+    static func uriEncode(_ path: String) -> String {
+        var output = ""
+        for byte in path.utf8 {
+            switch byte {
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+                 UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"), UInt8(ascii: "/"):
+                output.unicodeScalars.append(Unicode.Scalar(byte))
+            default:
+                let hex = String(byte, radix: 16, uppercase: true)
+                output += "%" + (hex.count == 1 ? "0" : "") + hex
+            }
+        }
+        return output
+    }
+}
+
+extension String {
+    /// Replaces every occurrence of `target` (no Foundation needed).
+    func replacingAll(_ target: String, _ replacement: String) -> String {
+        guard contains(target) else { return self }
+        return split(separator: target, omittingEmptySubsequences: false).joined(separator: replacement)
+    }
+}

@@ -1,0 +1,67 @@
+/// A key set names a product that no `Product` document declares.
+enum UnknownProduct: PolicyRule {
+    static let id = RuleID.unknownProduct
+    static func check(_ context: RuleContext, into diagnostics: inout [Diagnostic]) {
+        for keySet in context.policy.keySets where context.products[keySet.product.value] == nil {
+            diagnostics.append(finding(
+                "unknown product \(Quote.quoted(keySet.product.value))", at: keySet.product.location,
+                help: Suggestions.didYouMean(keySet.product.value, among: context.products.keys)
+            ))
+        }
+    }
+}
+
+/// A scope names a capability id that the key's product does not declare.
+enum UnknownCapability: PolicyRule {
+    static let id = RuleID.unknownCapability
+    static func check(_ context: RuleContext, into diagnostics: inout [Diagnostic]) {
+        context.forEachKey { key, _, product in
+            guard let product, let scope = key.scope?.value else { return }
+            for entry in scope {
+                guard case .capability(let capability) = entry.value, product.capabilityIndex[capability] == nil else { continue }
+                diagnostics.append(finding(
+                    "unknown capability \(Quote.quoted(capability)) in product \(Quote.quoted(product.product.id.value))", at: entry.location,
+                    help: Suggestions.didYouMean(capability, among: product.capabilityIndex.keys)
+                ))
+            }
+        }
+    }
+}
+
+/// An owner of a capability, key set or key that is not a declared team.
+enum UnknownOwner: PolicyRule {
+    static let id = RuleID.unknownOwner
+    static func check(_ context: RuleContext, into diagnostics: inout [Diagnostic]) {
+        func checkOwner(_ owner: Located<String>) {
+            guard context.teams[owner.value] == nil else { return }
+            diagnostics.append(finding(
+                "unknown owner \(Quote.quoted(owner.value)): no team has this id", at: owner.location,
+                help: Suggestions.didYouMean(owner.value, among: context.teams.keys)
+            ))
+        }
+        for product in context.policy.products {
+            for capability in product.capabilities {
+                if let owner = capability.owner { checkOwner(owner) }
+            }
+        }
+        for keySet in context.policy.keySets {
+            keySet.owners?.value.forEach(checkOwner)
+            for key in keySet.keys { key.owners?.value.forEach(checkOwner) }
+        }
+    }
+}
+
+/// A key with no owner: neither its own `owners` nor its key set's.
+enum MissingOwner: PolicyRule {
+    static let id = RuleID.missingOwner
+    static func check(_ context: RuleContext, into diagnostics: inout [Diagnostic]) {
+        context.forEachKey { key, keySet, _ in
+            if context.owners(of: key, in: keySet).isEmpty {
+                diagnostics.append(finding(
+                    "key \(Quote.quoted(key.name.value)) has no owner", at: key.owners?.location ?? key.name.location,
+                    help: "set `owners` on the key or on its key set"
+                ))
+            }
+        }
+    }
+}

@@ -1,0 +1,82 @@
+/// A small schema language for policy documents.
+///
+/// The same definitions drive the strict decoder (`SchemaChecker`) and the
+/// JSON Schema files in `schemas/` (`JSONSchemaGenerator`), so editors and the
+/// compiler cannot disagree about what a field accepts.
+public struct StringFormat: Sendable {
+    /// Short name, used in messages ("capability id").
+    public var name: String
+    /// The same rule as an ECMA-262 regular expression, for JSON Schema.
+    public var pattern: String?
+    /// What a valid value looks like, for messages.
+    public var expectation: String
+    let isValid: @Sendable (Substring.UTF8View) -> Bool
+
+    public init(name: String, pattern: String?, expectation: String, isValid: @escaping @Sendable (Substring.UTF8View) -> Bool) {
+        self.name = name
+        self.pattern = pattern
+        self.expectation = expectation
+        self.isValid = isValid
+    }
+
+    public func accepts(_ value: String) -> Bool {
+        isValid(value[...].utf8)
+    }
+}
+
+/// The type of a field's value.
+public indirect enum FieldType: Sendable {
+    /// Text in a given format.
+    case string(StringFormat)
+    /// One of a fixed set of words.
+    case oneOf([String])
+    /// Exactly this text.
+    case constant(String)
+    /// A plain `true` or `false`; nothing else is a boolean (SPEC §2).
+    case boolean
+    /// A plain decimal integer in the range, without sign or leading zeros.
+    case integer(ClosedRange<Int>)
+    /// `YYYY-MM-DD`, a date that exists.
+    case date
+    /// A list of values.
+    case list(FieldType)
+    /// A nested object.
+    case object(ObjectSchema)
+    /// A mapping from a fixed set of keys to values.
+    case dictionary(keys: [String], value: FieldType)
+}
+
+/// One field of an object.
+public struct FieldSchema: Sendable {
+    public var name: String
+    public var type: FieldType
+    public var required: Bool
+    /// Shown in editors through the JSON Schema `description`.
+    public var documentation: String
+
+    public init(_ name: String, _ type: FieldType, required: Bool = false, _ documentation: String) {
+        self.name = name
+        self.type = type
+        self.required = required
+        self.documentation = documentation
+    }
+}
+
+/// An object: its fields, and what to call it in messages ("a key").
+public struct ObjectSchema: Sendable {
+    public var name: String
+    public var title: String
+    public var documentation: String
+    public var fields: [FieldSchema]
+
+    public init(name: String, title: String, documentation: String, fields: [FieldSchema]) {
+        self.name = name
+        self.title = title
+        self.documentation = documentation
+        self.fields = fields
+    }
+
+    public func field(_ name: String) -> FieldSchema? {
+        fields.first { $0.name == name }
+    }
+}

@@ -1,0 +1,71 @@
+/// A position in a source file, as shown to people.
+///
+/// Lines and columns are 1-based. Columns count Unicode scalars, not bytes or
+/// grapheme clusters: that is what libyaml's marks count (they are 0-based; the
+/// reader adds 1), and it is what SARIF calls `unicodeCodePoints`.
+public struct SourceLocation: Sendable, Hashable, Codable, Comparable, CustomStringConvertible {
+    /// The file's path as the user named it (relative to the working directory where possible).
+    public var file: String
+    /// 1-based line number.
+    public var line: Int
+    /// 1-based column, in Unicode scalars.
+    public var column: Int
+
+    public init(file: String, line: Int, column: Int) {
+        self.file = file
+        self.line = line
+        self.column = column
+    }
+
+    /// The start of a file, for findings that concern the file as a whole.
+    public static func startOf(_ file: String) -> SourceLocation {
+        SourceLocation(file: file, line: 1, column: 1)
+    }
+
+    public static func < (lhs: SourceLocation, rhs: SourceLocation) -> Bool {
+        (lhs.file, lhs.line, lhs.column) < (rhs.file, rhs.line, rhs.column)
+    }
+
+    public var description: String { "\(file):\(line):\(column)" }
+}
+
+/// The bytes of one policy file and the path used to name it in diagnostics.
+public struct SourceFile: Sendable {
+    /// Path used in diagnostics.
+    public var path: String
+    /// The raw bytes, exactly as read from disk.
+    public var bytes: [UInt8]
+
+    public init(path: String, bytes: [UInt8]) {
+        self.path = path
+        self.bytes = bytes
+    }
+
+    public init(path: String, text: String) {
+        self.init(path: path, bytes: Array(text.utf8))
+    }
+
+    /// Whether the file is JSON (read with the same strict reader; JSON is a subset of YAML's flow style).
+    public var isJSON: Bool { path.hasSuffix(".json") }
+
+    /// The text of a 1-based line, without its line break, decoded leniently (for excerpts only).
+    public func lineText(_ line: Int) -> String? {
+        guard line >= 1 else { return nil }
+        var current = 1
+        var start = 0
+        var index = 0
+        while index < bytes.count, current < line {
+            if bytes[index] == UInt8(ascii: "\n") {
+                current += 1
+                start = index + 1
+            }
+            index += 1
+        }
+        guard current == line, start <= bytes.count else { return nil }
+        var end = start
+        while end < bytes.count, bytes[end] != UInt8(ascii: "\n") { end += 1 }
+        var slice = bytes[start..<end]
+        if slice.last == UInt8(ascii: "\r") { slice = slice.dropLast() }
+        return String(decoding: slice, as: UTF8.self)
+    }
+}

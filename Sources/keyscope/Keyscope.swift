@@ -1,0 +1,18 @@
+import ArgumentParser
+
+/// The `keyscope` command. Subcommands parse arguments, call a library and render; nothing else.
+@main
+struct Keyscope: ParsableCommand {
+    static let version = "0.1.0"
+
+    static let configuration = CommandConfiguration(
+        commandName: "keyscope",
+        abstract: "API key scopes as code: validate, compile, review and publish signed scope tables.",
+        version: version,
+        subcommands: [
+            Validate.self,
+            Schema.self,
+            GenerateCorpus.self,
+        ]
+    )
+}

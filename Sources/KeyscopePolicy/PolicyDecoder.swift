@@ -40,7 +40,7 @@ struct PolicyDecoder {
             checker.report("a document must be a mapping with `apiVersion` and `kind`, found \(document.root.kindName)", at: document.root.location)
             return
         }
-        guard let kindEntry = root["kind"] else {
+        guard let kindEntry = root["kind"], kindEntry.value.locatedScalar != nil else {
             checker.report("missing required field `kind`", at: root.location, help: "one of: \(PolicySchema.kinds.map(\.kind).joined(separator: ", "))")
             return
         }

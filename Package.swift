@@ -16,7 +16,7 @@ import PackageDescription
 
 let package = Package(
     name: "keyscope",
-    platforms: [.macOS(.v14)],
+    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "keyscope", targets: ["keyscope"]),
         .library(name: "KeyscopeRuntime", targets: ["KeyscopeRuntime"]),

@@ -11,6 +11,11 @@ struct Keyscope: ParsableCommand {
         version: version,
         subcommands: [
             Validate.self,
+            Compile.self,
+            Inspect.self,
+            Verify.self,
+            Check.self,
+            Keygen.self,
             Schema.self,
             GenerateCorpus.self,
         ]

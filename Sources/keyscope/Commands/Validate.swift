@@ -37,16 +37,16 @@ struct Validate: ParsableCommand {
         } catch {
             throw CommandFailure(error.description)
         }
-        print(render(result), terminator: "")
+        print(Validate.render(result, format: format, color: Environment.colorStdout(color)), terminator: "")
         let failed = result.diagnostics.hasErrors || (strict && result.diagnostics.warningCount > 0)
         if failed { throw KeyscopeExit.failure }
     }
 
-    func render(_ result: ValidationResult) -> String {
+    static func render(_ result: ValidationResult, format: DiagnosticFormat, color: Bool) -> String {
         let summary = ValidationSummary(result)
         switch format {
         case .text:
-            return DiagnosticRenderer.text(result.diagnostics, files: result.files, color: Environment.colorStdout(color)) + summary.line + "\n"
+            return DiagnosticRenderer.text(result.diagnostics, files: result.files, color: color) + summary.line + "\n"
         case .json:
             return DiagnosticRenderer.json(result.diagnostics, summary: summary, checkDate: result.checkDate)
         case .github:

@@ -22,6 +22,12 @@ enum Environment {
         }
     }
 
+    /// Colour on stderr: a terminal, and `NO_COLOR` unset.
+    static func colorStderr() -> Bool {
+        if let noColor = variable("NO_COLOR"), !noColor.isEmpty { return false }
+        return isatty(STDERR_FILENO) == 1
+    }
+
     static func currentDirectory() -> String {
         var buffer = [CChar](repeating: 0, count: 4096)
         guard getcwd(&buffer, buffer.count) != nil else { return "." }

@@ -38,6 +38,33 @@ enum FileOutput {
         }
     }
 
+    /// Writes every file to a temporary name first and renames them only when all were written.
+    static func writeAllAtomically(_ files: [(path: String, bytes: [UInt8])], mode: mode_t = 0o644) throws {
+        var staged: [(temporary: String, path: String)] = []
+        do {
+            for file in files {
+                let temporary = "\(parentDirectory(of: file.path))/.\(baseName(of: file.path)).staged-\(getpid())"
+                try writeAtomically(file.bytes, to: temporary, mode: mode)
+                staged.append((temporary, file.path))
+            }
+        } catch {
+            for item in staged { unlink(item.temporary) }
+            throw error
+        }
+        for item in staged where rename(item.temporary, item.path) != 0 {
+            let reason = String(cString: strerror(errno))
+            for other in staged { unlink(other.temporary) }
+            throw CommandFailure("cannot write \(item.path): \(reason)")
+        }
+        for directory in Set(staged.map { parentDirectory(of: $0.path) }) {
+            let fd = open(directory, O_RDONLY)
+            if fd >= 0 {
+                fsync(fd)
+                close(fd)
+            }
+        }
+    }
+
     static func makeDirectories(_ path: String, mode: mode_t = 0o755) throws {
         if path.isEmpty || path == "." || path == "/" { return }
         var info = stat()

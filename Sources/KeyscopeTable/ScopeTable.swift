@@ -1,0 +1,469 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// What a table must satisfy to be opened.
+public struct TableOpenOptions: Sendable {
+    /// Keys whose signatures are accepted. Several at once make rotation possible.
+    public var trustedKeys: [TrustedKey]
+    /// When set, a table for another product is refused.
+    public var expectedProduct: String?
+    /// Unix seconds; when set, an expired table is refused. Gateways always set it.
+    public var now: Int64?
+    /// Refuse tables with a lower serial (rollback protection).
+    public var minimumSerial: UInt64
+    /// Refuse larger files before reading them.
+    public var maximumSize: Int
+
+    public init(trustedKeys: [TrustedKey], expectedProduct: String? = nil, now: Int64?, minimumSerial: UInt64 = 0, maximumSize: Int = 256 << 20) {
+        self.trustedKeys = trustedKeys
+        self.expectedProduct = expectedProduct
+        self.now = now
+        self.minimumSerial = minimumSerial
+        self.maximumSize = maximumSize
+    }
+}
+
+/// The outcome of a decision.
+public enum Decision: Sendable, Hashable {
+    case allow
+    case deny(DenyReason)
+
+    public var isAllowed: Bool { self == .allow }
+}
+
+/// Why a call is refused. Deny is the default for anything not explicitly granted.
+public enum DenyReason: String, Sendable, Hashable, CaseIterable {
+    /// The key exists but its scope does not include the capability (HTTP 403, SPEC §1).
+    case notInScope
+    /// No key of that name is in the table.
+    case unknownKey
+    /// No capability of that id is in the table.
+    case unknownCapability
+    /// The key's `expires` day has passed.
+    case keyExpired
+    /// The table itself is past its expires-at: it grants nothing any more.
+    case tableExpired
+}
+
+/// A verified, validated scope table, answering decisions straight from its bytes.
+///
+/// Opening checks, in order: size limit, header, signature (before anything
+/// else is read), then every offset and length in the file, then product,
+/// expiry and serial. After that, lookups read through offsets known to be in
+/// bounds and allocate nothing.
+public final class ScopeTable: @unchecked Sendable {
+    // INVARIANT (offsets checked): every offset reachable from the header,
+    // the index slots and the records was checked against `storage` in
+    // `validate()`; the storage is immutable and lives as long as `self`.
+    // That is what makes the unchecked Sendable and the unchecked reads sound.
+    private let storage: TableStorage
+    private let base: UnsafeRawPointer
+    public let header: TableHeader
+    /// The key that signed the table.
+    public let signer: KeyID
+    /// Size of the whole file, signature block included.
+    public var byteCount: Int { storage.count }
+
+    private let strings: Int
+    private let lists: Int
+    private let scopes: Int
+    private let teams: Int
+    private let capabilities: Int
+    private let keys: Int
+    private let keysLength: Int
+    private let capabilityIndex: Int
+    private let keyIndex: Int
+    private let capabilityMask: Int
+    private let keyMask: Int
+
+    /// Opens and verifies a table held in memory.
+    public convenience init(bytes: [UInt8], options: TableOpenOptions) throws(ScopeTableError) {
+        guard bytes.count <= options.maximumSize else { throw .tooLarge(size: bytes.count, limit: options.maximumSize) }
+        try self.init(storage: TableStorage(copying: bytes), options: options, verifySignature: true)
+    }
+
+    /// Opens and verifies a table file, memory-mapped.
+    public convenience init(path: String, options: TableOpenOptions) throws(ScopeTableError) {
+        try self.init(storage: TableStorage(mapping: path, maximumSize: options.maximumSize), options: options, verifySignature: true)
+    }
+
+    /// Reads a table without checking its signature, for `inspect`/`diff --insecure-skip-verify` only.
+    /// Structure is still fully validated. Gateways must never use this.
+    public static func openUnverified(bytes: [UInt8]) throws(ScopeTableError) -> ScopeTable {
+        try ScopeTable(storage: TableStorage(copying: bytes), options: TableOpenOptions(trustedKeys: [], now: nil), verifySignature: false)
+    }
+
+    private init(storage: TableStorage, options: TableOpenOptions, verifySignature: Bool) throws(ScopeTableError) {
+        self.storage = storage
+        base = storage.base
+        let count = storage.count
+        let reader = RawReader(base: storage.base, count: count)
+        guard count >= TableFormat.headerSize + TableFormat.signatureBlockSize else { throw .malformed(offset: count, reason: .truncated) }
+        guard (0..<4).allSatisfy({ reader.u8($0) == TableFormat.magic[$0] }) else { throw .malformed(offset: 0, reason: .badMagic) }
+        let version = reader.u16(TableFormat.Header.version)
+        guard version == TableFormat.version else { throw .unsupportedVersion(version) }
+        guard reader.u32(TableFormat.Header.headerSize) == UInt32(TableFormat.headerSize) else { throw .malformed(offset: TableFormat.Header.headerSize, reason: .badHeader) }
+        let signedSize = Int(reader.u32(TableFormat.Header.signedSize))
+        guard signedSize >= TableFormat.headerSize, signedSize + TableFormat.signatureBlockSize == count else {
+            throw .malformed(offset: TableFormat.Header.signedSize, reason: .sizeMismatch)
+        }
+
+        // Signature first: nothing past the header is interpreted before it verifies.
+        guard (0..<4).allSatisfy({ reader.u8(signedSize + $0) == TableFormat.signatureMagic[$0] }),
+              reader.u16(signedSize + 4) == 1, reader.u16(signedSize + 6) == TableFormat.signatureAlgorithmEd25519 else {
+            throw .malformed(offset: signedSize, reason: .badSignatureBlock)
+        }
+        let keyID = KeyID(bytes: (0..<8).map { reader.u8(signedSize + 8 + $0) })
+        signer = keyID
+        if verifySignature {
+            guard !options.trustedKeys.isEmpty else { throw .noTrustedKeys }
+            guard let key = options.trustedKeys.first(where: { $0.id == keyID }) else { throw .untrustedSigner(keyID: keyID.description) }
+            let signature = UnsafeRawBufferPointer(start: base + signedSize + 16, count: 64)
+            guard key.isValidSignature(signature, for: UnsafeRawBufferPointer(start: base, count: signedSize)) else {
+                throw .badSignature(keyID: keyID.description)
+            }
+        }
+
+        // Sections: in order, 8-aligned, inside the signed bytes, not overlapping.
+        var sections: [(offset: Int, length: Int)] = []
+        var end = TableFormat.headerSize
+        for section in TableFormat.Section.allCases {
+            let field = TableFormat.Header.sections + 8 * section.rawValue
+            let offset = Int(reader.u32(field))
+            let length = Int(reader.u32(field + 4))
+            guard offset % 8 == 0, offset >= end, offset <= signedSize, length <= signedSize - offset else { throw .malformed(offset: field, reason: .badSection) }
+            sections.append((offset, length))
+            end = offset + length
+        }
+        strings = sections[0].offset
+        lists = sections[1].offset
+        scopes = sections[2].offset
+        teams = sections[3].offset
+        capabilities = sections[4].offset
+        keys = sections[5].offset
+        keysLength = sections[5].length
+        capabilityIndex = sections[6].offset
+        keyIndex = sections[7].offset
+
+        let flags = reader.u16(TableFormat.Header.flags)
+        guard flags & ~TableFormat.flagHasRevision == 0, reader.u32(TableFormat.Header.reserved) == 0 else {
+            throw .malformed(offset: TableFormat.Header.flags, reason: .badHeader)
+        }
+        let capabilityCount = Int(reader.u32(TableFormat.Header.capabilityCount))
+        let keyCount = Int(reader.u32(TableFormat.Header.keyCount))
+        let teamCount = Int(reader.u32(TableFormat.Header.teamCount))
+        let capabilityCapacity = Int(reader.u32(TableFormat.Header.capabilityIndexCapacity))
+        let keyCapacity = Int(reader.u32(TableFormat.Header.keyIndexCapacity))
+        func validCapacity(_ capacity: Int, _ count: Int) -> Bool {
+            capacity >= 8 && capacity & (capacity - 1) == 0 && capacity >= 2 * count
+        }
+        guard capabilityCount <= TableFormat.maxCapabilities,
+              sections[3].length == teamCount * TableFormat.teamRecordSize,
+              sections[4].length == capabilityCount * TableFormat.capabilityRecordSize,
+              validCapacity(capabilityCapacity, capabilityCount), sections[6].length == capabilityCapacity * 4,
+              validCapacity(keyCapacity, keyCount), sections[7].length == keyCapacity * 4,
+              sections[1].length % 4 == 0, sections[2].length % 2 == 0 else {
+            throw .malformed(offset: TableFormat.Header.capabilityCount, reason: .badHeader)
+        }
+        capabilityMask = capabilityCapacity - 1
+        keyMask = keyCapacity - 1
+
+        var validator = TableValidator(
+            reader: reader, strings: sections[0], lists: sections[1], scopes: sections[2],
+            teamCount: teamCount, capabilityCount: capabilityCount
+        )
+        let productRef = reader.u32(TableFormat.Header.productID)
+        let nameRef = reader.u32(TableFormat.Header.productName)
+        let revisionRef = reader.u32(TableFormat.Header.revision)
+        try validator.string(productRef, at: TableFormat.Header.productID)
+        try validator.string(nameRef, at: TableFormat.Header.productName)
+        if flags & TableFormat.flagHasRevision != 0 {
+            try validator.string(revisionRef, at: TableFormat.Header.revision)
+        } else if revisionRef != TableFormat.none {
+            throw .malformed(offset: TableFormat.Header.revision, reason: .badHeader)
+        }
+        try validator.records(teams: sections[3], capabilities: sections[4], keys: sections[5], teamCount: teamCount, capabilityCount: capabilityCount, keyCount: keyCount)
+
+        header = TableHeader(
+            productID: validator.stringValue(productRef),
+            productName: validator.stringValue(nameRef),
+            serial: reader.u64(TableFormat.Header.serial),
+            issuedAt: reader.i64(TableFormat.Header.issuedAt),
+            expiresAt: reader.i64(TableFormat.Header.expiresAt),
+            revision: flags & TableFormat.flagHasRevision != 0 ? validator.stringValue(revisionRef) : nil,
+            formatVersion: version,
+            capabilityCount: capabilityCount,
+            keyCount: keyCount,
+            teamCount: teamCount,
+            scopeSetCount: Int(reader.u32(TableFormat.Header.scopeSetCount))
+        )
+
+        // Indexes: every slot empty or naming a record, each record once, each reachable by its own lookup.
+        try checkIndexes(reader: reader, validator: validator, capabilityCount: capabilityCount, keyCount: keyCount, keyStarts: validator.keyStarts)
+
+        if let expected = options.expectedProduct, expected != header.productID {
+            throw .wrongProduct(expected: expected, found: header.productID)
+        }
+        if let now = options.now, now > header.expiresAt {
+            throw .expired(expiresAt: header.expiresAt, now: now)
+        }
+        if header.serial < options.minimumSerial {
+            throw .serialBelowMinimum(serial: header.serial, minimum: options.minimumSerial)
+        }
+    }
+
+    private func checkIndexes(reader: RawReader, validator: TableValidator, capabilityCount: Int, keyCount: Int, keyStarts: Set<Int>) throws(ScopeTableError) {
+        var seenCapabilities = 0
+        for slot in 0...capabilityMask {
+            let value = reader.u32(capabilityIndex + 4 * slot)
+            if value == TableFormat.none { continue }
+            guard Int(value) < capabilityCount else { throw .malformed(offset: capabilityIndex + 4 * slot, reason: .badIndex) }
+            seenCapabilities += 1
+        }
+        var seenKeys = 0
+        for slot in 0...keyMask {
+            let value = reader.u32(keyIndex + 4 * slot)
+            if value == TableFormat.none { continue }
+            guard keyStarts.contains(Int(value)) else { throw .malformed(offset: keyIndex + 4 * slot, reason: .badIndex) }
+            seenKeys += 1
+        }
+        guard seenCapabilities == capabilityCount, seenKeys == keyCount else { throw .malformed(offset: capabilityIndex, reason: .badIndex) }
+        // Each capability and key must be found by a lookup of its own name (so no record is unreachable or listed twice).
+        for index in 0..<capabilityCount {
+            let ref = reader.u32(capabilities + index * TableFormat.capabilityRecordSize)
+            let (start, length) = validator.stringSpan(ref)
+            guard findCapability(UnsafeRawBufferPointer(start: base + start, count: length)) == index else {
+                throw .malformed(offset: capabilities + index * TableFormat.capabilityRecordSize, reason: .badIndex)
+            }
+        }
+        for start in keyStarts {
+            let length = Int(reader.u16(keys + start + 22))
+            guard findKey(UnsafeRawBufferPointer(start: base + keys + start + 24, count: length)) == start else {
+                throw .malformed(offset: keys + start, reason: .badIndex)
+            }
+        }
+    }
+
+    // MARK: Lookups (no allocation, no bounds failures: see INVARIANT above)
+
+    @inline(__always)
+    private func u32(_ offset: Int) -> UInt32 { UInt32(littleEndian: base.loadUnaligned(fromByteOffset: offset, as: UInt32.self)) }
+    @inline(__always)
+    private func u16(_ offset: Int) -> UInt16 { UInt16(littleEndian: base.loadUnaligned(fromByteOffset: offset, as: UInt16.self)) }
+
+    @inline(__always)
+    private func stringEquals(_ ref: UInt32, _ bytes: UnsafeRawBufferPointer) -> Bool {
+        var offset = strings + Int(ref)
+        var length = 0
+        var shift = 0
+        while true {
+            let byte = base.load(fromByteOffset: offset, as: UInt8.self)
+            offset += 1
+            length |= Int(byte & 0x7F) << shift
+            if byte & 0x80 == 0 { break }
+            shift += 7
+        }
+        return length == bytes.count && (length == 0 || memcmp(base + offset, bytes.baseAddress!, length) == 0)
+    }
+
+    /// The index of a capability by id, or nil.
+    @inline(__always)
+    func findCapability(_ id: UnsafeRawBufferPointer) -> Int? {
+        var slot = Int(TableFormat.hash(id) & UInt64(capabilityMask))
+        while true {
+            let value = u32(capabilityIndex + 4 * slot)
+            if value == TableFormat.none { return nil }
+            if stringEquals(u32(capabilities + Int(value) * TableFormat.capabilityRecordSize), id) { return Int(value) }
+            slot = (slot + 1) & capabilityMask
+        }
+    }
+
+    /// The offset of a key record (within the keys section) by name, or nil.
+    @inline(__always)
+    func findKey(_ name: UnsafeRawBufferPointer) -> Int? {
+        var slot = Int(TableFormat.hash(name) & UInt64(keyMask))
+        while true {
+            let value = u32(keyIndex + 4 * slot)
+            if value == TableFormat.none { return nil }
+            let record = keys + Int(value)
+            let length = Int(u16(record + 22))
+            if length == name.count && (length == 0 || memcmp(base + record + 24, name.baseAddress!, length) == 0) { return Int(value) }
+            slot = (slot + 1) & keyMask
+        }
+    }
+
+    /// Decides a call from UTF-8 bytes. `now` is Unix seconds (see `CoarseClock` for a clock without a system call per decision).
+    public func decide(keyUTF8 key: UnsafeRawBufferPointer, capabilityUTF8 capability: UnsafeRawBufferPointer, now: Int64) -> Decision {
+        if now > header.expiresAt { return .deny(.tableExpired) }
+        guard let record = findKey(key) else { return .deny(.unknownKey) }
+        let at = keys + record
+        let flags = base.load(fromByteOffset: at + 21, as: UInt8.self)
+        if flags & TableFormat.keyFlagHasExpiry != 0 {
+            let lastDay = Int64(Int32(bitPattern: u32(at + 16)))
+            let today = now >= 0 ? now / 86_400 : (now - 86_399) / 86_400
+            if today > lastDay { return .deny(.keyExpired) }
+        }
+        guard let index = findCapability(capability) else { return .deny(.unknownCapability) }
+        if flags & TableFormat.keyFlagUnscoped != 0 { return .allow }
+        // Scope sets are ascending u16 capability indices: binary search.
+        let set = scopes + Int(u32(at + 8))
+        var low = 0
+        var high = Int(u16(set))
+        let target = UInt16(index)
+        while low < high {
+            let middle = (low + high) >> 1
+            let value = u16(set + 2 + 2 * middle)
+            if value == target { return .allow }
+            if value < target { low = middle + 1 } else { high = middle }
+        }
+        return .deny(.notInScope)
+    }
+
+    /// Decides a call. Native Swift strings are contiguous UTF-8, so this does not allocate.
+    @inline(__always)
+    public func decide(key: String, capability: String, now: Int64) -> Decision {
+        var key = key
+        var capability = capability
+        return key.withUTF8 { keyBytes in
+            capability.withUTF8 { capabilityBytes in
+                decide(keyUTF8: UnsafeRawBufferPointer(keyBytes), capabilityUTF8: UnsafeRawBufferPointer(capabilityBytes), now: now)
+            }
+        }
+    }
+
+    // MARK: Contents (for inspect and diff; allocates)
+
+    /// Every record decoded into plain values.
+    public func contents() -> TableContents {
+        let reader = RawReader(base: base, count: storage.count)
+        func string(_ ref: UInt32) -> String {
+            var offset = strings + Int(ref)
+            var length = 0
+            var shift = 0
+            while true {
+                let byte = reader.u8(offset)
+                offset += 1
+                length |= Int(byte & 0x7F) << shift
+                if byte & 0x80 == 0 { break }
+                shift += 7
+            }
+            return String(decoding: UnsafeRawBufferPointer(start: base + offset, count: length), as: UTF8.self)
+        }
+        func list(_ ref: UInt32) -> [UInt32] {
+            let count = Int(reader.u32(lists + Int(ref)))
+            return (0..<count).map { reader.u32(lists + Int(ref) + 4 + 4 * $0) }
+        }
+        let teamList = (0..<header.teamCount).map { index -> TableTeam in
+            let at = teams + index * TableFormat.teamRecordSize
+            return TableTeam(id: string(reader.u32(at)), name: string(reader.u32(at + 4)), reviewers: list(reader.u32(at + 8)).map(string))
+        }
+        let capabilityList = (0..<header.capabilityCount).map { index -> TableCapability in
+            let at = capabilities + index * TableFormat.capabilityRecordSize
+            let deprecated = reader.u32(at + 16)
+            return TableCapability(
+                id: string(reader.u32(at)), name: string(reader.u32(at + 4)), owner: Int(reader.u32(at + 8)),
+                tags: list(reader.u32(at + 12)).map(string), deprecated: deprecated == TableFormat.none ? nil : string(deprecated)
+            )
+        }
+        var keyList: [TableKey] = []
+        keyList.reserveCapacity(header.keyCount)
+        var offset = 0
+        for _ in 0..<header.keyCount {
+            let at = keys + offset
+            let description = reader.u32(at)
+            let scope = reader.u32(at + 8)
+            let flags = reader.u8(at + 21)
+            let nameLength = Int(reader.u16(at + 22))
+            var capabilitiesOfKey: [Int] = []
+            if scope != TableFormat.none {
+                let set = scopes + Int(scope)
+                capabilitiesOfKey = (0..<Int(reader.u16(set))).map { Int(reader.u16(set + 2 + 2 * $0)) }
+            }
+            keyList.append(TableKey(
+                name: String(decoding: UnsafeRawBufferPointer(start: base + at + 24, count: nameLength), as: UTF8.self),
+                description: description == TableFormat.none ? nil : string(description),
+                audience: TableAudience(rawValue: reader.u8(at + 20)) ?? .customer,
+                owners: list(reader.u32(at + 4)).map { Int($0) },
+                expiresDay: flags & TableFormat.keyFlagHasExpiry != 0 ? Int(reader.i32(at + 16)) : nil,
+                unscoped: flags & TableFormat.keyFlagUnscoped != 0,
+                capabilities: capabilitiesOfKey,
+                selectors: list(reader.u32(at + 12)).map(string)
+            ))
+            offset += (TableFormat.keyRecordHeaderSize + nameLength + 3) & ~3
+        }
+        let metadata = TableMetadata(
+            productID: header.productID, productName: header.productName, serial: header.serial,
+            issuedAt: header.issuedAt, expiresAt: header.expiresAt, revision: header.revision
+        )
+        return TableContents(metadata: metadata, teams: teamList, capabilities: capabilityList, keys: keyList)
+    }
+}
+
+/// The header of an opened table.
+public struct TableHeader: Sendable, Hashable {
+    public var productID: String
+    public var productName: String
+    public var serial: UInt64
+    public var issuedAt: Int64
+    public var expiresAt: Int64
+    public var revision: String?
+    public var formatVersion: UInt16
+    public var capabilityCount: Int
+    public var keyCount: Int
+    public var teamCount: Int
+    /// Distinct scope sets (keys with equal scopes share one).
+    public var scopeSetCount: Int
+}
+
+/// Bounds-checked little-endian reads, used only while validating and decoding contents.
+struct RawReader {
+    let base: UnsafeRawPointer
+    let count: Int
+
+    func u8(_ offset: Int) -> UInt8 { base.load(fromByteOffset: offset, as: UInt8.self) }
+    func u16(_ offset: Int) -> UInt16 { UInt16(littleEndian: base.loadUnaligned(fromByteOffset: offset, as: UInt16.self)) }
+    func u32(_ offset: Int) -> UInt32 { UInt32(littleEndian: base.loadUnaligned(fromByteOffset: offset, as: UInt32.self)) }
+    func i32(_ offset: Int) -> Int32 { Int32(bitPattern: u32(offset)) }
+    func u64(_ offset: Int) -> UInt64 { UInt64(littleEndian: base.loadUnaligned(fromByteOffset: offset, as: UInt64.self)) }
+    func i64(_ offset: Int) -> Int64 { Int64(bitPattern: u64(offset)) }
+}
+
+/// The bytes behind a table: a private copy, or a read-only memory map.
+final class TableStorage: @unchecked Sendable {
+    let base: UnsafeRawPointer
+    let count: Int
+    private let release: @Sendable (UnsafeRawPointer, Int) -> Void
+
+    init(copying bytes: [UInt8]) {
+        let memory = UnsafeMutableRawPointer.allocate(byteCount: max(bytes.count, 1), alignment: 16)
+        bytes.withUnsafeBytes { memory.copyMemory(from: $0.baseAddress!, byteCount: bytes.count) }
+        base = UnsafeRawPointer(memory)
+        count = bytes.count
+        release = { pointer, _ in UnsafeMutableRawPointer(mutating: pointer).deallocate() }
+    }
+
+    /// Maps a file read-only. The size limit is checked before anything is read.
+    /// Publishers replace tables by rename, so a mapped file is never changed under the reader.
+    init(mapping path: String, maximumSize: Int) throws(ScopeTableError) {
+        let fd = open(path, O_RDONLY)
+        guard fd >= 0 else { throw .unreadable(path: path, reason: String(cString: strerror(errno))) }
+        defer { close(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0 else { throw .unreadable(path: path, reason: String(cString: strerror(errno))) }
+        guard (info.st_mode & S_IFMT) == S_IFREG else { throw .unreadable(path: path, reason: "not a regular file") }
+        let size = Int(info.st_size)
+        guard size <= maximumSize else { throw .tooLarge(size: size, limit: maximumSize) }
+        guard size > 0 else { throw .malformed(offset: 0, reason: .truncated) }
+        guard let mapped = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd, 0), mapped != MAP_FAILED else {
+            throw .unreadable(path: path, reason: String(cString: strerror(errno)))
+        }
+        base = UnsafeRawPointer(mapped)
+        count = size
+        release = { pointer, size in munmap(UnsafeMutableRawPointer(mutating: pointer), size) }
+    }
+
+    deinit { release(base, count) }
+}

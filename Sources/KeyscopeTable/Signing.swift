@@ -1,0 +1,110 @@
+import Crypto
+
+/// A key that tables are checked against: an Ed25519 public key and its id.
+public struct TrustedKey: Sendable, Hashable {
+    public let rawRepresentation: [UInt8]
+    /// First 8 bytes of SHA-256 of the raw public key; stored in each table's signature block.
+    public let id: KeyID
+
+    public init(rawRepresentation: [UInt8]) throws(KeyFormatError) {
+        guard rawRepresentation.count == 32 else { throw KeyFormatError.wrongLength }
+        self.rawRepresentation = rawRepresentation
+        self.id = KeyID(publicKey: rawRepresentation)
+    }
+
+    /// Reads a SubjectPublicKeyInfo PEM (`-----BEGIN PUBLIC KEY-----`), as `openssl pkey -pubout` writes.
+    public init(pem: String) throws(KeyFormatError) {
+        guard let der = PEM.decode(pem, label: "PUBLIC KEY") else { throw KeyFormatError.notPEM("PUBLIC KEY") }
+        guard der.count == PEM.spkiPrefix.count + 32, Array(der.prefix(PEM.spkiPrefix.count)) == PEM.spkiPrefix else { throw KeyFormatError.notEd25519 }
+        try self.init(rawRepresentation: Array(der.suffix(32)))
+    }
+
+    public var pemRepresentation: String { PEM.encode(PEM.spkiPrefix + rawRepresentation, label: "PUBLIC KEY") }
+
+    func isValidSignature(_ signature: UnsafeRawBufferPointer, for data: UnsafeRawBufferPointer) -> Bool {
+        guard let key = try? Curve25519.Signing.PublicKey(rawRepresentation: rawRepresentation) else { return false }
+        return key.isValidSignature(signature, for: data)
+    }
+}
+
+/// The 8-byte id of a signing key, shown as 16 hex digits.
+public struct KeyID: Sendable, Hashable, CustomStringConvertible {
+    public let bytes: [UInt8]
+
+    public init(publicKey: [UInt8]) {
+        bytes = Array(SHA256.hash(data: publicKey).prefix(8))
+    }
+
+    init(bytes: [UInt8]) { self.bytes = bytes }
+
+    public var description: String {
+        bytes.map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()
+    }
+}
+
+/// Why a key file could not be used.
+public enum KeyFormatError: Error, Sendable, Equatable, CustomStringConvertible {
+    case notPEM(String)
+    case notEd25519
+    case wrongLength
+
+    public var description: String {
+        switch self {
+        case .notPEM(let label): "not a PEM file with a \(label) block"
+        case .notEd25519: "not an Ed25519 key (expected RFC 8410 PKCS#8 or SubjectPublicKeyInfo)"
+        case .wrongLength: "an Ed25519 key is 32 bytes"
+        }
+    }
+}
+
+/// An Ed25519 private key that signs tables. Its bytes are never printed or logged.
+public struct SigningKey: Sendable, CustomStringConvertible {
+    private let key: Curve25519.Signing.PrivateKey
+
+    /// A new random key.
+    public init() { key = Curve25519.Signing.PrivateKey() }
+
+    /// A key from its 32-byte seed (test vectors use a fixed one).
+    public init(seed: [UInt8]) throws(KeyFormatError) {
+        guard seed.count == 32, let key = try? Curve25519.Signing.PrivateKey(rawRepresentation: seed) else { throw KeyFormatError.wrongLength }
+        self.key = key
+    }
+
+    /// Reads a PKCS#8 PEM (`-----BEGIN PRIVATE KEY-----`), as `openssl genpkey -algorithm ed25519` writes.
+    public init(pem: String) throws(KeyFormatError) {
+        guard let der = PEM.decode(pem, label: "PRIVATE KEY") else { throw KeyFormatError.notPEM("PRIVATE KEY") }
+        guard der.count == PEM.pkcs8Prefix.count + 32, Array(der.prefix(PEM.pkcs8Prefix.count)) == PEM.pkcs8Prefix else { throw KeyFormatError.notEd25519 }
+        try self.init(seed: Array(der.suffix(32)))
+    }
+
+    /// PKCS#8 PEM. Write it with mode 0600.
+    public var pemRepresentation: String { PEM.encode(PEM.pkcs8Prefix + Array(key.rawRepresentation), label: "PRIVATE KEY") }
+
+    public var publicKey: TrustedKey {
+        // A 32-byte public key always fits `TrustedKey`.
+        try! TrustedKey(rawRepresentation: Array(key.publicKey.rawRepresentation))
+    }
+
+    /// Never the key material.
+    public var description: String { "SigningKey(id: \(publicKey.id))" }
+
+    public func signature(for bytes: [UInt8]) throws -> [UInt8] {
+        Array(try key.signature(for: bytes))
+    }
+}
+
+/// Signs encoded tables: appends the 80-byte signature block.
+public enum TableSigner {
+    /// `unsigned` followed by the signature block over every byte of `unsigned`.
+    public static func sign(_ unsigned: [UInt8], with key: SigningKey) throws -> [UInt8] {
+        let signature = try key.signature(for: unsigned)
+        var block = ByteWriter()
+        block.append(TableFormat.signatureMagic)
+        block.u16(1)
+        block.u16(TableFormat.signatureAlgorithmEd25519)
+        block.append(key.publicKey.id.bytes)
+        block.append(signature)
+        precondition(block.count == TableFormat.signatureBlockSize)
+        return unsigned + block.bytes
+    }
+}

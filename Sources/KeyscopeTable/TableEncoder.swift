@@ -1,0 +1,194 @@
+/// Why contents could not be encoded.
+public struct TableEncodingError: Error, Sendable, Equatable, CustomStringConvertible {
+    public var message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}
+
+/// Encodes `TableContents` into the unsigned bytes of a format v1 table.
+///
+/// Deterministic: the output depends only on the contents (which must be
+/// sorted), never on dictionary order or the clock. Strings, id lists and
+/// scope sets are interned, so keys with equal scopes share one set.
+public enum TableEncoder {
+    public static func encode(_ contents: TableContents) throws(TableEncodingError) -> [UInt8] {
+        try check(contents)
+        var strings = InternedStrings()
+        var lists = InternedLists()
+        var scopes = InternedScopes()
+
+        let productID = strings.ref(contents.metadata.productID)
+        let productName = strings.ref(contents.metadata.productName)
+        let revision = contents.metadata.revision.map { strings.ref($0) } ?? TableFormat.none
+
+        var teams = ByteWriter()
+        for team in contents.teams {
+            teams.u32(strings.ref(team.id))
+            teams.u32(strings.ref(team.name))
+            teams.u32(lists.ref(team.reviewers.map { strings.ref($0) }))
+        }
+
+        var capabilities = ByteWriter()
+        for capability in contents.capabilities {
+            capabilities.u32(strings.ref(capability.id))
+            capabilities.u32(strings.ref(capability.name))
+            capabilities.u32(UInt32(capability.owner))
+            capabilities.u32(lists.ref(capability.tags.map { strings.ref($0) }))
+            capabilities.u32(capability.deprecated.map { strings.ref($0) } ?? TableFormat.none)
+            capabilities.u32(0)
+        }
+
+        var keys = ByteWriter()
+        var keyOffsets: [UInt32] = []
+        keyOffsets.reserveCapacity(contents.keys.count)
+        for key in contents.keys {
+            keyOffsets.append(UInt32(keys.count))
+            keys.u32(key.description.map { strings.ref($0) } ?? TableFormat.none)
+            keys.u32(lists.ref(key.owners.map(UInt32.init)))
+            keys.u32(key.unscoped ? TableFormat.none : scopes.ref(key.capabilities.map(UInt16.init)))
+            keys.u32(lists.ref(key.selectors.map { strings.ref($0) }))
+            keys.i32(Int32(clamping: key.expiresDay ?? 0))
+            keys.u8(key.audience.rawValue)
+            var flags: UInt8 = 0
+            if key.unscoped { flags |= TableFormat.keyFlagUnscoped }
+            if key.expiresDay != nil { flags |= TableFormat.keyFlagHasExpiry }
+            keys.u8(flags)
+            let name = Array(key.name.utf8)
+            keys.u16(UInt16(name.count))
+            keys.append(name)
+            keys.align(4)
+        }
+
+        let capabilityIndex = buildIndex(contents.capabilities.map { Array($0.id.utf8) }, values: contents.capabilities.indices.map(UInt32.init))
+        let keyIndex = buildIndex(contents.keys.map { Array($0.name.utf8) }, values: keyOffsets)
+
+        // Assemble: header, then sections in `TableFormat.Section` order, each 8-aligned.
+        var output = ByteWriter()
+        output.append([UInt8](repeating: 0, count: TableFormat.headerSize))
+        var table: [(UInt32, UInt32)] = []
+        for section in [strings.writer.bytes, lists.writer.bytes, scopes.writer.bytes, teams.bytes, capabilities.bytes, keys.bytes, capabilityIndex, keyIndex] {
+            output.align(8)
+            table.append((UInt32(output.count), UInt32(section.count)))
+            output.append(section)
+        }
+        output.align(8)
+        guard output.count <= Int(UInt32.max) - TableFormat.signatureBlockSize else { throw TableEncodingError("table larger than 4 GiB") }
+
+        var header = ByteWriter()
+        header.append(TableFormat.magic)
+        header.u16(TableFormat.version)
+        header.u16(contents.metadata.revision == nil ? 0 : TableFormat.flagHasRevision)
+        header.u32(UInt32(TableFormat.headerSize))
+        header.u32(UInt32(output.count))
+        header.u64(contents.metadata.serial)
+        header.i64(contents.metadata.issuedAt)
+        header.i64(contents.metadata.expiresAt)
+        header.u32(productID)
+        header.u32(productName)
+        header.u32(revision)
+        header.u32(UInt32(contents.capabilities.count))
+        header.u32(UInt32(contents.keys.count))
+        header.u32(UInt32(contents.teams.count))
+        header.u32(UInt32(scopes.count))
+        header.u32(UInt32(capabilityIndex.count / 4))
+        header.u32(UInt32(keyIndex.count / 4))
+        header.u32(0)
+        for (offset, length) in table {
+            header.u32(offset)
+            header.u32(length)
+        }
+        precondition(header.count == TableFormat.headerSize)
+        output.bytes.replaceSubrange(0..<TableFormat.headerSize, with: header.bytes)
+        return output.bytes
+    }
+
+    /// Open addressing with linear probing; empty slots hold `TableFormat.none`.
+    static func buildIndex(_ names: [[UInt8]], values: [UInt32]) -> [UInt8] {
+        let capacity = TableFormat.indexCapacity(for: names.count)
+        var slots = [UInt32](repeating: TableFormat.none, count: capacity)
+        let mask = UInt64(capacity - 1)
+        for (name, value) in zip(names, values) {
+            var slot = Int(name.withUnsafeBytes { TableFormat.hash($0) } & mask)
+            while slots[slot] != TableFormat.none { slot = (slot + 1) & Int(mask) }
+            slots[slot] = value
+        }
+        var writer = ByteWriter()
+        for slot in slots { writer.u32(slot) }
+        return writer.bytes
+    }
+
+    static func check(_ contents: TableContents) throws(TableEncodingError) {
+        guard contents.capabilities.count <= TableFormat.maxCapabilities else {
+            throw TableEncodingError("\(contents.capabilities.count) capabilities: a table holds at most \(TableFormat.maxCapabilities)")
+        }
+        func strictlySorted(_ names: [String]) -> Bool {
+            zip(names, names.dropFirst()).allSatisfy { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+        }
+        guard strictlySorted(contents.teams.map(\.id)) else { throw TableEncodingError("team ids must be unique and sorted") }
+        guard strictlySorted(contents.capabilities.map(\.id)) else { throw TableEncodingError("capability ids must be unique and sorted") }
+        guard strictlySorted(contents.keys.map(\.name)) else { throw TableEncodingError("key names must be unique and sorted") }
+        for capability in contents.capabilities where !contents.teams.indices.contains(capability.owner) {
+            throw TableEncodingError("capability \(capability.id) has an owner outside the team list")
+        }
+        for key in contents.keys {
+            guard key.name.utf8.count <= 0xFFFF else { throw TableEncodingError("key name longer than 65535 bytes") }
+            guard key.owners.allSatisfy(contents.teams.indices.contains) else { throw TableEncodingError("key \(key.name) has an owner outside the team list") }
+            guard key.capabilities.allSatisfy(contents.capabilities.indices.contains), zip(key.capabilities, key.capabilities.dropFirst()).allSatisfy({ $0 < $1 }) else {
+                throw TableEncodingError("key \(key.name) has capability indices that are out of range or not ascending")
+            }
+            if let day = key.expiresDay, Int32(exactly: day) == nil { throw TableEncodingError("key \(key.name) has an expiry out of range") }
+        }
+    }
+}
+
+/// Strings section: each entry is a LEB128 length and UTF-8 bytes; a reference is the entry's offset.
+struct InternedStrings {
+    var writer = ByteWriter()
+    var offsets: [String: UInt32] = [:]
+
+    mutating func ref(_ string: String) -> UInt32 {
+        if let offset = offsets[string] { return offset }
+        let offset = UInt32(writer.count)
+        var length = string.utf8.count
+        repeat {
+            var byte = UInt8(length & 0x7F)
+            length >>= 7
+            if length > 0 { byte |= 0x80 }
+            writer.u8(byte)
+        } while length > 0
+        writer.append(Array(string.utf8))
+        offsets[string] = offset
+        return offset
+    }
+}
+
+/// Lists section: each list is a u32 count and u32 items; a reference is the list's offset.
+struct InternedLists {
+    var writer = ByteWriter()
+    var offsets: [[UInt32]: UInt32] = [:]
+
+    mutating func ref(_ items: [UInt32]) -> UInt32 {
+        if let offset = offsets[items] { return offset }
+        let offset = UInt32(writer.count)
+        writer.u32(UInt32(items.count))
+        for item in items { writer.u32(item) }
+        offsets[items] = offset
+        return offset
+    }
+}
+
+/// Scopes section: each set is a u16 count and ascending u16 capability indices.
+struct InternedScopes {
+    var writer = ByteWriter()
+    var offsets: [[UInt16]: UInt32] = [:]
+    var count: Int { offsets.count }
+
+    mutating func ref(_ items: [UInt16]) -> UInt32 {
+        if let offset = offsets[items] { return offset }
+        let offset = UInt32(writer.count)
+        writer.u16(UInt16(items.count))
+        for item in items { writer.u16(item) }
+        offsets[items] = offset
+        return offset
+    }
+}

@@ -1,0 +1,175 @@
+/// Checks every reference in a table once, at open, so that lookups never need to.
+struct TableValidator {
+    let reader: RawReader
+    let strings: (offset: Int, length: Int)
+    let lists: (offset: Int, length: Int)
+    let scopes: (offset: Int, length: Int)
+    let teamCount: Int
+    let capabilityCount: Int
+    /// Offsets (within the keys section) where key records start; filled by `records`.
+    private(set) var keyStarts: Set<Int> = []
+
+    init(reader: RawReader, strings: (Int, Int), lists: (Int, Int), scopes: (Int, Int), teamCount: Int, capabilityCount: Int) {
+        self.reader = reader
+        self.strings = strings
+        self.lists = lists
+        self.scopes = scopes
+        self.teamCount = teamCount
+        self.capabilityCount = capabilityCount
+    }
+
+    /// Start (absolute) and length of a string known to be valid.
+    func stringSpan(_ ref: UInt32) -> (Int, Int) {
+        var offset = strings.offset + Int(ref)
+        var length = 0
+        var shift = 0
+        while true {
+            let byte = reader.u8(offset)
+            offset += 1
+            length |= Int(byte & 0x7F) << shift
+            if byte & 0x80 == 0 { break }
+            shift += 7
+        }
+        return (offset, length)
+    }
+
+    func stringValue(_ ref: UInt32) -> String {
+        let (start, length) = stringSpan(ref)
+        return String(decoding: UnsafeRawBufferPointer(start: reader.base + start, count: length), as: UTF8.self)
+    }
+
+    /// A string reference: a LEB128 length (at most 4 bytes) and that many UTF-8 bytes, inside the strings section.
+    func string(_ ref: UInt32, at field: Int) throws(ScopeTableError) {
+        var offset = Int(ref)
+        var length = 0
+        var shift = 0
+        while true {
+            guard offset < strings.length, shift <= 21 else { throw .malformed(offset: field, reason: .badString) }
+            let byte = reader.u8(strings.offset + offset)
+            offset += 1
+            length |= Int(byte & 0x7F) << shift
+            if byte & 0x80 == 0 { break }
+            shift += 7
+        }
+        guard length <= strings.length - offset else { throw .malformed(offset: field, reason: .badString) }
+        guard TableValidator.isValidUTF8(UnsafeRawBufferPointer(start: reader.base + strings.offset + offset, count: length)) else {
+            throw .malformed(offset: field, reason: .badString)
+        }
+    }
+
+    /// A list reference; returns its items' absolute offset and count.
+    func list(_ ref: UInt32, at field: Int) throws(ScopeTableError) -> (Int, Int) {
+        let offset = Int(ref)
+        guard offset % 4 == 0, offset <= lists.length - 4 else { throw .malformed(offset: field, reason: .badList) }
+        let count = Int(reader.u32(lists.offset + offset))
+        guard count <= (lists.length - offset - 4) / 4 else { throw .malformed(offset: field, reason: .badList) }
+        return (lists.offset + offset + 4, count)
+    }
+
+    func stringList(_ ref: UInt32, at field: Int) throws(ScopeTableError) {
+        let (start, count) = try list(ref, at: field)
+        for index in 0..<count { try string(reader.u32(start + 4 * index), at: field) }
+    }
+
+    func teamList(_ ref: UInt32, at field: Int) throws(ScopeTableError) {
+        let (start, count) = try list(ref, at: field)
+        for index in 0..<count where Int(reader.u32(start + 4 * index)) >= teamCount {
+            throw .malformed(offset: field, reason: .badList)
+        }
+    }
+
+    /// A scope set: u16 count, then that many strictly ascending capability indices.
+    func scopeSet(_ ref: UInt32, at field: Int) throws(ScopeTableError) {
+        let offset = Int(ref)
+        guard offset % 2 == 0, scopes.length >= 2, offset <= scopes.length - 2 else { throw .malformed(offset: field, reason: .badScopeSet) }
+        let count = Int(reader.u16(scopes.offset + offset))
+        guard count <= (scopes.length - offset - 2) / 2 else { throw .malformed(offset: field, reason: .badScopeSet) }
+        var previous = -1
+        for index in 0..<count {
+            let value = Int(reader.u16(scopes.offset + offset + 2 + 2 * index))
+            guard value > previous, value < capabilityCount else { throw .malformed(offset: field, reason: .badScopeSet) }
+            previous = value
+        }
+    }
+
+    mutating func records(teams: (offset: Int, length: Int), capabilities: (offset: Int, length: Int), keys: (offset: Int, length: Int),
+                          teamCount: Int, capabilityCount: Int, keyCount: Int) throws(ScopeTableError) {
+        for index in 0..<teamCount {
+            let at = teams.offset + index * TableFormat.teamRecordSize
+            try string(reader.u32(at), at: at)
+            try string(reader.u32(at + 4), at: at + 4)
+            try stringList(reader.u32(at + 8), at: at + 8)
+        }
+        for index in 0..<capabilityCount {
+            let at = capabilities.offset + index * TableFormat.capabilityRecordSize
+            try string(reader.u32(at), at: at)
+            try string(reader.u32(at + 4), at: at + 4)
+            guard Int(reader.u32(at + 8)) < teamCount, reader.u32(at + 20) == 0 else { throw .malformed(offset: at, reason: .badCapability) }
+            try stringList(reader.u32(at + 12), at: at + 12)
+            let deprecated = reader.u32(at + 16)
+            if deprecated != TableFormat.none { try string(deprecated, at: at + 16) }
+        }
+        var offset = 0
+        var previousName: UnsafeRawBufferPointer?
+        keyStarts.reserveCapacity(keyCount)
+        for _ in 0..<keyCount {
+            let at = keys.offset + offset
+            guard offset <= keys.length - TableFormat.keyRecordHeaderSize else { throw .malformed(offset: at, reason: .badKey) }
+            let description = reader.u32(at)
+            if description != TableFormat.none { try string(description, at: at) }
+            try teamList(reader.u32(at + 4), at: at + 4)
+            let flags = reader.u8(at + 21)
+            guard flags & ~(TableFormat.keyFlagUnscoped | TableFormat.keyFlagHasExpiry) == 0, reader.u8(at + 20) <= 3 else {
+                throw .malformed(offset: at + 20, reason: .badKey)
+            }
+            let scope = reader.u32(at + 8)
+            if flags & TableFormat.keyFlagUnscoped != 0 {
+                guard scope == TableFormat.none else { throw .malformed(offset: at + 8, reason: .badKey) }
+            } else {
+                try scopeSet(scope, at: at + 8)
+            }
+            try stringList(reader.u32(at + 12), at: at + 12)
+            if flags & TableFormat.keyFlagHasExpiry == 0, reader.u32(at + 16) != 0 { throw .malformed(offset: at + 16, reason: .badKey) }
+            let nameLength = Int(reader.u16(at + 22))
+            let size = (TableFormat.keyRecordHeaderSize + nameLength + 3) & ~3
+            guard size <= keys.length - offset else { throw .malformed(offset: at, reason: .badKey) }
+            let name = UnsafeRawBufferPointer(start: reader.base + at + 24, count: nameLength)
+            guard TableValidator.isValidUTF8(name) else { throw .malformed(offset: at + 24, reason: .badKey) }
+            // Names strictly ascending: unique, and the order `contents()` promises.
+            if let previousName, !previousName.lexicographicallyPrecedes(name) { throw .malformed(offset: at + 24, reason: .badKey) }
+            for pad in (TableFormat.keyRecordHeaderSize + nameLength)..<size where reader.u8(at + pad) != 0 {
+                throw .malformed(offset: at + pad, reason: .badKey)
+            }
+            previousName = name
+            keyStarts.insert(offset)
+            offset += size
+        }
+        guard offset == keys.length else { throw .malformed(offset: keys.offset + offset, reason: .badKey) }
+    }
+
+    static func isValidUTF8(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        var index = 0
+        let count = bytes.count
+        while index < count {
+            let b0 = bytes[index]
+            if b0 < 0x80 { index += 1; continue }
+            func cont(_ offset: Int, _ low: UInt8 = 0x80, _ high: UInt8 = 0xBF) -> Bool {
+                index + offset < count && bytes[index + offset] >= low && bytes[index + offset] <= high
+            }
+            let length: Int
+            switch b0 {
+            case 0xC2...0xDF: length = cont(1) ? 2 : 0
+            case 0xE0: length = cont(1, 0xA0) && cont(2) ? 3 : 0
+            case 0xE1...0xEC, 0xEE...0xEF: length = cont(1) && cont(2) ? 3 : 0
+            case 0xED: length = cont(1, 0x80, 0x9F) && cont(2) ? 3 : 0
+            case 0xF0: length = cont(1, 0x90) && cont(2) && cont(3) ? 4 : 0
+            case 0xF1...0xF3: length = cont(1) && cont(2) && cont(3) ? 4 : 0
+            case 0xF4: length = cont(1, 0x80, 0x8F) && cont(2) && cont(3) ? 4 : 0
+            default: length = 0
+            }
+            if length == 0 { return false }
+            index += length
+        }
+        return true
+    }
+}

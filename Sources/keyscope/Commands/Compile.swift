@@ -1,0 +1,97 @@
+import ArgumentParser
+import KeyscopeCompiler
+import KeyscopePolicy
+
+struct Compile: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Validate the policy and write one signed scope table per product.",
+        discussion: """
+            Writes OUT/<product>.kst. Nothing is written when validation finds an error. \
+            Output is byte-reproducible: the same sources, serial and issue time give the same bytes \
+            (set the issue time with SOURCE_DATE_EPOCH or --issued-at).
+            """
+    )
+
+    @Argument(help: "The policy root directory.")
+    var root: String = "policies"
+
+    @Option(help: "Directory to write the tables to.")
+    var out: String = "out"
+
+    @Option(help: "Compile only this product.")
+    var product: String?
+
+    @Option(help: "Table serial (default: the issue time in seconds). Must increase between publishes.")
+    var serial: UInt64?
+
+    @Option(help: "Issue time, Unix seconds (default: $SOURCE_DATE_EPOCH, else now).")
+    var issuedAt: Int64?
+
+    @Option(help: "How long the table is valid: e.g. 30d, 12h, 3600s.")
+    var validFor: String = "30d"
+
+    @Option(help: "Source revision recorded in the header (default: git rev-parse HEAD of the policy root).")
+    var revision: String?
+
+    @OptionGroup var checkDate: CheckDateOption
+    @OptionGroup var signing: SigningOptions
+
+    @Option(help: "Diagnostics format when validation fails: text, json, github or sarif.")
+    var format: DiagnosticFormat = .text
+
+    func run() throws {
+        guard let validity = Duration.seconds(parsing: validFor), validity > 0 else {
+            throw ValidationError("--valid-for expects a duration such as 30d, 12h or 3600s, got \(Quote.quoted(validFor))")
+        }
+        let issued: Int64
+        if let issuedAt {
+            issued = issuedAt
+        } else if let epoch = Environment.variable("SOURCE_DATE_EPOCH") {
+            guard let value = Int64(epoch) else { throw ValidationError("SOURCE_DATE_EPOCH must be Unix seconds, got \(Quote.quoted(epoch))") }
+            issued = value
+        } else {
+            issued = Environment.now()
+        }
+        let rootPath = Environment.displayPath(root)
+        let result: ValidationResult
+        do {
+            result = try PolicyValidator.validate(root: rootPath, checkDate: try checkDate.checkDate())
+        } catch let error as PolicyLoadError {
+            throw CommandFailure(error.description)
+        }
+        if result.diagnostics.hasErrors {
+            let rendered = Validate.render(result, format: format, color: Environment.colorStderr())
+            var stderr = StandardError()
+            print(rendered, terminator: "", to: &stderr)
+            throw CommandFailure("validation failed; no table written")
+        }
+        if let product, !result.resolved.products.contains(where: { $0.id == product }) {
+            throw CommandFailure("no product \(Quote.quoted(product)) in \(rootPath)")
+        }
+        let (key, _) = try signing.load()
+        let options = CompileOptions(serial: serial ?? UInt64(max(0, issued)), issuedAt: issued, validFor: validity, revision: revision ?? Git.headRevision(of: rootPath))
+        let tables = try ScopeTableCompiler.compile(result.resolved, options: options, signer: key, productID: product)
+        // All tables are written to temporary files first, then renamed: a failure leaves nothing partial.
+        try FileOutput.writeAllAtomically(tables.map { (out + "/" + $0.productID + ".kst", $0.bytes) })
+        for table in tables {
+            let header = table.contents.metadata
+            print("compiled \(out)/\(table.productID).kst: serial \(header.serial), \(table.contents.keys.count) keys, \(table.contents.capabilities.count) capabilities, \(table.bytes.count) bytes, signed by \(key.publicKey.id), expires \(Timestamp.iso8601(header.expiresAt))")
+        }
+        if !result.diagnostics.isEmpty {
+            Environment.printError("\(result.diagnostics.warningCount) warning(s); run `keyscope validate` to see them")
+        }
+    }
+}
+
+enum Duration {
+    /// `30d`, `12h`, `15m`, `3600s` or plain seconds.
+    static func seconds(parsing text: String) -> Int64? {
+        guard let last = text.last else { return nil }
+        let units: [Character: Int64] = ["d": 86_400, "h": 3_600, "m": 60, "s": 1]
+        if let unit = units[last] {
+            guard let value = Int64(text.dropLast()), value >= 0 else { return nil }
+            return value.multipliedReportingOverflow(by: unit).overflow ? nil : value * unit
+        }
+        return Int64(text)
+    }
+}

@@ -1,0 +1,197 @@
+import ArgumentParser
+import KeyscopePolicy
+import KeyscopeRuntime
+
+/// Opening a table file from the command line, with the trust options every reader takes.
+struct TableInput: ParsableArguments {
+    @Argument(help: "The table file (.kst).")
+    var table: String
+
+    @OptionGroup var trust: TrustOptions
+
+    @Flag(help: "Read the table without checking its signature (inspection only; never for deployment).")
+    var insecureSkipVerify = false
+
+    func open(now: Int64? = nil, product: String? = nil, minimumSerial: UInt64 = 0) throws -> ScopeTable {
+        do {
+            if insecureSkipVerify {
+                Environment.printError("warning: --insecure-skip-verify: the signature of \(table) was NOT checked")
+                return try ScopeTable.openUnverified(bytes: try FileOutput.readFile(table))
+            }
+            let options = TableOpenOptions(trustedKeys: try trust.load(), expectedProduct: product, now: now, minimumSerial: minimumSerial)
+            return try ScopeTable(path: table, options: options)
+        } catch let error as ScopeTableError {
+            throw CommandFailure("\(table): \(error)")
+        }
+    }
+}
+
+/// Output formats for table-reading commands.
+enum ReportFormat: String, ExpressibleByArgument, CaseIterable {
+    case text, json
+}
+
+struct Inspect: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Show a table's header, counts, keys and scopes.")
+
+    @OptionGroup var input: TableInput
+
+    @Option(help: "Output format: text or json.")
+    var format: ReportFormat = .text
+
+    func run() throws {
+        let table = try input.open()
+        let contents = table.contents()
+        switch format {
+        case .text: print(TableReport.text(table: table, contents: contents), terminator: "")
+        case .json: print(TableReport.json(table: table, contents: contents).rendered() + "\n", terminator: "")
+        }
+    }
+}
+
+struct Verify: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Check a table's signature and structure as a gateway would.",
+        discussion: "Exit 0 when the table would be accepted, 1 with the reason when not."
+    )
+
+    @OptionGroup var input: TableInput
+
+    @Option(help: "Require this product id.")
+    var product: String?
+
+    @Option(help: "Require a serial at least this high.")
+    var minSerial: UInt64 = 0
+
+    @Option(help: "Check expiry at this Unix time (default: now).")
+    var at: Int64?
+
+    func run() throws {
+        let table = try input.open(now: at ?? Environment.now(), product: product, minimumSerial: minSerial)
+        let header = table.header
+        print("ok: \(input.table): product \(header.productID), serial \(header.serial), signed by \(table.signer), expires \(Timestamp.iso8601(header.expiresAt))")
+    }
+}
+
+struct Check: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Decide one call against a table, as the gateway would.",
+        discussion: "Prints allow, or deny with the reason (and the 403 body for notInScope). Exit 0 on allow, 1 on deny."
+    )
+
+    @OptionGroup var input: TableInput
+
+    @Option(help: "The key name.")
+    var key: String
+
+    @Option(help: "The capability id.")
+    var capability: String
+
+    @Option(help: "Decide at this Unix time (default: now).")
+    var at: Int64?
+
+    func run() throws {
+        let now = at ?? Environment.now()
+        // Expired tables are opened so that the decision can say `tableExpired`.
+        let table = try input.open(now: nil)
+        switch table.decide(key: key, capability: capability, now: now) {
+        case .allow:
+            print("allow")
+        case .deny(let reason):
+            print("deny: \(reason.rawValue)")
+            if reason == .notInScope {
+                print("HTTP \(ForbiddenResponse.status) \(ForbiddenResponse.body(capabilityID: capability))")
+            }
+            throw KeyscopeExit.failure
+        }
+    }
+}
+
+struct Keygen: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Create an Ed25519 signing key pair.",
+        discussion: "Writes NAME.pem (PKCS#8, mode 0600) and NAME.pub.pem (SubjectPublicKeyInfo); both are readable by OpenSSL. Never overwrites."
+    )
+
+    @Option(help: "Directory to write the keys to.")
+    var out: String = "."
+
+    @Option(help: "File name stem.")
+    var name: String = "signing-key"
+
+    func run() throws {
+        let key = SigningKey()
+        try FileOutput.makeDirectories(out, mode: 0o700)
+        let privatePath = "\(out)/\(name).pem"
+        let publicPath = "\(out)/\(name).pub.pem"
+        try KeyFiles.writePair(key, privatePath: privatePath, publicPath: publicPath)
+        print("wrote \(privatePath) (private, mode 0600) and \(publicPath) (public); key id \(key.publicKey.id)")
+    }
+}
+
+/// Rendering of a table for `inspect`.
+enum TableReport {
+    static func text(table: ScopeTable, contents: TableContents) -> String {
+        let h = table.header
+        var out = """
+            product:      \(Quote.sanitized(h.productID)) (\(Quote.sanitized(h.productName)))
+            serial:       \(h.serial)
+            issued at:    \(Timestamp.iso8601(h.issuedAt))
+            expires at:   \(Timestamp.iso8601(h.expiresAt))
+            revision:     \(h.revision.map { Quote.sanitized($0) } ?? "-")
+            format:       v\(h.formatVersion), \(table.byteCount) bytes
+            signed by:    \(table.signer)
+            counts:       \(h.capabilityCount) capabilities, \(h.keyCount) keys, \(h.teamCount) teams, \(h.scopeSetCount) distinct scope sets
+
+            capabilities:
+
+            """
+        for capability in contents.capabilities {
+            let tags = capability.tags.isEmpty ? "" : " [\(capability.tags.joined(separator: ", "))]"
+            let deprecated = capability.deprecated.map { " (deprecated: \(Quote.sanitized($0)))" } ?? ""
+            out += "  \(capability.id)  \(Quote.sanitized(capability.name))  owner \(contents.teams[capability.owner].id)\(tags)\(deprecated)\n"
+        }
+        out += "\nkeys:\n"
+        for key in contents.keys {
+            let owners = key.owners.map { contents.teams[$0].id }.joined(separator: ", ")
+            let expiry = key.expiresDay.map { " expires \(Timestamp.date(day: $0))" } ?? ""
+            let scope = key.unscoped ? "UNSCOPED" : key.capabilities.map { contents.capabilities[$0].id }.joined(separator: ", ")
+            out += "  \(Quote.sanitized(key.name))  \(key.audience.name)  owners [\(owners)]\(expiry)\n    \(scope)\n"
+        }
+        return out
+    }
+
+    static func json(table: ScopeTable, contents: TableContents) -> JSONValue {
+        let h = table.header
+        return .object([
+            ("schema", .string("keyscope.inspect/v1")),
+            ("product", .string(h.productID)),
+            ("productName", .string(h.productName)),
+            ("serial", .string(String(h.serial))),
+            ("issuedAt", .string(Timestamp.iso8601(h.issuedAt))),
+            ("expiresAt", .string(Timestamp.iso8601(h.expiresAt))),
+            ("revision", .string(h.revision)),
+            ("formatVersion", .int(Int(h.formatVersion))),
+            ("bytes", .int(table.byteCount)),
+            ("signer", .string(table.signer.description)),
+            ("scopeSets", .int(h.scopeSetCount)),
+            ("teams", .array(contents.teams.map { .object([("id", .string($0.id)), ("name", .string($0.name)), ("reviewers", .array($0.reviewers.map { .string($0) }))]) })),
+            ("capabilities", .array(contents.capabilities.map { c in
+                .object([
+                    ("id", .string(c.id)), ("name", .string(c.name)), ("owner", .string(contents.teams[c.owner].id)),
+                    ("tags", .array(c.tags.map { .string($0) })), ("deprecated", .string(c.deprecated)),
+                ])
+            })),
+            ("keys", .array(contents.keys.map { k in
+                .object([
+                    ("name", .string(k.name)), ("description", .string(k.description)), ("audience", .string(k.audience.name)),
+                    ("owners", .array(k.owners.map { .string(contents.teams[$0].id) })),
+                    ("expires", .string(k.expiresDay.map { Timestamp.date(day: $0) })),
+                    ("unscoped", .bool(k.unscoped)),
+                    ("capabilities", .array(k.capabilities.map { .string(contents.capabilities[$0].id) })),
+                    ("selectors", .array(k.selectors.map { .string("tag:" + $0) })),
+                ])
+            })),
+        ])
+    }
+}

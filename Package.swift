@@ -19,6 +19,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "keyscope", targets: ["keyscope"]),
+        .executable(name: "keyscope-bench", targets: ["keyscope-bench"]),
         .library(name: "KeyscopeRuntime", targets: ["KeyscopeRuntime"]),
     ],
     dependencies: [
@@ -58,6 +59,15 @@ let package = Package(
                 "KeyscopePolicy", "KeyscopeCompiler", "KeyscopeTable", "KeyscopeRuntime", "KeyscopeCorpus",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
+        ),
+
+        // Allocation counting for the benchmark only (interposes malloc; never linked into keyscope itself).
+        .target(name: "CMallocCounter"),
+
+        // `swift run -c release keyscope-bench`: every performance claim, next to its reference point, in one run.
+        .executableTarget(
+            name: "keyscope-bench",
+            dependencies: ["CYAML", "CMallocCounter", "KeyscopePolicy", "KeyscopeCompiler", "KeyscopeRuntime", "KeyscopeCorpus"]
         ),
 
         // Shared helpers for the test targets (marked sources, fixtures, running the binary).

@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 /// The outcome of validating a policy root.
 public struct ValidationResult: Sendable {
     public var policy: PolicySet
@@ -55,6 +60,10 @@ public enum PolicyValidator {
 }
 
 /// What a rule checks against: the model and indexes built once for all rules.
+///
+/// The expensive part of every rule, resolving each scope entry of each key
+/// against its product, is done once here (`grants`), so rules are plain
+/// loops over precomputed integers; they touch strings only to build messages.
 struct RuleContext {
     struct ProductIndex {
         var product: Product
@@ -62,6 +71,14 @@ struct RuleContext {
         var capabilityIndex: [String: Int]
         /// Tag -> indices of the capabilities carrying it.
         var tagged: [String: [Int]]
+        var isInternal: [Bool]
+        var isDeprecated: [Bool]
+    }
+
+    /// A capability a key is granted, and the index of the scope entry granting it first.
+    struct Grant {
+        var capability: Int
+        var entry: Int
     }
 
     let policy: PolicySet
@@ -70,6 +87,14 @@ struct RuleContext {
     let teams: [String: Team]
     /// Product id -> first declaration.
     let products: [String: ProductIndex]
+    /// The product of each key set (nil when unknown).
+    let keySetProducts: [ProductIndex?]
+    /// Grants of each key, by key set and key: what `tag:` selectors and ids resolve to.
+    let grants: [[[Grant]]]
+    /// Scope entries naming no capability of the product: (key set, key, entry).
+    let unknownCapabilities: [(keySet: Int, key: Int, entry: Int)]
+    /// `tag:` entries matching no capability: (key set, key, entry).
+    let emptySelectors: [(keySet: Int, key: Int, entry: Int)]
 
     init(policy: PolicySet, checkDate: CalendarDate) {
         self.policy = policy
@@ -81,20 +106,85 @@ struct RuleContext {
         for product in policy.products where products[product.id.value] == nil {
             var index: [String: Int] = [:]
             var tagged: [String: [Int]] = [:]
+            var isInternal = [Bool](repeating: false, count: product.capabilities.count)
+            var isDeprecated = [Bool](repeating: false, count: product.capabilities.count)
             for (position, capability) in product.capabilities.enumerated() where index[capability.id.value] == nil {
                 index[capability.id.value] = position
                 for tag in Set(capability.tags.map(\.value)) { tagged[tag, default: []].append(position) }
+                isInternal[position] = capability.tags.contains { $0.value == "internal" }
+                isDeprecated[position] = capability.deprecated != nil
             }
-            products[product.id.value] = ProductIndex(product: product, capabilityIndex: index, tagged: tagged)
+            products[product.id.value] = ProductIndex(product: product, capabilityIndex: index, tagged: tagged, isInternal: isInternal, isDeprecated: isDeprecated)
         }
         self.products = products
+        let keySetProducts = policy.keySets.map { products[$0.product.value] }
+        self.keySetProducts = keySetProducts
+
+        var grants: [[[Grant]]] = []
+        var unknown: [(Int, Int, Int)] = []
+        var empty: [(Int, Int, Int)] = []
+        var seen: [Int] = []
+        var stamp = 0
+        grants.reserveCapacity(policy.keySets.count)
+        for (setIndex, keySet) in policy.keySets.enumerated() {
+            guard let product = keySetProducts[setIndex] else {
+                grants.append(Array(repeating: [], count: keySet.keys.count))
+                continue
+            }
+            if seen.count < product.product.capabilities.count { seen = Array(repeating: 0, count: product.product.capabilities.count) }
+            var setGrants: [[Grant]] = []
+            setGrants.reserveCapacity(keySet.keys.count)
+            keySet.keys.withUnsafeBufferPointer { keys in
+                for keyIndex in keys.indices {
+                    stamp += 1
+                    var keyGrants: [Grant] = []
+                    guard let scope = keys[keyIndex].scope else {
+                        setGrants.append(keyGrants)
+                        continue
+                    }
+                    keyGrants.reserveCapacity(scope.value.count)
+                    for (entryIndex, entry) in scope.value.enumerated() {
+                        switch entry.value {
+                        case .capability(let id):
+                            guard let capability = product.capabilityIndex[id] else {
+                                unknown.append((setIndex, keyIndex, entryIndex))
+                                continue
+                            }
+                            if seen[capability] != stamp {
+                                seen[capability] = stamp
+                                keyGrants.append(Grant(capability: capability, entry: entryIndex))
+                            }
+                        case .tag(let tag):
+                            guard let matching = product.tagged[tag] else {
+                                empty.append((setIndex, keyIndex, entryIndex))
+                                continue
+                            }
+                            for capability in matching where seen[capability] != stamp {
+                                seen[capability] = stamp
+                                keyGrants.append(Grant(capability: capability, entry: entryIndex))
+                            }
+                        }
+                    }
+                    setGrants.append(keyGrants)
+                }
+            }
+            grants.append(setGrants)
+        }
+        self.grants = grants
+        unknownCapabilities = unknown
+        emptySelectors = empty
     }
 
-    /// Every key with its key set and (when declared) its product.
-    func forEachKey(_ body: (Key, KeySet, ProductIndex?) -> Void) {
-        for keySet in policy.keySets {
-            let product = products[keySet.product.value]
-            for key in keySet.keys { body(key, keySet, product) }
+    /// Every key with its key set, its product (when declared) and its grants, without copying keys.
+    func forEachKey(_ body: (_ key: Key, _ keySet: KeySet, _ product: ProductIndex?, _ grants: [Grant]) -> Void) {
+        for setIndex in policy.keySets.indices {
+            let product = keySetProducts[setIndex]
+            let setGrants = grants[setIndex]
+            policy.keySets[setIndex].keys.withUnsafeBufferPointer { keys in
+                for keyIndex in keys.indices {
+                    body(keys[keyIndex], policy.keySets[setIndex], product, setGrants[keyIndex])
+                }
+            }
         }
     }
 
@@ -103,29 +193,13 @@ struct RuleContext {
         key.owners?.value ?? keySet.owners?.value ?? []
     }
 
-    /// For each capability a key's scope grants, the first scope entry granting it.
-    func grants(of key: Key, in product: ProductIndex) -> [(capability: Int, entry: Located<ScopeEntry>)] {
-        guard let scope = key.scope?.value else { return [] }
-        var seen = Set<Int>()
-        var result: [(Int, Located<ScopeEntry>)] = []
-        for entry in scope {
-            switch entry.value {
-            case .capability(let id):
-                if let index = product.capabilityIndex[id], seen.insert(index).inserted { result.append((index, entry)) }
-            case .tag(let tag):
-                for index in product.tagged[tag] ?? [] where seen.insert(index).inserted { result.append((index, entry)) }
-            }
-        }
-        return result
-    }
-
     /// The effective access: declared products with their first-declared capabilities and keys.
     func resolve() -> ResolvedPolicy {
         var keysByProduct: [String: [ResolvedKey]] = [:]
         var sortedCapabilities: [String: (capabilities: [ResolvedCapability], newIndex: [Int])] = [:]
         for (id, index) in products {
             let firstDeclared = index.product.capabilities.enumerated().filter { index.capabilityIndex[$0.element.id.value] == $0.offset }
-            let ordered = firstDeclared.sorted { $0.element.id.value.utf8.lexicographicallyPrecedes($1.element.id.value.utf8) }
+            let ordered = firstDeclared.sorted { bytewiseLess($0.element.id.value, $1.element.id.value) }
             var newIndex = [Int](repeating: -1, count: index.product.capabilities.count)
             for (position, item) in ordered.enumerated() { newIndex[item.offset] = position }
             let capabilities = ordered.map { item in
@@ -134,25 +208,34 @@ struct RuleContext {
             }
             sortedCapabilities[id] = (capabilities, newIndex)
         }
-        var seenNames: Set<[String]> = []
-        forEachKey { key, keySet, product in
-            guard let product, seenNames.insert([product.product.id.value, key.name.value]).inserted else { return }
-            let mapping = sortedCapabilities[product.product.id.value]!.newIndex
+        var seenNames: [String: Set<String>] = [:]
+        forEachKey { key, keySet, product, grants in
+            guard let product else { return }
+            let productID = product.product.id.value
+            guard seenNames[productID, default: []].insert(key.name.value).inserted else { return }
+            let mapping = sortedCapabilities[productID]!.newIndex
             let unscoped = key.isUnscoped
-            let capabilities = unscoped ? [] : grants(of: key, in: product).map { mapping[$0.capability] }.sorted()
+            var capabilities: [Int] = []
+            if !unscoped {
+                capabilities.reserveCapacity(grants.count)
+                for grant in grants { capabilities.append(mapping[grant.capability]) }
+                capabilities.sort()
+            }
             var selectors: [String] = []
             for entry in key.scope?.value ?? [] {
-                if case .tag(let tag) = entry.value { selectors.append(tag) }
+                if case .tag(let tag) = entry.value, !selectors.contains(tag) { selectors.append(tag) }
             }
-            keysByProduct[product.product.id.value, default: []].append(ResolvedKey(
+            var owners = owners(of: key, in: keySet).map(\.value)
+            if owners.count > 1 { owners = Array(Set(owners)).sorted() }
+            keysByProduct[productID, default: []].append(ResolvedKey(
                 name: key.name.value,
                 description: key.description,
                 audience: key.audience ?? .customer,
-                owners: Array(Set(owners(of: key, in: keySet).map(\.value))).sorted(),
+                owners: owners,
                 expires: key.expires?.value,
                 unscoped: unscoped,
                 capabilities: capabilities,
-                selectors: Array(Set(selectors)).sorted()
+                selectors: selectors.sorted()
             ))
         }
         let resolvedProducts = products.values.map { index in
@@ -160,11 +243,28 @@ struct RuleContext {
                 id: index.product.id.value,
                 name: index.product.name,
                 capabilities: sortedCapabilities[index.product.id.value]!.capabilities,
-                keys: (keysByProduct[index.product.id.value] ?? []).sorted { $0.name.utf8.lexicographicallyPrecedes($1.name.utf8) }
+                keys: (keysByProduct.removeValue(forKey: index.product.id.value) ?? []).sorted { bytewiseLess($0.name, $1.name) }
             )
-        }.sorted { $0.id < $1.id }
-        let resolvedTeams = teams.values.map { ResolvedTeam(id: $0.id.value, name: $0.name, reviewers: $0.reviewers) }.sorted { $0.id < $1.id }
+        }.sorted { bytewiseLess($0.id, $1.id) }
+        let resolvedTeams = teams.values.map { ResolvedTeam(id: $0.id.value, name: $0.name, reviewers: $0.reviewers) }.sorted { bytewiseLess($0.id, $1.id) }
         return ResolvedPolicy(products: resolvedProducts, teams: resolvedTeams)
+    }
+}
+
+/// Orders strings by their UTF-8 bytes: the order of tables and of every listing.
+@inline(__always)
+public func bytewiseLess(_ lhs: String, _ rhs: String) -> Bool {
+    var lhs = lhs
+    var rhs = rhs
+    return lhs.withUTF8 { a in
+        rhs.withUTF8 { b in
+            let common = min(a.count, b.count)
+            if common > 0 {
+                let order = memcmp(a.baseAddress!, b.baseAddress!, common)
+                if order != 0 { return order < 0 }
+            }
+            return a.count < b.count
+        }
     }
 }
 

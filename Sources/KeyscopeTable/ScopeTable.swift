@@ -215,7 +215,8 @@ public final class ScopeTable: @unchecked Sendable {
         }
     }
 
-    private func checkIndexes(reader: RawReader, validator: TableValidator, capabilityCount: Int, keyCount: Int, keyStarts: Set<Int>) throws(ScopeTableError) {
+    private func checkIndexes(reader: RawReader, validator: TableValidator, capabilityCount: Int, keyCount: Int, keyStarts: [Int]) throws(ScopeTableError) {
+        let startSet = Set(keyStarts)
         var seenCapabilities = 0
         for slot in 0...capabilityMask {
             let value = reader.u32(capabilityIndex + 4 * slot)
@@ -227,7 +228,7 @@ public final class ScopeTable: @unchecked Sendable {
         for slot in 0...keyMask {
             let value = reader.u32(keyIndex + 4 * slot)
             if value == TableFormat.none { continue }
-            guard keyStarts.contains(Int(value)) else { throw .malformed(offset: keyIndex + 4 * slot, reason: .badIndex) }
+            guard startSet.contains(Int(value)) else { throw .malformed(offset: keyIndex + 4 * slot, reason: .badIndex) }
             seenKeys += 1
         }
         guard seenCapabilities == capabilityCount, seenKeys == keyCount else { throw .malformed(offset: capabilityIndex, reason: .badIndex) }

@@ -127,6 +127,9 @@ public enum TableEncoder {
         guard strictlySorted(contents.teams.map(\.id)) else { throw TableEncodingError("team ids must be unique and sorted") }
         guard strictlySorted(contents.capabilities.map(\.id)) else { throw TableEncodingError("capability ids must be unique and sorted") }
         guard strictlySorted(contents.keys.map(\.name)) else { throw TableEncodingError("key names must be unique and sorted") }
+        // The reader accepts string lengths of at most four LEB128 bytes.
+        let longest = contents.keys.map { ($0.description ?? "").utf8.count }.max() ?? 0
+        guard longest < 1 << 28, contents.metadata.productName.utf8.count < 1 << 28 else { throw TableEncodingError("a string is longer than 2^28-1 bytes") }
         for capability in contents.capabilities where !contents.teams.indices.contains(capability.owner) {
             throw TableEncodingError("capability \(capability.id) has an owner outside the team list")
         }
@@ -142,22 +145,26 @@ public enum TableEncoder {
 }
 
 /// Strings section: each entry is a LEB128 length and UTF-8 bytes; a reference is the entry's offset.
+///
+/// Interned by bytes, not by `String` equality: Swift's `==` treats canonically
+/// equivalent text as equal, which would store one spelling for another.
 struct InternedStrings {
     var writer = ByteWriter()
-    var offsets: [String: UInt32] = [:]
+    var offsets: [[UInt8]: UInt32] = [:]
 
     mutating func ref(_ string: String) -> UInt32 {
-        if let offset = offsets[string] { return offset }
+        let bytes = Array(string.utf8)
+        if let offset = offsets[bytes] { return offset }
         let offset = UInt32(writer.count)
-        var length = string.utf8.count
+        var length = bytes.count
         repeat {
             var byte = UInt8(length & 0x7F)
             length >>= 7
             if length > 0 { byte |= 0x80 }
             writer.u8(byte)
         } while length > 0
-        writer.append(Array(string.utf8))
-        offsets[string] = offset
+        writer.append(bytes)
+        offsets[bytes] = offset
         return offset
     }
 }

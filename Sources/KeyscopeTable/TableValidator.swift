@@ -6,8 +6,8 @@ struct TableValidator {
     let scopes: (offset: Int, length: Int)
     let teamCount: Int
     let capabilityCount: Int
-    /// Offsets (within the keys section) where key records start; filled by `records`.
-    private(set) var keyStarts: Set<Int> = []
+    /// Offsets (within the keys section) where key records start, in file order; filled by `records`.
+    private(set) var keyStarts: [Int] = []
 
     init(reader: RawReader, strings: (Int, Int), lists: (Int, Int), scopes: (Int, Int), teamCount: Int, capabilityCount: Int) {
         self.reader = reader
@@ -141,7 +141,7 @@ struct TableValidator {
                 throw .malformed(offset: at + pad, reason: .badKey)
             }
             previousName = name
-            keyStarts.insert(offset)
+            keyStarts.append(offset)
             offset += size
         }
         guard offset == keys.length else { throw .malformed(offset: keys.offset + offset, reason: .badKey) }

@@ -48,15 +48,25 @@ public struct StrictYAMLReader: Sendable {
 }
 
 /// Turns the event stream into nodes with an explicit stack.
+///
+/// Frames are mutated in place (`stack[top].entries.append`), never popped
+/// and pushed back, so appending to a long list never copies it.
 private struct TreeBuilder {
-    enum Frame {
-        case mapping(entries: [YAMLMappingEntry], pendingKey: YAMLScalar?, keyIndex: [String: SourceLocation]?, location: SourceLocation, skipValue: Bool)
-        case sequence(items: [YAMLNode], location: SourceLocation)
-        /// A complex key being skipped: its contents are discarded.
-        case skippedKey(depth: Int)
+    struct Frame {
+        var isMapping: Bool
+        var location: SourceLocation
+        var entries: [YAMLMappingEntry] = []
+        var items: [YAMLNode] = []
+        /// The key whose value comes next (mappings).
+        var pendingKey: YAMLScalar?
+        /// Built once a mapping grows large, for duplicate detection.
+        var keyIndex: [String: SourceLocation]?
+        /// The next node is the value of a skipped complex key and is dropped.
+        var skipValue = false
     }
 
     let file: String
+    let fileID: FileID
     let limits: ReaderLimits
     var documents: [YAMLDocument] = []
     var problems: [YAMLProblem] = []
@@ -70,11 +80,12 @@ private struct TreeBuilder {
 
     init(file: String, limits: ReaderLimits) {
         self.file = file
+        self.fileID = FileRegistry.id(for: file)
         self.limits = limits
     }
 
     func location(_ mark: yaml_mark_t) -> SourceLocation {
-        SourceLocation(file: file, line: Int(mark.line) + 1, column: Int(mark.column) + 1)
+        SourceLocation(fileID: fileID, line: Int(mark.line) + 1, column: Int(mark.column) + 1)
     }
 
     mutating func report(_ problem: YAMLProblem) {
@@ -173,12 +184,12 @@ private struct TreeBuilder {
         case YAML_SEQUENCE_START_EVENT:
             let data = event.data.sequence_start
             checkAnchorAndTag(anchor: data.anchor, tag: data.tag, at: start)
-            open(.sequence(items: [], location: start), at: start)
+            open(mapping: false, at: start)
 
         case YAML_MAPPING_START_EVENT:
             let data = event.data.mapping_start
             checkAnchorAndTag(anchor: data.anchor, tag: data.tag, at: start)
-            open(.mapping(entries: [], pendingKey: nil, keyIndex: nil, location: start, skipValue: false), at: start)
+            open(mapping: true, at: start)
 
         case YAML_SEQUENCE_END_EVENT, YAML_MAPPING_END_EVENT:
             close()
@@ -211,15 +222,15 @@ private struct TreeBuilder {
         return true
     }
 
-    mutating func open(_ frame: Frame, at location: SourceLocation) {
+    mutating func open(mapping: Bool, at location: SourceLocation) {
         guard countNode(at: location) else { return }
         if skipDepth > 0 {
             skipDepth += 1
             return
         }
         // A collection in key position of a mapping is a complex key: skip it whole.
-        if case .mapping(_, let pendingKey, _, _, let skipValue)? = stack.last, pendingKey == nil, !skipValue {
-            report(YAMLProblem(.complexKey, "mapping keys must be plain text, not \(frameKindName(frame))", at: location))
+        if let top = stack.last, top.isMapping, top.pendingKey == nil, !top.skipValue {
+            report(YAMLProblem(.complexKey, "mapping keys must be plain text, not \(mapping ? "a mapping" : "a list")", at: location))
             skipDepth = 1
             return
         }
@@ -228,35 +239,23 @@ private struct TreeBuilder {
             stoppedEarly = true
             return
         }
-        stack.append(frame)
-    }
-
-    func frameKindName(_ frame: Frame) -> String {
-        if case .sequence = frame { return "a list" }
-        return "a mapping"
+        stack.append(Frame(isMapping: mapping, location: location))
     }
 
     mutating func close() {
         if skipDepth > 0 {
             skipDepth -= 1
-            if skipDepth == 0 {
+            if skipDepth == 0, !stack.isEmpty {
                 // The skipped complex key's value must be skipped as well.
-                if case .mapping(let entries, _, let index, let location, _)? = stack.last {
-                    stack[stack.count - 1] = .mapping(entries: entries, pendingKey: nil, keyIndex: index, location: location, skipValue: true)
-                }
+                stack[stack.count - 1].pendingKey = nil
+                stack[stack.count - 1].skipValue = true
             }
             return
         }
         guard let frame = stack.popLast() else { return }
-        let node: YAMLNode
-        switch frame {
-        case .mapping(let entries, _, _, let location, _):
-            node = .mapping(YAMLMapping(entries: entries, location: location))
-        case .sequence(let items, let location):
-            node = .sequence(YAMLSequence(items: items, location: location))
-        case .skippedKey:
-            return
-        }
+        let node: YAMLNode = frame.isMapping
+            ? .mapping(YAMLMapping(entries: frame.entries, location: frame.location))
+            : .sequence(YAMLSequence(items: frame.items, location: frame.location))
         add(node, isScalarKey: nil)
     }
 
@@ -266,51 +265,49 @@ private struct TreeBuilder {
             guard countNode(at: node.location) else { return }
         }
         if skipDepth > 0 { return }
-        guard let top = stack.popLast() else {
+        let top = stack.count - 1
+        guard top >= 0 else {
             root = node
             return
         }
-        switch top {
-        case .sequence(var items, let location):
-            items.append(node)
-            stack.append(.sequence(items: items, location: location))
-
-        case .mapping(var entries, let pendingKey, var keyIndex, let location, let skipValue):
-            if skipValue {
-                stack.append(.mapping(entries: entries, pendingKey: nil, keyIndex: keyIndex, location: location, skipValue: false))
-                return
+        if !stack[top].isMapping {
+            stack[top].items.append(node)
+            return
+        }
+        if stack[top].skipValue {
+            stack[top].skipValue = false
+            return
+        }
+        guard let key = stack[top].pendingKey else {
+            // This node is a key. Only scalars get here (collections were skipped in `open`).
+            let keyScalar = scalar ?? YAMLScalar(value: "", location: node.location)
+            if keyScalar.style == .plain && keyScalar.value == "<<" {
+                report(YAMLProblem(.mergeKey, "merge key `<<` is not allowed", at: keyScalar.location, help: "write the merged fields out in full"))
             }
-            guard let key = pendingKey else {
-                // This node is a key. Only scalars get here (collections were skipped in `open`).
-                let keyScalar = scalar ?? YAMLScalar(value: "", location: node.location)
-                if keyScalar.style == .plain && keyScalar.value == "<<" {
-                    report(YAMLProblem(.mergeKey, "merge key `<<` is not allowed", at: keyScalar.location, help: "write the merged fields out in full"))
-                }
-                stack.append(.mapping(entries: entries, pendingKey: keyScalar, keyIndex: keyIndex, location: location, skipValue: false))
-                return
+            stack[top].pendingKey = keyScalar
+            return
+        }
+        // This node is the value of `key`.
+        stack[top].pendingKey = nil
+        var firstLocation: SourceLocation?
+        if let index = stack[top].keyIndex {
+            firstLocation = index[key.value]
+        } else if stack[top].entries.count < 16 {
+            for entry in stack[top].entries where entry.key.value == key.value {
+                firstLocation = entry.key.location
+                break
             }
-            // This node is the value of `key`.
-            var firstLocation: SourceLocation?
-            if let index = keyIndex {
-                firstLocation = index[key.value]
-            } else if entries.count < 16 {
-                firstLocation = entries.first(where: { $0.key.value == key.value })?.key.location
-            } else {
-                var index: [String: SourceLocation] = [:]
-                for entry in entries where index[entry.key.value] == nil { index[entry.key.value] = entry.key.location }
-                firstLocation = index[key.value]
-                keyIndex = index
-            }
-            if let firstLocation {
-                report(YAMLProblem(.duplicateKey, "duplicate key `\(key.value)`", at: key.location, related: firstLocation, help: "each key may appear once in a mapping"))
-            } else {
-                entries.append(YAMLMappingEntry(key: key, value: node))
-                keyIndex?[key.value] = key.location
-            }
-            stack.append(.mapping(entries: entries, pendingKey: nil, keyIndex: keyIndex, location: location, skipValue: false))
-
-        case .skippedKey:
-            stack.append(top)
+        } else {
+            var index: [String: SourceLocation] = [:]
+            for entry in stack[top].entries where index[entry.key.value] == nil { index[entry.key.value] = entry.key.location }
+            firstLocation = index[key.value]
+            stack[top].keyIndex = index
+        }
+        if let firstLocation {
+            report(YAMLProblem(.duplicateKey, "duplicate key `\(key.value)`", at: key.location, related: firstLocation, help: "each key may appear once in a mapping"))
+        } else {
+            stack[top].entries.append(YAMLMappingEntry(key: key, value: node))
+            stack[top].keyIndex?[key.value] = key.location
         }
     }
 }

@@ -61,7 +61,7 @@ public struct YAMLSequence: Sendable {
 }
 
 /// A node of a strictly read YAML document.
-public indirect enum YAMLNode: Sendable {
+public enum YAMLNode: Sendable {
     case scalar(YAMLScalar)
     case mapping(YAMLMapping)
     case sequence(YAMLSequence)

@@ -28,6 +28,21 @@ import Testing
         #expect(try SigningKey(pem: String(decoding: try Data(contentsOf: Self.directory.appendingPathComponent("signing-key.pem")), as: UTF8.self)).publicKey == vectorKey.publicKey)
     }
 
+    /// The decisions listed with the vector in docs/table-format.md.
+    @Test func vectorDecisions() throws {
+        let bytes = Array(try Data(contentsOf: Self.directory.appendingPathComponent("expected.kst")))
+        let table = try ScopeTable(bytes: bytes, options: trusting(now: 1_767_225_660))
+        let now: Int64 = 1_767_225_660
+        #expect(table.signer.description == "56475aa75463474c")
+        #expect(table.decide(key: "customer-a", capability: "cap_orders", now: now) == .allow)
+        #expect(table.decide(key: "customer-a", capability: "cap_admin", now: now) == .deny(.notInScope))
+        #expect(table.decide(key: "public", capability: "cap_faq", now: now) == .allow)
+        #expect(table.decide(key: "public", capability: "cap_orders", now: now) == .deny(.notInScope))
+        #expect(table.decide(key: "ops-console", capability: "cap_admin", now: now) == .allow)
+        #expect(table.decide(key: "nobody", capability: "cap_faq", now: now) == .deny(.unknownKey))
+        #expect(table.decide(key: "public", capability: "cap_nothing", now: now) == .deny(.unknownCapability))
+    }
+
     /// Each negative vector: a mutation of the committed table and the exact error it must produce.
     @Test func negativeVectors() throws {
         let bytes = Array(try Data(contentsOf: Self.directory.appendingPathComponent("expected.kst")))

@@ -44,13 +44,16 @@ enum DuplicateCapability: PolicyRule {
 enum DuplicateName: PolicyRule {
     static let id = RuleID.duplicateName
     static func check(_ context: RuleContext, into diagnostics: inout [Diagnostic]) {
-        var byProduct: [String: [Key]] = [:]
-        for keySet in context.policy.keySets {
-            byProduct[keySet.product.value, default: []].append(contentsOf: keySet.keys)
-        }
-        for (product, keys) in byProduct {
-            reportDuplicates(keys, id: \.name, into: &diagnostics) {
-                finding("duplicate key name \(Quote.quoted($0)) in product \(Quote.quoted(product))", at: $1, notes: $2)
+        var first: [String: [String: SourceLocation]] = [:]
+        context.forEachKey { key, keySet, _, _ in
+            let product = keySet.product.value
+            if let previous = first[product, default: [:]].updateValue(key.name.location, forKey: key.name.value) {
+                // Keep the first declaration as the one later duplicates point at.
+                first[product]![key.name.value] = previous
+                diagnostics.append(finding(
+                    "duplicate key name \(Quote.quoted(key.name.value)) in product \(Quote.quoted(product))", at: key.name.location,
+                    notes: [DiagnosticNote("first defined here", at: previous)]
+                ))
             }
         }
     }

@@ -2,7 +2,7 @@
 enum InternalExposure: PolicyRule {
     static let id = RuleID.internalExposure
     static func check(_ context: RuleContext, into diagnostics: inout [Diagnostic]) {
-        context.forEachKey { key, _, product in
+        context.forEachKey { key, _, product, grants in
             guard let product, let audience = key.audience, audience.isExternal else { return }
             let capabilities = product.product.capabilities
             if key.isUnscoped {
@@ -14,11 +14,12 @@ enum InternalExposure: PolicyRule {
                 }
                 return
             }
-            for grant in context.grants(of: key, in: product) where capabilities[grant.capability].tags.contains(where: { $0.value == "internal" }) {
-                let via = if case .tag(let tag) = grant.entry.value { " through selector \(Quote.quoted("tag:" + tag))" } else { "" }
+            for grant in grants where product.isInternal[grant.capability] {
+                let entry = key.scope!.value[grant.entry]
+                let via = if case .tag(let tag) = entry.value { " through selector \(Quote.quoted("tag:" + tag))" } else { "" }
                 diagnostics.append(finding(
                     "internal capability \(Quote.quoted(capabilities[grant.capability].id.value)) granted to \(audience.rawValue) key \(Quote.quoted(key.name.value))\(via)",
-                    at: grant.entry.location,
+                    at: entry.location,
                     help: "remove the grant, or change the key's audience if it is not held outside the organisation"
                 ))
             }
@@ -30,15 +31,16 @@ enum InternalExposure: PolicyRule {
 enum DeprecatedCapability: PolicyRule {
     static let id = RuleID.deprecatedCapability
     static func check(_ context: RuleContext, into diagnostics: inout [Diagnostic]) {
-        context.forEachKey { key, _, product in
+        context.forEachKey { key, _, product, grants in
             guard let product, !key.isUnscoped else { return }
             let capabilities = product.product.capabilities
-            for grant in context.grants(of: key, in: product) {
+            for grant in grants where product.isDeprecated[grant.capability] {
                 guard let reason = capabilities[grant.capability].deprecated else { continue }
-                let via = if case .tag(let tag) = grant.entry.value { " through selector \(Quote.quoted("tag:" + tag))" } else { "" }
+                let entry = key.scope!.value[grant.entry]
+                let via = if case .tag(let tag) = entry.value { " through selector \(Quote.quoted("tag:" + tag))" } else { "" }
                 diagnostics.append(finding(
                     "key \(Quote.quoted(key.name.value)) is granted deprecated capability \(Quote.quoted(capabilities[grant.capability].id.value))\(via)",
-                    at: grant.entry.location,
+                    at: entry.location,
                     notes: [DiagnosticNote("deprecated here: \(Quote.sanitized(reason))", at: capabilities[grant.capability].id.location)]
                 ))
             }
@@ -50,7 +52,7 @@ enum DeprecatedCapability: PolicyRule {
 enum ExpiredKey: PolicyRule {
     static let id = RuleID.expiredKey
     static func check(_ context: RuleContext, into diagnostics: inout [Diagnostic]) {
-        context.forEachKey { key, _, _ in
+        context.forEachKey { key, _, _, _ in
             guard let expires = key.expires, expires.value < context.checkDate else { return }
             diagnostics.append(finding(
                 "key \(Quote.quoted(key.name.value)) expired on \(expires.value)", at: expires.location,

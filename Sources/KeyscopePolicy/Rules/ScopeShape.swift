@@ -2,7 +2,7 @@
 enum ScopeConflict: PolicyRule {
     static let id = RuleID.scopeConflict
     static func check(_ context: RuleContext, into diagnostics: inout [Diagnostic]) {
-        context.forEachKey { key, _, _ in
+        context.forEachKey { key, _, _, _ in
             if key.isUnscoped, let scope = key.scope {
                 diagnostics.append(finding(
                     "key \(Quote.quoted(key.name.value)) sets both `capabilities` and `unscoped: true`", at: scope.location,
@@ -23,7 +23,7 @@ enum ScopeConflict: PolicyRule {
 enum EmptyScope: PolicyRule {
     static let id = RuleID.emptyScope
     static func check(_ context: RuleContext, into diagnostics: inout [Diagnostic]) {
-        context.forEachKey { key, _, _ in
+        context.forEachKey { key, _, _, _ in
             guard let scope = key.scope, key.scopeLength == 0 else { return }
             diagnostics.append(finding(
                 "key \(Quote.quoted(key.name.value)) has an empty `capabilities` list", at: scope.location,
@@ -37,15 +37,13 @@ enum EmptyScope: PolicyRule {
 enum EmptySelector: PolicyRule {
     static let id = RuleID.emptySelector
     static func check(_ context: RuleContext, into diagnostics: inout [Diagnostic]) {
-        context.forEachKey { key, _, product in
-            guard let product, let scope = key.scope?.value else { return }
-            for entry in scope {
-                guard case .tag(let tag) = entry.value, product.tagged[tag] == nil else { continue }
-                diagnostics.append(finding(
-                    "selector \(Quote.quoted("tag:" + tag)) matches no capability of product \(Quote.quoted(product.product.id.value))", at: entry.location,
-                    help: Suggestions.closest(to: tag, among: product.tagged.keys).map { "did you mean \(Quote.quoted("tag:" + $0))?" }
-                ))
-            }
+        for (setIndex, keyIndex, entryIndex) in context.emptySelectors {
+            let keySet = context.policy.keySets[setIndex]
+            guard let product = context.keySetProducts[setIndex], let entry = keySet.keys[keyIndex].scope?.value[entryIndex], case .tag(let tag) = entry.value else { continue }
+            diagnostics.append(finding(
+                "selector \(Quote.quoted("tag:" + tag)) matches no capability of product \(Quote.quoted(product.product.id.value))", at: entry.location,
+                help: Suggestions.closest(to: tag, among: product.tagged.keys).map { "did you mean \(Quote.quoted("tag:" + $0))?" }
+            ))
         }
     }
 }

@@ -15,15 +15,13 @@ enum UnknownProduct: PolicyRule {
 enum UnknownCapability: PolicyRule {
     static let id = RuleID.unknownCapability
     static func check(_ context: RuleContext, into diagnostics: inout [Diagnostic]) {
-        context.forEachKey { key, _, product in
-            guard let product, let scope = key.scope?.value else { return }
-            for entry in scope {
-                guard case .capability(let capability) = entry.value, product.capabilityIndex[capability] == nil else { continue }
-                diagnostics.append(finding(
-                    "unknown capability \(Quote.quoted(capability)) in product \(Quote.quoted(product.product.id.value))", at: entry.location,
-                    help: Suggestions.didYouMean(capability, among: product.capabilityIndex.keys)
-                ))
-            }
+        for (setIndex, keyIndex, entryIndex) in context.unknownCapabilities {
+            let keySet = context.policy.keySets[setIndex]
+            guard let product = context.keySetProducts[setIndex], let entry = keySet.keys[keyIndex].scope?.value[entryIndex], case .capability(let capability) = entry.value else { continue }
+            diagnostics.append(finding(
+                "unknown capability \(Quote.quoted(capability)) in product \(Quote.quoted(product.product.id.value))", at: entry.location,
+                help: Suggestions.didYouMean(capability, among: product.capabilityIndex.keys)
+            ))
         }
     }
 }
@@ -46,7 +44,9 @@ enum UnknownOwner: PolicyRule {
         }
         for keySet in context.policy.keySets {
             keySet.owners?.value.forEach(checkOwner)
-            for key in keySet.keys { key.owners?.value.forEach(checkOwner) }
+        }
+        context.forEachKey { key, _, _, _ in
+            key.owners?.value.forEach(checkOwner)
         }
     }
 }
@@ -55,7 +55,7 @@ enum UnknownOwner: PolicyRule {
 enum MissingOwner: PolicyRule {
     static let id = RuleID.missingOwner
     static func check(_ context: RuleContext, into diagnostics: inout [Diagnostic]) {
-        context.forEachKey { key, keySet, _ in
+        context.forEachKey { key, keySet, _, _ in
             if context.owners(of: key, in: keySet).isEmpty {
                 diagnostics.append(finding(
                     "key \(Quote.quoted(key.name.value)) has no owner", at: key.owners?.location ?? key.name.location,

@@ -2,7 +2,7 @@
 enum UnscopedJustification: PolicyRule {
     static let id = RuleID.unscopedJustification
     static func check(_ context: RuleContext, into diagnostics: inout [Diagnostic]) {
-        context.forEachKey { key, _, _ in
+        context.forEachKey { key, _, _, _ in
             guard key.isUnscoped, (key.justification ?? "").allSatisfy(\.isWhitespace) else { return }
             diagnostics.append(finding(
                 "unscoped key \(Quote.quoted(key.name.value)) has no `justification`", at: key.unscoped!.location,
@@ -18,7 +18,7 @@ enum UnscopedExpiry: PolicyRule {
     static func check(_ context: RuleContext, into diagnostics: inout [Diagnostic]) {
         let maxDays = context.policy.settings.unscopedMaxDays
         let limit = context.checkDate.adding(days: maxDays)
-        context.forEachKey { key, _, _ in
+        context.forEachKey { key, _, _, _ in
             guard key.isUnscoped else { return }
             guard let expires = key.expires else {
                 diagnostics.append(finding(

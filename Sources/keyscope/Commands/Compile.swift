@@ -68,6 +68,7 @@ struct Compile: ParsableCommand {
         if let product, !result.resolved.products.contains(where: { $0.id == product }) {
             throw CommandFailure("no product \(Quote.quoted(product)) in \(rootPath)")
         }
+        print(ValidationSummary(result).line)
         let (key, _) = try signing.load()
         let options = CompileOptions(serial: serial ?? UInt64(max(0, issued)), issuedAt: issued, validFor: validity, revision: revision ?? Git.headRevision(of: rootPath))
         let tables = try ScopeTableCompiler.compile(result.resolved, options: options, signer: key, productID: product)

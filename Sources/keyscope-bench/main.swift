@@ -1,0 +1,281 @@
+import CMallocCounter
+import Dispatch
+import Foundation
+import KeyscopeCompiler
+import KeyscopeCorpus
+import KeyscopePolicy
+import KeyscopeRuntime
+
+// keyscope-bench: every performance figure keyscope claims, measured side by
+// side with its reference point in one process run.
+//
+//   swift run -c release keyscope-bench [--preset small|medium|large] [--only NAME] [--repetitions N] [--markdown]
+
+struct Options {
+    var preset = "large"
+    var only: String?
+    var repetitions: Int?
+    var markdown = false
+
+    init(_ arguments: [String]) {
+        var iterator = arguments.dropFirst().makeIterator()
+        while let argument = iterator.next() {
+            switch argument {
+            case "--preset": preset = iterator.next() ?? preset
+            case "--only": only = iterator.next()
+            case "--repetitions": repetitions = iterator.next().flatMap(Int.init)
+            case "--markdown": markdown = true
+            case "--help", "-h":
+                print("usage: keyscope-bench [--preset small|medium|large] [--only NAME] [--repetitions N] [--markdown]")
+                exit(0)
+            default:
+                FileHandle.standardError.write(Data("unknown argument \(argument)\n".utf8))
+                exit(64)
+            }
+        }
+    }
+}
+
+struct Row {
+    var group: String
+    var name: String
+    var repetitions: Int
+    var sample: Sample?
+    var ratio: String
+    var note: String
+}
+
+let options = Options(CommandLine.arguments)
+guard let parameters = CorpusParameters.preset(options.preset) else {
+    FileHandle.standardError.write(Data("unknown preset \(options.preset)\n".utf8))
+    exit(64)
+}
+func enabled(_ name: String) -> Bool { options.only.map { name.contains($0) } ?? true }
+let heavyRepetitions = options.repetitions ?? (parameters.keys >= 100_000 ? 5 : 15)
+let lightRepetitions = options.repetitions ?? 15
+var rows: [Row] = []
+
+// MARK: Corpus on disk
+
+let checkDate = CalendarDate(daysSinceEpoch: parameters.referenceDay)
+let corpusDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("keyscope-bench-\(options.preset)-\(getpid())")
+defer { try? FileManager.default.removeItem(at: corpusDirectory) }
+let corpus = CorpusGenerator(parameters).files()
+var yamlBytes = 0
+for file in corpus {
+    let url = corpusDirectory.appendingPathComponent("policies").appendingPathComponent(file.path)
+    try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+    try Data(file.contents.utf8).write(to: url)
+    yamlBytes += file.contents.utf8.count
+}
+let root = corpusDirectory.appendingPathComponent("policies").path
+let loader = PolicyLoader()
+let paths = try loader.findFiles(root: root)
+
+// MARK: Header
+
+func cpuModel() -> String {
+    guard let text = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8) else { return "unknown" }
+    for line in text.split(separator: "\n") where line.hasPrefix("model name") {
+        return line.split(separator: ":", maxSplits: 1).last.map { $0.trimmingCharacters(in: .whitespaces) } ?? "unknown"
+    }
+    return "unknown"
+}
+let cores = ProcessInfo.processInfo.activeProcessorCount
+let header = [
+    "keyscope-bench \(Keyscope_version()) — preset \(options.preset): \(parameters.capabilities) capabilities, \(parameters.teams) teams, \(parameters.keys) keys, \(corpus.count) files, \(yamlBytes) bytes of YAML",
+    "machine: \(cores) cores, \(cpuModel()), \(ProcessInfo.processInfo.physicalMemory >> 30) GiB; date \(Date())",
+]
+func Keyscope_version() -> String { "0.1.0" }
+
+// MARK: Parse limit
+
+let readFiles: () -> [[UInt8]] = { paths.map { (try? loader.readFile($0).get().bytes) ?? [] } }
+var libyamlMedian = 0.0
+if enabled("parse") {
+    let single = timeMilliseconds(repetitions: heavyRepetitions) { blackHole(LibYAMLReference.parse(readFiles())) }
+    libyamlMedian = single.median
+    rows.append(Row(group: "parse", name: "libyaml event parse, 1 thread (reference)", repetitions: heavyRepetitions, sample: single, ratio: "1.00×", note: "read + yaml_parser_parse, events discarded"))
+    let parallel = timeMilliseconds(repetitions: heavyRepetitions) {
+        let counts = ConcurrentCounter(paths.count)
+        DispatchQueue.concurrentPerform(iterations: paths.count) { index in
+            counts.add(LibYAMLReference.parse((try? loader.readFile(paths[index]).get().bytes) ?? []))
+        }
+        blackHole(counts)
+    }
+    rows.append(Row(group: "parse", name: "libyaml event parse, all cores", repetitions: heavyRepetitions, sample: parallel, ratio: ratio(parallel.median, libyamlMedian), note: "same, files spread over \(cores) cores"))
+    let reader = StrictYAMLReader()
+    let strict = timeMilliseconds(repetitions: heavyRepetitions) {
+        let counts = ConcurrentCounter(paths.count)
+        DispatchQueue.concurrentPerform(iterations: paths.count) { index in
+            if case .success(let file) = loader.readFile(paths[index]) { counts.add(reader.read(file).documents.count) }
+        }
+        blackHole(counts)
+    }
+    rows.append(Row(group: "parse", name: "keyscope strict reader (node trees)", repetitions: heavyRepetitions, sample: strict, ratio: ratio(strict.median, libyamlMedian), note: "all cores"))
+}
+
+var validation: ValidationResult?
+if enabled("parse") || enabled("validate") || enabled("compile") || enabled("decisions") || enabled("table") || enabled("diff") {
+    validation = try PolicyValidator.validate(root: root, checkDate: checkDate)
+    if validation!.diagnostics.hasErrors {
+        FileHandle.standardError.write(Data("generated corpus has errors: \(validation!.diagnostics.prefix(3).map(\.message))\n".utf8))
+        exit(1)
+    }
+}
+if enabled("validate") {
+    let sample = try timeMilliseconds(repetitions: heavyRepetitions) { blackHole(try PolicyValidator.validate(root: root, checkDate: checkDate)) }
+    rows.append(Row(group: "parse", name: "keyscope validate (read, parse, decode, all rules)", repetitions: heavyRepetitions, sample: sample, ratio: ratio(sample.median, libyamlMedian), note: "target ≤ 2× libyaml"))
+}
+let signer = try SigningKey(seed: Array(repeating: 7, count: 32))
+let compileOptions = CompileOptions(serial: 1, issuedAt: checkDate.unixSeconds, validFor: 30 * 86_400, revision: nil)
+if enabled("compile") {
+    let sample = try timeMilliseconds(repetitions: heavyRepetitions) {
+        let result = try PolicyValidator.validate(root: root, checkDate: checkDate)
+        blackHole(try ScopeTableCompiler.compile(result.resolved, options: compileOptions, signer: signer))
+    }
+    rows.append(Row(group: "parse", name: "keyscope compile (validate + build + sign)", repetitions: heavyRepetitions, sample: sample, ratio: ratio(sample.median, libyamlMedian), note: "target ≤ 2.5× libyaml"))
+}
+
+// MARK: Table
+
+let tables = try validation.map { try ScopeTableCompiler.compile($0.resolved, options: compileOptions, signer: signer) } ?? []
+let tablePath = corpusDirectory.appendingPathComponent("table.kst").path
+if let table = tables.first {
+    try Data(table.bytes).write(to: URL(fileURLWithPath: tablePath))
+}
+let trust = TableOpenOptions(trustedKeys: [signer.publicKey], now: checkDate.unixSeconds)
+if enabled("table"), let table = tables.first {
+    let open = try timeMilliseconds(repetitions: lightRepetitions) { blackHole(try ScopeTable(path: tablePath, options: trust)) }
+    rows.append(Row(group: "table", name: "open + verify table (mmap, Ed25519, all offsets)", repetitions: lightRepetitions, sample: open, ratio: "", note: "target < 50 ms"))
+    let perKey = Double(table.bytes.count) / Double(max(1, table.contents.keys.count))
+    rows.append(Row(group: "table", name: "table size", repetitions: 1, sample: nil, ratio: ratio(Double(table.bytes.count), Double(yamlBytes)),
+                    note: "\(table.bytes.count) bytes vs \(yamlBytes) bytes of YAML; \(format(perKey)) bytes/key; target ≤ 0.50×"))
+}
+
+// MARK: Decisions
+
+if enabled("decisions"), !tables.isEmpty, let validation {
+    let product = validation.resolved.products[0]
+    let scopeTable = try ScopeTable(path: tablePath, options: trust)
+    var reference = DictionaryReference(scopes: [:], capabilities: [:])
+    let all = Set(product.capabilities.indices)
+    for (index, capability) in product.capabilities.enumerated() { reference.capabilities[capability.id] = index }
+    for key in product.keys { reference.scopes[key.name] = key.unscoped ? all : Set(key.capabilities) }
+    // Seeded pairs over the whole key set, about half allowed.
+    var rng = SplitMix64(seed: 2026)
+    let count = 1_000_000
+    var keys: [String] = []
+    var capabilities: [String] = []
+    keys.reserveCapacity(count)
+    capabilities.reserveCapacity(count)
+    for _ in 0..<count {
+        let key = product.keys[Int(rng.next(below: UInt64(product.keys.count)))]
+        keys.append(key.name)
+        let granted = key.unscoped ? Array(all) : key.capabilities
+        if rng.next(below: 2) == 0, !granted.isEmpty {
+            capabilities.append(product.capabilities[granted[Int(rng.next(below: UInt64(granted.count)))]].id)
+        } else {
+            capabilities.append(product.capabilities[Int(rng.next(below: UInt64(product.capabilities.count)))].id)
+        }
+    }
+    let now = checkDate.unixSeconds
+    var allowedByTable = 0
+    var allowedByReference = 0
+    for index in 0..<count {
+        if scopeTable.decide(key: keys[index], capability: capabilities[index], now: now) == .allow { allowedByTable += 1 }
+        if reference.decide(key: keys[index], capability: capabilities[index]) { allowedByReference += 1 }
+    }
+    let referenceSample = timeMilliseconds(repetitions: lightRepetitions) {
+        var allowed = 0
+        for index in 0..<count where reference.decide(key: keys[index], capability: capabilities[index]) { allowed += 1 }
+        blackHole(allowed)
+    }
+    let tableSample = timeMilliseconds(repetitions: lightRepetitions) {
+        var allowed = 0
+        for index in 0..<count where scopeTable.decide(key: keys[index], capability: capabilities[index], now: now) == .allow { allowed += 1 }
+        blackHole(allowed)
+    }
+    let before = ks_allocation_count()
+    var allowed = 0
+    for index in 0..<count where scopeTable.decide(key: keys[index], capability: capabilities[index], now: now) == .allow { allowed += 1 }
+    let allocations = ks_allocation_count() - before
+    blackHole(allowed)
+    let nsReference = referenceSample.values.map { $0 * 1e6 / Double(count) }
+    let nsTable = tableSample.values.map { $0 * 1e6 / Double(count) }
+    let referenceNs = Sample(values: nsReference, unit: "ns")
+    let tableNs = Sample(values: nsTable, unit: "ns")
+    rows.append(Row(group: "decisions", name: "[String: Set<Int>] lookup (reference)", repetitions: lightRepetitions, sample: referenceNs, ratio: "1.00×",
+                    note: "\(count) seeded pairs, \(allowedByReference * 100 / count)% allowed"))
+    rows.append(Row(group: "decisions", name: "ScopeTable.decide", repetitions: lightRepetitions, sample: tableNs, ratio: ratio(tableNs.median, referenceNs.median),
+                    note: "\(allowedByTable * 100 / count)% allowed; \(allocations) allocations in \(count) decisions; target ≤ 0.50× and 0 allocations"))
+    if allowedByTable != allowedByReference {
+        FileHandle.standardError.write(Data("warning: table allowed \(allowedByTable), reference \(allowedByReference) (keys expired at the check date account for the difference)\n".utf8))
+    }
+}
+
+// MARK: Peak memory of a compile, in a child process
+
+if enabled("memory") {
+    let binary = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent().appendingPathComponent("keyscope")
+    if FileManager.default.isExecutableFile(atPath: binary.path) {
+        let keyPath = corpusDirectory.appendingPathComponent("bench-key.pem")
+        try Data(signer.pemRepresentation.utf8).write(to: keyPath)
+        var samples: [Double] = []
+        var peak = 0.0
+        for _ in 0..<max(1, min(3, heavyRepetitions)) {
+            let process = Process()
+            process.executableURL = binary
+            process.arguments = ["compile", root, "--out", corpusDirectory.appendingPathComponent("out").path, "--signing-key", keyPath.path, "--now", checkDate.description, "--issued-at", String(checkDate.unixSeconds), "--revision", "bench"]
+            process.standardOutput = FileHandle.nullDevice
+            let start = monotonicNanoseconds()
+            try process.run()
+            process.waitUntilExit()
+            samples.append(Double(monotonicNanoseconds() - start) / 1e6)
+            var usage = rusage()
+            getrusage(RUSAGE_CHILDREN.rawValue, &usage)
+            peak = Double(usage.ru_maxrss) / 1024
+        }
+        let sample = Sample(values: samples, unit: "ms")
+        rows.append(Row(group: "memory", name: "`keyscope compile` process (wall)", repetitions: samples.count, sample: sample, ratio: libyamlMedian > 0 ? ratio(sample.median, libyamlMedian) : "",
+                        note: "peak RSS \(format(peak)) MiB (whole process, incl. runtime start)"))
+    }
+}
+
+// MARK: Report
+
+print(header.joined(separator: "\n"))
+print("")
+if options.markdown {
+    print("| group | benchmark | reps | median | min | max | ratio | notes |")
+    print("|---|---|---|---|---|---|---|---|")
+    for row in rows {
+        let stats = row.sample.map { ["\(format($0.median)) \($0.unit)", "\(format($0.min)) \($0.unit)", "\(format($0.max)) \($0.unit)"] } ?? ["", "", ""]
+        print("| \(row.group) | \(row.name) | \(row.repetitions) | \(stats.joined(separator: " | ")) | \(row.ratio) | \(row.note) |")
+    }
+} else {
+    let nameWidth = (rows.map(\.name.count).max() ?? 10) + 2
+    func pad(_ text: String, _ width: Int) -> String { text + String(repeating: " ", count: max(0, width - text.count)) }
+    print(pad("benchmark", nameWidth) + pad("reps", 6) + pad("median", 12) + pad("min", 12) + pad("max", 12) + pad("ratio", 8) + "notes")
+    for row in rows {
+        let stats = row.sample.map { [pad("\(format($0.median)) \($0.unit)", 12), pad("\(format($0.min)) \($0.unit)", 12), pad("\(format($0.max)) \($0.unit)", 12)] } ?? [pad("", 12), pad("", 12), pad("", 12)]
+        print(pad(row.name, nameWidth) + pad(String(row.repetitions), 6) + stats.joined() + pad(row.ratio, 8) + row.note)
+    }
+}
+
+func ratio(_ value: Double, _ reference: Double) -> String {
+    guard reference > 0 else { return "" }
+    return format(value / reference) + "×"
+}
+
+/// A counter for concurrent workers (keeps results observable so work is not optimised away).
+final class ConcurrentCounter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var total = 0
+    init(_ capacity: Int) {}
+    func add(_ value: Int) {
+        lock.lock()
+        total += value
+        lock.unlock()
+    }
+}

@@ -71,29 +71,49 @@ public enum ScopeEntry: Sendable, Hashable {
 }
 
 /// A key declared in a `KeySet`.
-public struct Key: Sendable, Hashable {
-    public var name: Located<String>
-    public var description: String?
-    public var audience: Audience?
+///
+/// A class, not a struct: rules and resolution pass each of 100,000 keys
+/// around many times, and a reference costs one retain where a copy of all
+/// its fields cost one per string and array.
+public final class Key: Sendable {
+    public let name: Located<String>
+    public let description: String?
+    public let audience: Audience?
     /// `capabilities`, when present: its well-formed entries (possibly none).
-    public var scope: Located<[Located<ScopeEntry>]>?
+    public let scope: Located<[Located<ScopeEntry>]>?
     /// How many items the `capabilities` list had as written, valid or not.
-    public var scopeLength: Int
+    public let scopeLength: Int
     /// `unscoped`, when present.
-    public var unscoped: Located<Bool>?
+    public let unscoped: Located<Bool>?
     /// The key's own `owners`, when present.
-    public var owners: Located<[Located<String>]>?
-    public var justification: String?
-    public var expires: Located<CalendarDate>?
+    public let owners: Located<[Located<String>]>?
+    public let justification: String?
+    public let expires: Located<CalendarDate>?
     /// Where the key's mapping starts.
-    public var location: SourceLocation
+    public let location: SourceLocation
+
+    public init(
+        name: Located<String>, description: String?, audience: Audience?, scope: Located<[Located<ScopeEntry>]>?, scopeLength: Int,
+        unscoped: Located<Bool>?, owners: Located<[Located<String>]>?, justification: String?, expires: Located<CalendarDate>?, location: SourceLocation
+    ) {
+        self.name = name
+        self.description = description
+        self.audience = audience
+        self.scope = scope
+        self.scopeLength = scopeLength
+        self.unscoped = unscoped
+        self.owners = owners
+        self.justification = justification
+        self.expires = expires
+        self.location = location
+    }
 
     /// Whether the key grants every capability.
     public var isUnscoped: Bool { unscoped?.value == true }
 }
 
 /// A `KeySet` document.
-public struct KeySet: Sendable, Hashable {
+public struct KeySet: Sendable {
     public var product: Located<String>
     public var owners: Located<[Located<String>]>?
     public var keys: [Key]

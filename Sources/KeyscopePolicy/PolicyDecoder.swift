@@ -89,34 +89,60 @@ struct PolicyDecoder {
     private func keySet(_ m: YAMLMapping) -> KeySet? {
         guard let product = m.locatedString("product") else { return nil }
         var keys: [Key] = []
-        for item in m.list("keys") {
-            guard case .mapping(let k) = item, let name = k.locatedString("name") else { continue }
+        let items = m.list("keys")
+        keys.reserveCapacity(items.count)
+        for item in items {
+            guard case .mapping(let k) = item else { continue }
+            // One pass over the entries: keys are most of a large repository.
+            var name: Located<String>?
+            var description: String?
+            var audience: Audience?
             var scope: Located<[Located<ScopeEntry>]>?
             var scopeLength = 0
-            if let entry = k["capabilities"], case .sequence(let sequence) = entry.value {
-                let entries = sequence.items.compactMap(\.locatedScalar).compactMap { s in ScopeEntry(s.value).map { Located($0, at: s.location) } }
-                scope = Located(entries, at: entry.key.location)
-                scopeLength = sequence.items.count
-            }
             var unscoped: Located<Bool>?
-            if let entry = k["unscoped"], case .scalar(let s) = entry.value, s.style == .plain, s.value == "true" || s.value == "false" {
-                unscoped = Located(s.value == "true", at: entry.key.location)
-            }
+            var owners: Located<[Located<String>]>?
+            var justification: String?
             var expires: Located<CalendarDate>?
-            if let s = k.locatedString("expires"), let date = CalendarDate(parsing: s.value) {
-                expires = Located(date, at: s.location)
+            for entry in k.entries {
+                switch entry.key.value {
+                case "name":
+                    name = entry.value.locatedScalar
+                case "description":
+                    description = entry.value.locatedScalar?.value
+                case "audience":
+                    audience = entry.value.locatedScalar.flatMap { Audience(rawValue: $0.value) }
+                case "capabilities":
+                    guard case .sequence(let sequence) = entry.value else { continue }
+                    var entries: [Located<ScopeEntry>] = []
+                    entries.reserveCapacity(sequence.items.count)
+                    for item in sequence.items {
+                        guard case .scalar(let s) = item, !s.isNull, let scopeEntry = ScopeEntry(s.value) else { continue }
+                        entries.append(Located(scopeEntry, at: s.location))
+                    }
+                    scope = Located(entries, at: entry.key.location)
+                    scopeLength = sequence.items.count
+                case "unscoped":
+                    if case .scalar(let s) = entry.value, s.style == .plain, s.value == "true" || s.value == "false" {
+                        unscoped = Located(s.value == "true", at: entry.key.location)
+                    }
+                case "owners":
+                    if case .sequence(let sequence) = entry.value {
+                        owners = Located(sequence.items.compactMap(\.locatedScalar), at: entry.key.location)
+                    }
+                case "justification":
+                    justification = entry.value.locatedScalar?.value
+                case "expires":
+                    if let s = entry.value.locatedScalar, let date = CalendarDate(parsing: s.value) {
+                        expires = Located(date, at: s.location)
+                    }
+                default:
+                    continue
+                }
             }
+            guard let name else { continue }
             keys.append(Key(
-                name: name,
-                description: k.string("description"),
-                audience: k.string("audience").flatMap(Audience.init(rawValue:)),
-                scope: scope,
-                scopeLength: scopeLength,
-                unscoped: unscoped,
-                owners: k.locatedList("owners"),
-                justification: k.string("justification"),
-                expires: expires,
-                location: k.location
+                name: name, description: description, audience: audience, scope: scope, scopeLength: scopeLength,
+                unscoped: unscoped, owners: owners, justification: justification, expires: expires, location: k.location
             ))
         }
         return KeySet(product: product, owners: m.locatedList("owners"), keys: keys, location: m.location)

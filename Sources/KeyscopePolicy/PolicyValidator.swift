@@ -1,3 +1,4 @@
+import Dispatch
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -36,10 +37,21 @@ public enum PolicyValidator {
     /// Validates a loaded policy as of `checkDate`.
     public static func validate(_ loaded: LoadedPolicy, checkDate: CalendarDate) -> ValidationResult {
         let context = RuleContext(policy: loaded.policy, checkDate: checkDate)
-        var findings = loaded.diagnostics
-        for rule in rules {
-            rule.check(context, into: &findings)
+        // The rules and the resolution of effective access only read the
+        // context: they run side by side on two cores.
+        let ruleFindings = ConcurrentResults<[Diagnostic]>(count: 1)
+        let resolution = ConcurrentResults<ResolvedPolicy>(count: 1)
+        DispatchQueue.concurrentPerform(iterations: 2) { task in
+            if task == 0 {
+                var found: [Diagnostic] = []
+                for rule in rules { rule.check(context, into: &found) }
+                ruleFindings.set(0, found)
+            } else {
+                resolution.set(0, context.resolve())
+            }
         }
+        var findings = loaded.diagnostics
+        findings += ruleFindings.values()[0]
         let settings = loaded.policy.settings
         var diagnostics: [Diagnostic] = []
         diagnostics.reserveCapacity(findings.count)
@@ -49,7 +61,7 @@ public enum PolicyValidator {
             diagnostics.append(finding)
         }
         diagnostics.sort(by: Diagnostic.sortKey)
-        return ValidationResult(policy: loaded.policy, resolved: context.resolve(), diagnostics: diagnostics, files: loaded.files, checkDate: checkDate)
+        return ValidationResult(policy: loaded.policy, resolved: resolution.values()[0], diagnostics: diagnostics, files: loaded.files, checkDate: checkDate)
     }
 
     /// Loads and validates the policy root in one call.
@@ -120,76 +132,91 @@ struct RuleContext {
         let keySetProducts = policy.keySets.map { products[$0.product.value] }
         self.keySetProducts = keySetProducts
 
+        // Resolving scope entries is the costly part: spread the key sets over the cores.
+        let perSet = ConcurrentResults<(grants: [[Grant]], unknown: [(Int, Int, Int)], empty: [(Int, Int, Int)])>(count: policy.keySets.count)
+        let keySets = policy.keySets
+        DispatchQueue.concurrentPerform(iterations: keySets.count) { setIndex in
+            perSet.set(setIndex, RuleContext.resolveGrants(keySets[setIndex], setIndex: setIndex, product: keySetProducts[setIndex]))
+        }
         var grants: [[[Grant]]] = []
         var unknown: [(Int, Int, Int)] = []
         var empty: [(Int, Int, Int)] = []
-        var seen: [Int] = []
-        var stamp = 0
         grants.reserveCapacity(policy.keySets.count)
-        for (setIndex, keySet) in policy.keySets.enumerated() {
-            guard let product = keySetProducts[setIndex] else {
-                grants.append(Array(repeating: [], count: keySet.keys.count))
-                continue
-            }
-            if seen.count < product.product.capabilities.count { seen = Array(repeating: 0, count: product.product.capabilities.count) }
-            var setGrants: [[Grant]] = []
-            setGrants.reserveCapacity(keySet.keys.count)
-            keySet.keys.withUnsafeBufferPointer { keys in
-                for keyIndex in keys.indices {
-                    stamp += 1
-                    var keyGrants: [Grant] = []
-                    guard let scope = keys[keyIndex].scope else {
-                        setGrants.append(keyGrants)
-                        continue
-                    }
-                    keyGrants.reserveCapacity(scope.value.count)
-                    for (entryIndex, entry) in scope.value.enumerated() {
-                        switch entry.value {
-                        case .capability(let id):
-                            guard let capability = product.capabilityIndex[id] else {
-                                unknown.append((setIndex, keyIndex, entryIndex))
-                                continue
-                            }
-                            if seen[capability] != stamp {
-                                seen[capability] = stamp
-                                keyGrants.append(Grant(capability: capability, entry: entryIndex))
-                            }
-                        case .tag(let tag):
-                            guard let matching = product.tagged[tag] else {
-                                empty.append((setIndex, keyIndex, entryIndex))
-                                continue
-                            }
-                            for capability in matching where seen[capability] != stamp {
-                                seen[capability] = stamp
-                                keyGrants.append(Grant(capability: capability, entry: entryIndex))
-                            }
-                        }
-                    }
-                    setGrants.append(keyGrants)
-                }
-            }
-            grants.append(setGrants)
+        for result in perSet.values() {
+            grants.append(result.grants)
+            unknown += result.unknown
+            empty += result.empty
         }
         self.grants = grants
         unknownCapabilities = unknown
         emptySelectors = empty
     }
 
+    /// The grants of every key of one key set, and its unknown and empty scope entries.
+    static func resolveGrants(_ keySet: borrowing KeySet, setIndex: Int, product: ProductIndex?) -> (grants: [[Grant]], unknown: [(Int, Int, Int)], empty: [(Int, Int, Int)]) {
+        guard let product else { return (Array(repeating: [], count: keySet.keys.count), [], []) }
+        var unknown: [(Int, Int, Int)] = []
+        var empty: [(Int, Int, Int)] = []
+        // `seen[c] == stamp` marks capabilities already granted to the current key.
+        var seen = [Int](repeating: 0, count: product.product.capabilities.count)
+        var stamp = 0
+        var setGrants: [[Grant]] = []
+        setGrants.reserveCapacity(keySet.keys.count)
+        keySet.keys.withUnsafeBufferPointer { keys in
+            for keyIndex in keys.indices {
+                stamp += 1
+                var keyGrants: [Grant] = []
+                guard let scope = keys[keyIndex].scope else {
+                    setGrants.append(keyGrants)
+                    continue
+                }
+                keyGrants.reserveCapacity(scope.value.count)
+                for (entryIndex, entry) in scope.value.enumerated() {
+                    switch entry.value {
+                    case .capability(let id):
+                        guard let capability = product.capabilityIndex[id] else {
+                            unknown.append((setIndex, keyIndex, entryIndex))
+                            continue
+                        }
+                        if seen[capability] != stamp {
+                            seen[capability] = stamp
+                            keyGrants.append(Grant(capability: capability, entry: entryIndex))
+                        }
+                    case .tag(let tag):
+                        guard let matching = product.tagged[tag] else {
+                            empty.append((setIndex, keyIndex, entryIndex))
+                            continue
+                        }
+                        for capability in matching where seen[capability] != stamp {
+                            seen[capability] = stamp
+                            keyGrants.append(Grant(capability: capability, entry: entryIndex))
+                        }
+                    }
+                }
+                setGrants.append(keyGrants)
+            }
+        }
+        return (setGrants, unknown, empty)
+    }
+
     /// Every key with its key set, its product (when declared) and its grants, without copying keys.
-    func forEachKey(_ body: (_ key: Key, _ keySet: KeySet, _ product: ProductIndex?, _ grants: [Grant]) -> Void) {
-        for setIndex in policy.keySets.indices {
-            let product = keySetProducts[setIndex]
-            let setGrants = grants[setIndex]
-            policy.keySets[setIndex].keys.withUnsafeBufferPointer { keys in
-                for keyIndex in keys.indices {
-                    body(keys[keyIndex], policy.keySets[setIndex], product, setGrants[keyIndex])
+    @inline(__always)
+    func forEachKey(_ body: (_ key: Key, _ keySet: borrowing KeySet, _ product: ProductIndex?, _ grants: [Grant]) -> Void) {
+        policy.keySets.withUnsafeBufferPointer { keySets in
+            for setIndex in keySets.indices {
+                let product = keySetProducts[setIndex]
+                let setGrants = grants[setIndex]
+                keySets[setIndex].keys.withUnsafeBufferPointer { keys in
+                    for keyIndex in keys.indices {
+                        body(keys[keyIndex], keySets[setIndex], product, setGrants[keyIndex])
+                    }
                 }
             }
         }
     }
 
     /// The owners in force for a key: its own, or else its key set's.
-    func owners(of key: Key, in keySet: KeySet) -> [Located<String>] {
+    func owners(of key: Key, in keySet: borrowing KeySet) -> [Located<String>] {
         key.owners?.value ?? keySet.owners?.value ?? []
     }
 
@@ -243,7 +270,11 @@ struct RuleContext {
                 id: index.product.id.value,
                 name: index.product.name,
                 capabilities: sortedCapabilities[index.product.id.value]!.capabilities,
-                keys: (keysByProduct.removeValue(forKey: index.product.id.value) ?? []).sorted { bytewiseLess($0.name, $1.name) }
+                keys: {
+                    var keys = keysByProduct.removeValue(forKey: index.product.id.value) ?? []
+                    keys.sort { bytewiseLess($0.name, $1.name) }
+                    return keys
+                }()
             )
         }.sorted { bytewiseLess($0.id, $1.id) }
         let resolvedTeams = teams.values.map { ResolvedTeam(id: $0.id.value, name: $0.name, reviewers: $0.reviewers) }.sorted { bytewiseLess($0.id, $1.id) }

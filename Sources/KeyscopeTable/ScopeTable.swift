@@ -69,7 +69,6 @@ public final class ScopeTable: @unchecked Sendable {
 
     private let strings: Int
     private let lists: Int
-    private let scopes: Int
     private let teams: Int
     private let capabilities: Int
     private let keys: Int
@@ -78,6 +77,8 @@ public final class ScopeTable: @unchecked Sendable {
     private let keyIndex: Int
     private let capabilityMask: Int
     private let keyMask: Int
+    /// `header.expiresAt`, kept apart so a decision reads one word, not the header.
+    private let expiresAt: Int64
 
     /// Opens and verifies a table held in memory.
     public convenience init(bytes: [UInt8], options: TableOpenOptions) throws(ScopeTableError) {
@@ -140,13 +141,12 @@ public final class ScopeTable: @unchecked Sendable {
         }
         strings = sections[0].offset
         lists = sections[1].offset
-        scopes = sections[2].offset
-        teams = sections[3].offset
-        capabilities = sections[4].offset
-        keys = sections[5].offset
-        keysLength = sections[5].length
-        capabilityIndex = sections[6].offset
-        keyIndex = sections[7].offset
+        teams = sections[2].offset
+        capabilities = sections[3].offset
+        keys = sections[4].offset
+        keysLength = sections[4].length
+        capabilityIndex = sections[5].offset
+        keyIndex = sections[6].offset
 
         let flags = reader.u16(TableFormat.Header.flags)
         guard flags & ~TableFormat.flagHasRevision == 0, reader.u32(TableFormat.Header.reserved) == 0 else {
@@ -161,18 +161,18 @@ public final class ScopeTable: @unchecked Sendable {
             capacity >= 8 && capacity & (capacity - 1) == 0 && capacity >= 2 * count
         }
         guard capabilityCount <= TableFormat.maxCapabilities,
-              sections[3].length == teamCount * TableFormat.teamRecordSize,
-              sections[4].length == capabilityCount * TableFormat.capabilityRecordSize,
-              validCapacity(capabilityCapacity, capabilityCount), sections[6].length == capabilityCapacity * 4,
-              validCapacity(keyCapacity, keyCount), sections[7].length == keyCapacity * 4,
-              sections[1].length % 4 == 0, sections[2].length % 2 == 0 else {
+              sections[2].length == teamCount * TableFormat.teamRecordSize,
+              sections[3].length == capabilityCount * TableFormat.capabilityRecordSize,
+              validCapacity(capabilityCapacity, capabilityCount), sections[5].length == capabilityCapacity * 4,
+              validCapacity(keyCapacity, keyCount), sections[6].length == keyCapacity * 4,
+              sections[1].length % 4 == 0 else {
             throw .malformed(offset: TableFormat.Header.capabilityCount, reason: .badHeader)
         }
         capabilityMask = capabilityCapacity - 1
         keyMask = keyCapacity - 1
 
         var validator = TableValidator(
-            reader: reader, strings: sections[0], lists: sections[1], scopes: sections[2],
+            reader: reader, strings: sections[0], lists: sections[1],
             teamCount: teamCount, capabilityCount: capabilityCount
         )
         let productRef = reader.u32(TableFormat.Header.productID)
@@ -185,8 +185,10 @@ public final class ScopeTable: @unchecked Sendable {
         } else if revisionRef != TableFormat.none {
             throw .malformed(offset: TableFormat.Header.revision, reason: .badHeader)
         }
-        try validator.records(teams: sections[3], capabilities: sections[4], keys: sections[5], teamCount: teamCount, capabilityCount: capabilityCount, keyCount: keyCount)
+        try validator.records(teams: sections[2], capabilities: sections[3], keys: sections[4], teamCount: teamCount, capabilityCount: capabilityCount, keyCount: keyCount,
+                              scopeSetCount: Int(reader.u32(TableFormat.Header.scopeSetCount)))
 
+        expiresAt = reader.i64(TableFormat.Header.expiresAt)
         header = TableHeader(
             productID: validator.stringValue(productRef),
             productName: validator.stringValue(nameRef),
@@ -298,7 +300,7 @@ public final class ScopeTable: @unchecked Sendable {
 
     /// Decides a call from UTF-8 bytes. `now` is Unix seconds (see `CoarseClock` for a clock without a system call per decision).
     public func decide(keyUTF8 key: UnsafeRawBufferPointer, capabilityUTF8 capability: UnsafeRawBufferPointer, now: Int64) -> Decision {
-        if now > header.expiresAt { return .deny(.tableExpired) }
+        if now > expiresAt { return .deny(.tableExpired) }
         guard let record = findKey(key) else { return .deny(.unknownKey) }
         let at = keys + record
         let flags = base.load(fromByteOffset: at + 21, as: UInt8.self)
@@ -309,8 +311,8 @@ public final class ScopeTable: @unchecked Sendable {
         }
         guard let index = findCapability(capability) else { return .deny(.unknownCapability) }
         if flags & TableFormat.keyFlagUnscoped != 0 { return .allow }
-        // Scope sets are ascending u16 capability indices: binary search.
-        let set = scopes + Int(u32(at + 8))
+        // Scope sets are ascending u16 capability indices, in the keys section: binary search.
+        let set = keys + Int(u32(at + 8))
         var low = 0
         var high = Int(u16(set))
         let target = UInt16(index)
@@ -380,7 +382,7 @@ public final class ScopeTable: @unchecked Sendable {
             let nameLength = Int(reader.u16(at + 22))
             var capabilitiesOfKey: [Int] = []
             if scope != TableFormat.none {
-                let set = scopes + Int(scope)
+                let set = keys + Int(scope)
                 capabilitiesOfKey = (0..<Int(reader.u16(set))).map { Int(reader.u16(set + 2 + 2 * $0)) }
             }
             keyList.append(TableKey(
@@ -393,7 +395,9 @@ public final class ScopeTable: @unchecked Sendable {
                 capabilities: capabilitiesOfKey,
                 selectors: list(reader.u32(at + 12)).map(string)
             ))
-            offset += (TableFormat.keyRecordHeaderSize + nameLength + 3) & ~3
+            var end = (offset + TableFormat.keyRecordHeaderSize + nameLength + 1) & ~1
+            if flags & TableFormat.keyFlagScopeFollows != 0 { end += 2 + 2 * Int(reader.u16(keys + end)) }
+            offset = (end + 3) & ~3
         }
         let metadata = TableMetadata(
             productID: header.productID, productName: header.productName, serial: header.serial,

@@ -15,7 +15,13 @@ public enum TableEncoder {
         try check(contents)
         var strings = InternedStrings()
         var lists = InternedLists()
-        var scopes = InternedScopes()
+        strings.offsets.reserveCapacity(2 * contents.keys.count + 4 * contents.capabilities.count + 2 * contents.teams.count + 8)
+        strings.writer.bytes.reserveCapacity(32 * contents.keys.count + 48 * contents.capabilities.count)
+        // Scope sets are interned, and each is stored right after the record of
+        // the first key that uses it: a decision then finds the key and its set
+        // in neighbouring cache lines instead of a separate section.
+        var scopeOffsets: [[UInt16]: UInt32] = [:]
+        scopeOffsets.reserveCapacity(contents.keys.count)
 
         let productID = strings.ref(contents.metadata.productID)
         let productName = strings.ref(contents.metadata.productName)
@@ -42,20 +48,40 @@ public enum TableEncoder {
         var keyOffsets: [UInt32] = []
         keyOffsets.reserveCapacity(contents.keys.count)
         for key in contents.keys {
-            keyOffsets.append(UInt32(keys.count))
-            keys.u32(key.description.map { strings.ref($0) } ?? TableFormat.none)
-            keys.u32(lists.ref(key.owners.map(UInt32.init)))
-            keys.u32(key.unscoped ? TableFormat.none : scopes.ref(key.capabilities.map(UInt16.init)))
-            keys.u32(lists.ref(key.selectors.map { strings.ref($0) }))
-            keys.i32(Int32(clamping: key.expiresDay ?? 0))
-            keys.u8(key.audience.rawValue)
+            let recordStart = keys.count
+            keyOffsets.append(UInt32(recordStart))
+            let name = Array(key.name.utf8)
+            let setStart = (recordStart + TableFormat.keyRecordHeaderSize + name.count + 1) & ~1
             var flags: UInt8 = 0
             if key.unscoped { flags |= TableFormat.keyFlagUnscoped }
             if key.expiresDay != nil { flags |= TableFormat.keyFlagHasExpiry }
+            var scopeRef = TableFormat.none
+            var inlineSet: [UInt16]?
+            if !key.unscoped {
+                let set = key.capabilities.map(UInt16.init)
+                if let existing = scopeOffsets[set] {
+                    scopeRef = existing
+                } else {
+                    scopeRef = UInt32(setStart)
+                    scopeOffsets[set] = scopeRef
+                    inlineSet = set
+                    flags |= TableFormat.keyFlagScopeFollows
+                }
+            }
+            keys.u32(key.description.map { strings.ref($0) } ?? TableFormat.none)
+            keys.u32(lists.ref(key.owners.map(UInt32.init)))
+            keys.u32(scopeRef)
+            keys.u32(lists.ref(key.selectors.map { strings.ref($0) }))
+            keys.i32(Int32(clamping: key.expiresDay ?? 0))
+            keys.u8(key.audience.rawValue)
             keys.u8(flags)
-            let name = Array(key.name.utf8)
             keys.u16(UInt16(name.count))
             keys.append(name)
+            keys.align(2)
+            if let inlineSet {
+                keys.u16(UInt16(inlineSet.count))
+                for item in inlineSet { keys.u16(item) }
+            }
             keys.align(4)
         }
 
@@ -66,7 +92,7 @@ public enum TableEncoder {
         var output = ByteWriter()
         output.append([UInt8](repeating: 0, count: TableFormat.headerSize))
         var table: [(UInt32, UInt32)] = []
-        for section in [strings.writer.bytes, lists.writer.bytes, scopes.writer.bytes, teams.bytes, capabilities.bytes, keys.bytes, capabilityIndex, keyIndex] {
+        for section in [strings.writer.bytes, lists.writer.bytes, teams.bytes, capabilities.bytes, keys.bytes, capabilityIndex, keyIndex] {
             output.align(8)
             table.append((UInt32(output.count), UInt32(section.count)))
             output.append(section)
@@ -89,7 +115,7 @@ public enum TableEncoder {
         header.u32(UInt32(contents.capabilities.count))
         header.u32(UInt32(contents.keys.count))
         header.u32(UInt32(contents.teams.count))
-        header.u32(UInt32(scopes.count))
+        header.u32(UInt32(scopeOffsets.count))
         header.u32(UInt32(capabilityIndex.count / 4))
         header.u32(UInt32(keyIndex.count / 4))
         header.u32(0)
@@ -150,21 +176,21 @@ public enum TableEncoder {
 /// equivalent text as equal, which would store one spelling for another.
 struct InternedStrings {
     var writer = ByteWriter()
-    var offsets: [[UInt8]: UInt32] = [:]
+    var offsets: [ExactString: UInt32] = [:]
 
     mutating func ref(_ string: String) -> UInt32 {
-        let bytes = Array(string.utf8)
-        if let offset = offsets[bytes] { return offset }
+        let key = ExactString(string)
+        if let offset = offsets[key] { return offset }
         let offset = UInt32(writer.count)
-        var length = bytes.count
+        var length = string.utf8.count
         repeat {
             var byte = UInt8(length & 0x7F)
             length >>= 7
             if length > 0 { byte |= 0x80 }
             writer.u8(byte)
         } while length > 0
-        writer.append(bytes)
-        offsets[bytes] = offset
+        writer.append(utf8: string)
+        offsets[key] = offset
         return offset
     }
 }
@@ -184,18 +210,18 @@ struct InternedLists {
     }
 }
 
-/// Scopes section: each set is a u16 count and ascending u16 capability indices.
-struct InternedScopes {
-    var writer = ByteWriter()
-    var offsets: [[UInt16]: UInt32] = [:]
-    var count: Int { offsets.count }
+/// A string compared and hashed by its UTF-8 bytes (not by canonical equivalence, as `String` is).
+struct ExactString: Hashable {
+    let value: String
 
-    mutating func ref(_ items: [UInt16]) -> UInt32 {
-        if let offset = offsets[items] { return offset }
-        let offset = UInt32(writer.count)
-        writer.u16(UInt16(items.count))
-        for item in items { writer.u16(item) }
-        offsets[items] = offset
-        return offset
+    init(_ value: String) { self.value = value }
+
+    func hash(into hasher: inout Hasher) {
+        var value = value
+        value.withUTF8 { hasher.combine(bytes: UnsafeRawBufferPointer($0)) }
+    }
+
+    static func == (lhs: ExactString, rhs: ExactString) -> Bool {
+        lhs.value.utf8.elementsEqual(rhs.value.utf8)
     }
 }

@@ -3,17 +3,15 @@ struct TableValidator {
     let reader: RawReader
     let strings: (offset: Int, length: Int)
     let lists: (offset: Int, length: Int)
-    let scopes: (offset: Int, length: Int)
     let teamCount: Int
     let capabilityCount: Int
     /// Offsets (within the keys section) where key records start, in file order; filled by `records`.
     private(set) var keyStarts: [Int] = []
 
-    init(reader: RawReader, strings: (Int, Int), lists: (Int, Int), scopes: (Int, Int), teamCount: Int, capabilityCount: Int) {
+    init(reader: RawReader, strings: (Int, Int), lists: (Int, Int), teamCount: Int, capabilityCount: Int) {
         self.reader = reader
         self.strings = strings
         self.lists = lists
-        self.scopes = scopes
         self.teamCount = teamCount
         self.capabilityCount = capabilityCount
     }
@@ -78,22 +76,23 @@ struct TableValidator {
         }
     }
 
-    /// A scope set: u16 count, then that many strictly ascending capability indices.
-    func scopeSet(_ ref: UInt32, at field: Int) throws(ScopeTableError) {
-        let offset = Int(ref)
-        guard offset % 2 == 0, scopes.length >= 2, offset <= scopes.length - 2 else { throw .malformed(offset: field, reason: .badScopeSet) }
-        let count = Int(reader.u16(scopes.offset + offset))
-        guard count <= (scopes.length - offset - 2) / 2 else { throw .malformed(offset: field, reason: .badScopeSet) }
+    /// A scope set inside the keys section: u16 count, then that many strictly ascending
+    /// capability indices, ending at or before `limit`. Returns where it ends.
+    func scopeSet(at offset: Int, keys: (offset: Int, length: Int), limit: Int, field: Int) throws(ScopeTableError) -> Int {
+        guard offset % 2 == 0, offset + 2 <= limit else { throw .malformed(offset: field, reason: .badScopeSet) }
+        let count = Int(reader.u16(keys.offset + offset))
+        guard count <= (limit - offset - 2) / 2 else { throw .malformed(offset: field, reason: .badScopeSet) }
         var previous = -1
         for index in 0..<count {
-            let value = Int(reader.u16(scopes.offset + offset + 2 + 2 * index))
+            let value = Int(reader.u16(keys.offset + offset + 2 + 2 * index))
             guard value > previous, value < capabilityCount else { throw .malformed(offset: field, reason: .badScopeSet) }
             previous = value
         }
+        return offset + 2 + 2 * count
     }
 
     mutating func records(teams: (offset: Int, length: Int), capabilities: (offset: Int, length: Int), keys: (offset: Int, length: Int),
-                          teamCount: Int, capabilityCount: Int, keyCount: Int) throws(ScopeTableError) {
+                          teamCount: Int, capabilityCount: Int, keyCount: Int, scopeSetCount: Int) throws(ScopeTableError) {
         for index in 0..<teamCount {
             let at = teams.offset + index * TableFormat.teamRecordSize
             try string(reader.u32(at), at: at)
@@ -111,6 +110,10 @@ struct TableValidator {
         }
         var offset = 0
         var previousName: UnsafeRawBufferPointer?
+        // Offsets of the scope sets stored so far; a key may only point back at one.
+        var scopeSets = Set<Int>()
+        // The header count is not trusted for sizing: a set needs a key, so there are at most `keyCount`.
+        scopeSets.reserveCapacity(min(scopeSetCount, keyCount))
         keyStarts.reserveCapacity(keyCount)
         for _ in 0..<keyCount {
             let at = keys.offset + offset
@@ -119,31 +122,40 @@ struct TableValidator {
             if description != TableFormat.none { try string(description, at: at) }
             try teamList(reader.u32(at + 4), at: at + 4)
             let flags = reader.u8(at + 21)
-            guard flags & ~(TableFormat.keyFlagUnscoped | TableFormat.keyFlagHasExpiry) == 0, reader.u8(at + 20) <= 3 else {
+            let knownFlags = TableFormat.keyFlagUnscoped | TableFormat.keyFlagHasExpiry | TableFormat.keyFlagScopeFollows
+            guard flags & ~knownFlags == 0, reader.u8(at + 20) <= 3 else {
                 throw .malformed(offset: at + 20, reason: .badKey)
-            }
-            let scope = reader.u32(at + 8)
-            if flags & TableFormat.keyFlagUnscoped != 0 {
-                guard scope == TableFormat.none else { throw .malformed(offset: at + 8, reason: .badKey) }
-            } else {
-                try scopeSet(scope, at: at + 8)
             }
             try stringList(reader.u32(at + 12), at: at + 12)
             if flags & TableFormat.keyFlagHasExpiry == 0, reader.u32(at + 16) != 0 { throw .malformed(offset: at + 16, reason: .badKey) }
             let nameLength = Int(reader.u16(at + 22))
-            let size = (TableFormat.keyRecordHeaderSize + nameLength + 3) & ~3
-            guard size <= keys.length - offset else { throw .malformed(offset: at, reason: .badKey) }
+            let nameEnd = offset + TableFormat.keyRecordHeaderSize + nameLength
+            guard nameEnd <= keys.length else { throw .malformed(offset: at, reason: .badKey) }
             let name = UnsafeRawBufferPointer(start: reader.base + at + 24, count: nameLength)
             guard TableValidator.isValidUTF8(name) else { throw .malformed(offset: at + 24, reason: .badKey) }
             // Names strictly ascending: unique, and the order `contents()` promises.
             if let previousName, !previousName.lexicographicallyPrecedes(name) { throw .malformed(offset: at + 24, reason: .badKey) }
-            for pad in (TableFormat.keyRecordHeaderSize + nameLength)..<size where reader.u8(at + pad) != 0 {
-                throw .malformed(offset: at + pad, reason: .badKey)
+            var end = (nameEnd + 1) & ~1
+            let scope = reader.u32(at + 8)
+            if flags & TableFormat.keyFlagUnscoped != 0 {
+                guard scope == TableFormat.none, flags & TableFormat.keyFlagScopeFollows == 0 else { throw .malformed(offset: at + 8, reason: .badKey) }
+            } else if flags & TableFormat.keyFlagScopeFollows != 0 {
+                guard Int(scope) == end else { throw .malformed(offset: at + 8, reason: .badScopeSet) }
+                end = try scopeSet(at: end, keys: keys, limit: keys.length, field: at + 8)
+                scopeSets.insert(Int(scope))
+            } else {
+                guard scopeSets.contains(Int(scope)) else { throw .malformed(offset: at + 8, reason: .badScopeSet) }
+            }
+            let next = (end + 3) & ~3
+            guard next <= keys.length else { throw .malformed(offset: at, reason: .badKey) }
+            for pad in nameEnd..<next where pad >= end || pad < (nameEnd + 1) & ~1 {
+                guard reader.u8(keys.offset + pad) == 0 else { throw .malformed(offset: keys.offset + pad, reason: .badKey) }
             }
             previousName = name
             keyStarts.append(offset)
-            offset += size
+            offset = next
         }
+        guard scopeSets.count == scopeSetCount else { throw .malformed(offset: TableFormat.Header.scopeSetCount, reason: .badHeader) }
         guard offset == keys.length else { throw .malformed(offset: keys.offset + offset, reason: .badKey) }
     }
 

@@ -53,3 +53,19 @@ func format(_ value: Double) -> String {
     if value >= 10 { return String(Double(Int(value * 10)) / 10) }
     return String(Double(Int(value * 100)) / 100)
 }
+
+/// Like `timeMilliseconds`, but keeps each run's result alive until all runs are done, so that
+/// freeing a large model is not counted (the `keyscope` CLI exits without freeing it either).
+func timeKeepingResults<T>(repetitions: Int, _ body: () throws -> T) rethrows -> Sample {
+    var kept: [T] = []
+    kept.append(try body())
+    var values: [Double] = []
+    for _ in 0..<repetitions {
+        let start = monotonicNanoseconds()
+        let result = try body()
+        values.append(Double(monotonicNanoseconds() - start) / 1e6)
+        kept.append(result)
+    }
+    blackHole(kept)
+    return Sample(values: values, unit: "ms")
+}

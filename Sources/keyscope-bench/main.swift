@@ -45,6 +45,7 @@ struct Row {
     var note: String
 }
 
+AllocatorTuning.configureForBatchRun()
 let options = Options(CommandLine.arguments)
 guard let parameters = CorpusParameters.preset(options.preset) else {
     FileHandle.standardError.write(Data("unknown preset \(options.preset)\n".utf8))
@@ -105,12 +106,12 @@ if enabled("parse") {
     }
     rows.append(Row(group: "parse", name: "libyaml event parse, all cores", repetitions: heavyRepetitions, sample: parallel, ratio: ratio(parallel.median, libyamlMedian), note: "same, files spread over \(cores) cores"))
     let reader = StrictYAMLReader()
-    let strict = timeMilliseconds(repetitions: heavyRepetitions) {
-        let counts = ConcurrentCounter(paths.count)
+    let strict = timeKeepingResults(repetitions: heavyRepetitions) {
+        let documents = ConcurrentSlots<YAMLReadResult>(paths.count)
         DispatchQueue.concurrentPerform(iterations: paths.count) { index in
-            if case .success(let file) = loader.readFile(paths[index]) { counts.add(reader.read(file).documents.count) }
+            if case .success(let file) = loader.readFile(paths[index]) { documents.set(index, reader.read(file)) }
         }
-        blackHole(counts)
+        return documents
     }
     rows.append(Row(group: "parse", name: "keyscope strict reader (node trees)", repetitions: heavyRepetitions, sample: strict, ratio: ratio(strict.median, libyamlMedian), note: "all cores"))
 }
@@ -124,15 +125,15 @@ if enabled("parse") || enabled("validate") || enabled("compile") || enabled("dec
     }
 }
 if enabled("validate") {
-    let sample = try timeMilliseconds(repetitions: heavyRepetitions) { blackHole(try PolicyValidator.validate(root: root, checkDate: checkDate)) }
+    let sample = try timeKeepingResults(repetitions: heavyRepetitions) { try PolicyValidator.validate(root: root, checkDate: checkDate) }
     rows.append(Row(group: "parse", name: "keyscope validate (read, parse, decode, all rules)", repetitions: heavyRepetitions, sample: sample, ratio: ratio(sample.median, libyamlMedian), note: "target ≤ 2× libyaml"))
 }
 let signer = try SigningKey(seed: Array(repeating: 7, count: 32))
 let compileOptions = CompileOptions(serial: 1, issuedAt: checkDate.unixSeconds, validFor: 30 * 86_400, revision: nil)
 if enabled("compile") {
-    let sample = try timeMilliseconds(repetitions: heavyRepetitions) {
+    let sample = try timeKeepingResults(repetitions: heavyRepetitions) {
         let result = try PolicyValidator.validate(root: root, checkDate: checkDate)
-        blackHole(try ScopeTableCompiler.compile(result.resolved, options: compileOptions, signer: signer))
+        return (result, try ScopeTableCompiler.compile(result.resolved, options: compileOptions, signer: signer))
     }
     rows.append(Row(group: "parse", name: "keyscope compile (validate + build + sign)", repetitions: heavyRepetitions, sample: sample, ratio: ratio(sample.median, libyamlMedian), note: "target ≤ 2.5× libyaml"))
 }
@@ -216,29 +217,32 @@ if enabled("decisions"), !tables.isEmpty, let validation {
 
 // MARK: Peak memory of a compile, in a child process
 
-if enabled("memory") {
+if enabled("memory") || enabled("validate") {
     let binary = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent().appendingPathComponent("keyscope")
     if FileManager.default.isExecutableFile(atPath: binary.path) {
         let keyPath = corpusDirectory.appendingPathComponent("bench-key.pem")
         try Data(signer.pemRepresentation.utf8).write(to: keyPath)
-        var samples: [Double] = []
-        var peak = 0.0
-        for _ in 0..<max(1, min(3, heavyRepetitions)) {
-            let process = Process()
-            process.executableURL = binary
-            process.arguments = ["compile", root, "--out", corpusDirectory.appendingPathComponent("out").path, "--signing-key", keyPath.path, "--now", checkDate.description, "--issued-at", String(checkDate.unixSeconds), "--revision", "bench"]
-            process.standardOutput = FileHandle.nullDevice
-            let start = monotonicNanoseconds()
-            try process.run()
-            process.waitUntilExit()
-            samples.append(Double(monotonicNanoseconds() - start) / 1e6)
-            var usage = rusage()
-            getrusage(RUSAGE_CHILDREN.rawValue, &usage)
-            peak = Double(usage.ru_maxrss) / 1024
+        for (command, extra) in [("validate", ["--now", checkDate.description]), ("compile", ["--out", corpusDirectory.appendingPathComponent("out").path, "--signing-key", keyPath.path, "--now", checkDate.description, "--issued-at", String(checkDate.unixSeconds), "--revision", "bench"])] {
+            var samples: [Double] = []
+            var peak = 0.0
+            for _ in 0..<max(1, min(5, heavyRepetitions)) {
+                let process = Process()
+                process.executableURL = binary
+                process.arguments = [command, root] + extra
+                process.standardOutput = FileHandle.nullDevice
+                process.standardError = FileHandle.nullDevice
+                let start = monotonicNanoseconds()
+                try process.run()
+                process.waitUntilExit()
+                samples.append(Double(monotonicNanoseconds() - start) / 1e6)
+                var usage = rusage()
+                getrusage(RUSAGE_CHILDREN.rawValue, &usage)
+                peak = Swift.max(peak, Double(usage.ru_maxrss) / 1024)
+            }
+            let sample = Sample(values: samples, unit: "ms")
+            rows.append(Row(group: "process", name: "`keyscope \(command)` process (wall)", repetitions: samples.count, sample: sample, ratio: libyamlMedian > 0 ? ratio(sample.median, libyamlMedian) : "",
+                            note: "peak RSS of the largest run so far \(format(peak)) MiB (whole process)"))
         }
-        let sample = Sample(values: samples, unit: "ms")
-        rows.append(Row(group: "memory", name: "`keyscope compile` process (wall)", repetitions: samples.count, sample: sample, ratio: libyamlMedian > 0 ? ratio(sample.median, libyamlMedian) : "",
-                        note: "peak RSS \(format(peak)) MiB (whole process, incl. runtime start)"))
     }
 }
 
@@ -266,6 +270,18 @@ if options.markdown {
 func ratio(_ value: Double, _ reference: Double) -> String {
     guard reference > 0 else { return "" }
     return format(value / reference) + "×"
+}
+
+/// Results of concurrent workers, one slot each (kept so the work is not optimised away).
+final class ConcurrentSlots<T>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var slots: [T?]
+    init(_ count: Int) { slots = Array(repeating: nil, count: count) }
+    func set(_ index: Int, _ value: T) {
+        lock.lock()
+        slots[index] = value
+        lock.unlock()
+    }
 }
 
 /// A counter for concurrent workers (keeps results observable so work is not optimised away).

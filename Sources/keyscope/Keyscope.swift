@@ -1,7 +1,17 @@
 import ArgumentParser
 
-/// The `keyscope` command. Subcommands parse arguments, call a library and render; nothing else.
+import KeyscopePolicy
+
+/// Process entry: allocator settings for a batch run, then the command line.
 @main
+enum Entry {
+    static func main() {
+        AllocatorTuning.configureForBatchRun()
+        Keyscope.main()
+    }
+}
+
+/// The `keyscope` command. Subcommands parse arguments, call a library and render; nothing else.
 struct Keyscope: ParsableCommand {
     static let version = "0.1.0"
 

@@ -45,6 +45,7 @@ enum DuplicateName: PolicyRule {
     static let id = RuleID.duplicateName
     static func check(_ context: RuleContext, into diagnostics: inout [Diagnostic]) {
         var first: [String: [String: SourceLocation]] = [:]
+        for product in context.products.keys { first[product, default: [:]].reserveCapacity(context.policy.keyCount) }
         context.forEachKey { key, keySet, _, _ in
             let product = keySet.product.value
             if let previous = first[product, default: [:]].updateValue(key.name.location, forKey: key.name.value) {

@@ -21,8 +21,9 @@ public enum PolicySchema {
         name: "capability id", pattern: "^cap_[A-Za-z0-9_]{1,64}$",
         expectation: "`cap_` followed by 1 to 64 letters, digits or `_`"
     ) { utf8 in
-        guard utf8.count >= 5, utf8.count <= 68, utf8.starts(with: "cap_".utf8) else { return false }
-        return utf8.dropFirst(4).allSatisfy { isAlnum($0) || $0 == 95 }
+        guard utf8.count >= 5, utf8.count <= 68, utf8[0] == 99, utf8[1] == 97, utf8[2] == 112, utf8[3] == 95 else { return false }
+        for index in 4..<utf8.count where !(isAlnum(utf8[index]) || utf8[index] == 95) { return false }
+        return true
     }
 
     /// Tags on capabilities: `[a-z0-9][a-z0-9_-]{0,62}`.
@@ -39,7 +40,9 @@ public enum PolicySchema {
         name: "scope entry", pattern: "^(cap_[A-Za-z0-9_]{1,64}|tag:[a-z0-9][a-z0-9_-]{0,62})$",
         expectation: "a capability id such as `cap_faq`, or a selector such as `tag:safe`"
     ) { utf8 in
-        if utf8.starts(with: "tag:".utf8) { return tag.isValid(utf8.dropFirst(4)) }
+        if utf8.count > 4, utf8[0] == 116, utf8[1] == 97, utf8[2] == 103, utf8[3] == 58 {
+            return tag.isValid(UnsafeBufferPointer(rebasing: utf8[4...]))
+        }
         return capabilityID.isValid(utf8)
     }
 
@@ -65,7 +68,8 @@ public enum PolicySchema {
     /// Non-empty text of at most 200 characters.
     public static let name = StringFormat(name: "name", pattern: "^\\S.{0,199}$", expectation: "non-empty text of at most 200 characters") { utf8 in
         guard let first = utf8.first, first > 32 else { return false }
-        return String(Substring(utf8)).unicodeScalars.count <= 200
+        // At most 200 Unicode scalars: count the bytes that start one.
+        return utf8.count <= 200 || utf8.reduce(0) { $0 + ($1 & 0xC0 == 0x80 ? 0 : 1) } <= 200
     }
 
     // MARK: Kinds

@@ -10,9 +10,9 @@ public struct StringFormat: Sendable {
     public var pattern: String?
     /// What a valid value looks like, for messages.
     public var expectation: String
-    let isValid: @Sendable (Substring.UTF8View) -> Bool
+    let isValid: @Sendable (UnsafeBufferPointer<UInt8>) -> Bool
 
-    public init(name: String, pattern: String?, expectation: String, isValid: @escaping @Sendable (Substring.UTF8View) -> Bool) {
+    public init(name: String, pattern: String?, expectation: String, isValid: @escaping @Sendable (UnsafeBufferPointer<UInt8>) -> Bool) {
         self.name = name
         self.pattern = pattern
         self.expectation = expectation
@@ -20,7 +20,8 @@ public struct StringFormat: Sendable {
     }
 
     public func accepts(_ value: String) -> Bool {
-        isValid(value[...].utf8)
+        var value = value
+        return value.withUTF8 { isValid($0) }
     }
 }
 

@@ -11,16 +11,19 @@ struct SchemaChecker {
             report("expected \(schema.name), found \(node.kindName)", at: node.location)
             return nil
         }
+        // Required fields are ticked off while walking the entries (no second search).
+        var seen: UInt64 = 0
         for entry in mapping.entries {
-            guard let field = schema.field(entry.key.value) else {
+            guard let position = schema.fields.firstIndex(where: { $0.name == entry.key.value }) else {
                 let help = Suggestions.didYouMean(entry.key.value, among: schema.fields.map(\.name))
                     ?? "known fields: \(schema.fields.map(\.name).joined(separator: ", "))"
                 report("unknown field \(Quote.quoted(entry.key.value)) in \(schema.name)", at: entry.key.location, help: help)
                 continue
             }
-            check(entry.value, type: field.type, field: field.name)
+            if position < 64 { seen |= 1 << UInt64(position) }
+            check(entry.value, type: schema.fields[position].type, field: schema.fields[position].name)
         }
-        for field in schema.fields where field.required && mapping[field.name] == nil {
+        for (position, field) in schema.fields.enumerated() where field.required && (position >= 64 ? mapping[field.name] == nil : seen & (1 << UInt64(position)) == 0) {
             report("missing required field \(Quote.quoted(field.name)) in \(schema.name)", at: mapping.location)
         }
         return mapping

@@ -51,6 +51,12 @@ enum Environment {
     /// Unix seconds now.
     static func now() -> Int64 { Int64(time(nil)) }
 
+    /// Flushes standard output and ends the process without freeing what it built.
+    static func exitNow(_ code: Int32) -> Never {
+        fflush(nil)
+        exit(code)
+    }
+
     static func printError(_ message: String) {
         var stderr = StandardError()
         print(message, to: &stderr)

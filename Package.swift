@@ -46,6 +46,9 @@ let package = Package(
         // Policy model -> table bytes.
         .target(name: "KeyscopeCompiler", dependencies: ["KeyscopePolicy", "KeyscopeTable"]),
 
+        // Access review: states from policies, git, tables, publish directories, URLs; ranked diff; CODEOWNERS.
+        .target(name: "KeyscopeReview", dependencies: ["KeyscopePolicy", "KeyscopeTable"]),
+
         // What a gateway embeds: verify, load, decide, hot swap (SPEC §8).
         .target(name: "KeyscopeRuntime", dependencies: ["KeyscopeTable"]),
 
@@ -56,7 +59,7 @@ let package = Package(
         .executableTarget(
             name: "keyscope",
             dependencies: [
-                "KeyscopePolicy", "KeyscopeCompiler", "KeyscopeTable", "KeyscopeRuntime", "KeyscopeCorpus",
+                "KeyscopePolicy", "KeyscopeCompiler", "KeyscopeTable", "KeyscopeRuntime", "KeyscopeCorpus", "KeyscopeReview",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

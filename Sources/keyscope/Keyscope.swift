@@ -22,10 +22,12 @@ struct Keyscope: ParsableCommand {
         subcommands: [
             Validate.self,
             Compile.self,
+            Diff.self,
             Inspect.self,
             Verify.self,
             Check.self,
             Keygen.self,
+            CodeOwnersCommand.self,
             Schema.self,
             GenerateCorpus.self,
         ]

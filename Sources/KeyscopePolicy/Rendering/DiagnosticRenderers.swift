@@ -247,7 +247,7 @@ public enum DiagnosticRenderer {
 
 extension String {
     /// Replaces every occurrence of `target` (no Foundation needed).
-    func replacingAll(_ target: String, _ replacement: String) -> String {
+    public func replacingAll(_ target: String, _ replacement: String) -> String {
         guard contains(target) else { return self }
         return split(separator: target, omittingEmptySubsequences: false).joined(separator: replacement)
     }

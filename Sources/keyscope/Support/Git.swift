@@ -9,6 +9,12 @@ enum Git {
         return revision.isEmpty ? nil : revision
     }
 
+    /// The working directory's path inside its repository (`git rev-parse --show-prefix`), or nil outside one.
+    static func prefix(of directory: String) -> String? {
+        guard let output = try? run(["-C", directory, "rev-parse", "--show-prefix"]), output.status == 0 else { return nil }
+        return String(decoding: output.stdout, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
     struct Output {
         var status: Int32
         var stdout: Data

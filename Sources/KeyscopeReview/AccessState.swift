@@ -1,0 +1,128 @@
+import KeyscopePolicy
+import KeyscopeTable
+
+/// One access state, whatever it was read from (policy tree, git revision,
+/// table, publish directory, URL), normalised so that any two can be diffed.
+public struct AccessState: Sendable, Hashable {
+    /// What the state was read from, for headings ("git:origin/main", "out/support-bot.kst").
+    public var source: String
+    /// Products by id.
+    public var products: [String: ProductState]
+    /// Teams by id.
+    public var teams: [String: TeamState]
+    /// Validation settings; nil for states read from tables (which do not carry them).
+    public var settings: SettingsState?
+
+    public init(source: String, products: [String: ProductState], teams: [String: TeamState], settings: SettingsState?) {
+        self.source = source
+        self.products = products
+        self.teams = teams
+        self.settings = settings
+    }
+}
+
+public struct ProductState: Sendable, Hashable {
+    public var id: String
+    public var name: String
+    public var capabilities: [String: CapabilityState]
+    public var keys: [String: KeyState]
+}
+
+public struct CapabilityState: Sendable, Hashable {
+    public var id: String
+    public var name: String
+    public var owner: String
+    /// Sorted.
+    public var tags: [String]
+    public var deprecated: String?
+
+    public var isInternal: Bool { tags.contains("internal") }
+}
+
+public struct KeyState: Sendable, Hashable {
+    public var name: String
+    public var description: String?
+    public var audience: String
+    /// Sorted team ids.
+    public var owners: [String]
+    /// `YYYY-MM-DD`, or nil for no expiry.
+    public var expires: String?
+    public var unscoped: Bool
+    /// Effective capability ids, sorted (empty when unscoped).
+    public var capabilities: [String]
+    /// Tags the key selects, sorted.
+    public var selectors: [String]
+
+    public var isExternal: Bool { audience == "customer" || audience == "partner" }
+}
+
+public struct TeamState: Sendable, Hashable {
+    public var id: String
+    public var name: String
+    public var reviewers: [String]
+}
+
+/// The parts of `Settings` that decide what validation catches.
+public struct SettingsState: Sendable, Hashable {
+    /// Rule id -> "error" | "warning" | "off", for every configurable rule.
+    public var severities: [String: String]
+    public var unscopedMaxDays: Int
+}
+
+extension AccessState {
+    /// The state of a validated policy.
+    public init(source: String, validation: ValidationResult) {
+        let resolved = validation.resolved
+        var products: [String: ProductState] = [:]
+        for product in resolved.products {
+            var capabilities: [String: CapabilityState] = [:]
+            for c in product.capabilities {
+                capabilities[c.id] = CapabilityState(id: c.id, name: c.name, owner: c.owner, tags: c.tags, deprecated: c.deprecated)
+            }
+            var keys: [String: KeyState] = [:]
+            keys.reserveCapacity(product.keys.count)
+            for k in product.keys {
+                keys[k.name] = KeyState(
+                    name: k.name, description: k.description, audience: k.audience.rawValue, owners: k.owners,
+                    expires: k.expires?.description, unscoped: k.unscoped,
+                    capabilities: k.capabilities.map { product.capabilities[$0].id }, selectors: k.selectors
+                )
+            }
+            products[product.id] = ProductState(id: product.id, name: product.name, capabilities: capabilities, keys: keys)
+        }
+        var teams: [String: TeamState] = [:]
+        for team in resolved.teams { teams[team.id] = TeamState(id: team.id, name: team.name, reviewers: team.reviewers) }
+        let settings = validation.policy.settings
+        var severities: [String: String] = [:]
+        for rule in RuleRegistry.all where rule.configurable {
+            severities[rule.id.rawValue] = settings.severity(of: rule.id)?.rawValue ?? "off"
+        }
+        self.init(source: source, products: products, teams: teams, settings: SettingsState(severities: severities, unscopedMaxDays: settings.unscopedMaxDays))
+    }
+
+    /// The state held by one or more tables (one per product).
+    public init(source: String, tables: [TableContents]) {
+        var products: [String: ProductState] = [:]
+        var teams: [String: TeamState] = [:]
+        for contents in tables {
+            for team in contents.teams where teams[team.id] == nil {
+                teams[team.id] = TeamState(id: team.id, name: team.name, reviewers: team.reviewers)
+            }
+            var capabilities: [String: CapabilityState] = [:]
+            for c in contents.capabilities {
+                capabilities[c.id] = CapabilityState(id: c.id, name: c.name, owner: contents.teams[c.owner].id, tags: c.tags.sorted(), deprecated: c.deprecated)
+            }
+            var keys: [String: KeyState] = [:]
+            keys.reserveCapacity(contents.keys.count)
+            for k in contents.keys {
+                keys[k.name] = KeyState(
+                    name: k.name, description: k.description, audience: k.audience.name, owners: k.owners.map { contents.teams[$0].id }.sorted(),
+                    expires: k.expiresDay.map { Timestamp.date(day: $0) }, unscoped: k.unscoped,
+                    capabilities: k.capabilities.map { contents.capabilities[$0].id }, selectors: k.selectors
+                )
+            }
+            products[contents.metadata.productID] = ProductState(id: contents.metadata.productID, name: contents.metadata.productName, capabilities: capabilities, keys: keys)
+        }
+        self.init(source: source, products: products, teams: teams, settings: nil)
+    }
+}

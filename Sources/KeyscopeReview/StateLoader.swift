@@ -1,0 +1,258 @@
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+import KeyscopePolicy
+import KeyscopeTable
+
+/// Why a state could not be read. One line each, naming the source.
+public struct StateError: Error, Sendable, Equatable, CustomStringConvertible {
+    public var message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}
+
+/// Where an access state comes from (SPEC §6).
+public enum StateSource: Sendable, Equatable, CustomStringConvertible {
+    /// A policy directory, compiled in memory.
+    case policy(String)
+    /// The policy directory at a git revision: `git:REV` (read with `git archive`, never touching the working tree or index).
+    case git(revision: String, policyRoot: String)
+    /// A table file.
+    case table(String)
+    /// A publish directory: `DIR/<product>/current.kst` for each product.
+    case published(String)
+    /// An `http(s)://` URL of a table.
+    case url(String)
+
+    /// Parses `git:REV`, `http(s)://…`, an explicit `policy:`/`table:`/`published:` prefix, or a path (kind guessed from what is there).
+    public static func parse(_ text: String, policyRoot: String) -> StateSource {
+        if text.hasPrefix("git:") { return .git(revision: String(text.dropFirst(4)), policyRoot: policyRoot) }
+        if text.hasPrefix("http://") || text.hasPrefix("https://") { return .url(text) }
+        if text.hasPrefix("policy:") { return .policy(String(text.dropFirst(7))) }
+        if text.hasPrefix("table:") { return .table(String(text.dropFirst(6))) }
+        if text.hasPrefix("published:") { return .published(String(text.dropFirst(10))) }
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: text, isDirectory: &isDirectory), isDirectory.boolValue {
+            return StateLoader.publishedProducts(in: text).isEmpty ? .policy(text) : .published(text)
+        }
+        return .table(text)
+    }
+
+    public var description: String {
+        switch self {
+        case .policy(let path): path
+        case .git(let revision, let root): "git:\(revision) (\(root))"
+        case .table(let path): path
+        case .published(let path): path
+        case .url(let url): url
+        }
+    }
+}
+
+/// Reads access states from every kind of source.
+public struct StateLoader: Sendable {
+    public var trustedKeys: [TrustedKey]
+    /// Read tables without checking signatures (explicit `--insecure-skip-verify` only).
+    public var skipVerification: Bool
+    public var checkDate: CalendarDate
+    /// HTTP timeout in seconds.
+    public var timeout: Double
+
+    public init(trustedKeys: [TrustedKey], skipVerification: Bool = false, checkDate: CalendarDate, timeout: Double = 10) {
+        self.trustedKeys = trustedKeys
+        self.skipVerification = skipVerification
+        self.checkDate = checkDate
+        self.timeout = timeout
+    }
+
+    public func load(_ source: StateSource) throws(StateError) -> AccessState {
+        switch source {
+        case .policy(let path):
+            return try policyState(root: path, label: path)
+        case .git(let revision, let root):
+            return try gitState(revision: revision, policyRoot: root)
+        case .table(let path):
+            let bytes: [UInt8]
+            do {
+                bytes = Array(try Data(contentsOf: URL(fileURLWithPath: path)))
+            } catch {
+                throw StateError("cannot read table \(path): \(Self.reason(error))")
+            }
+            return AccessState(source: path, tables: [try open(bytes, label: path)])
+        case .published(let directory):
+            let products = Self.publishedProducts(in: directory)
+            guard !products.isEmpty else { throw StateError("\(directory) is not a publish directory: no \(directory)/<product>/current.kst") }
+            var tables: [TableContents] = []
+            for product in products {
+                let path = "\(directory)/\(product)/current.kst"
+                guard let data = FileManager.default.contents(atPath: path) else { throw StateError("cannot read \(path)") }
+                tables.append(try open(Array(data), label: path))
+            }
+            return AccessState(source: directory, tables: tables)
+        case .url(let url):
+            return AccessState(source: url, tables: [try open(try fetch(url), label: url)])
+        }
+    }
+
+    func open(_ bytes: [UInt8], label: String) throws(StateError) -> TableContents {
+        do {
+            if skipVerification { return try ScopeTable.openUnverified(bytes: bytes).contents() }
+            // Expiry is not checked here: an expired deployed table is still the state being replaced.
+            return try ScopeTable(bytes: bytes, options: TableOpenOptions(trustedKeys: trustedKeys, now: nil)).contents()
+        } catch {
+            throw StateError("\(label): \(error)")
+        }
+    }
+
+    func policyState(root: String, label: String) throws(StateError) -> AccessState {
+        let result: ValidationResult
+        do {
+            result = try PolicyValidator.validate(root: root, checkDate: checkDate)
+        } catch {
+            throw StateError(error.description)
+        }
+        guard !result.diagnostics.hasErrors else {
+            throw StateError("policy \(label) has \(result.diagnostics.errorCount) error(s); run `keyscope validate \(root)` to see them")
+        }
+        return AccessState(source: label, validation: result)
+    }
+
+    /// Extracts the policy directory at `revision` into a temporary directory with `git archive | tar`, and reads it there.
+    func gitState(revision: String, policyRoot: String) throws(StateError) -> AccessState {
+        let directory = policyRoot.isEmpty ? "." : policyRoot
+        let top = try git(["-C", directory, "rev-parse", "--show-toplevel"], what: "\(directory) is not in a git repository")
+        let prefix = try git(["-C", directory, "rev-parse", "--show-prefix"], what: "cannot locate \(directory) in its repository")
+        _ = try git(["-C", directory, "rev-parse", "--verify", "--quiet", "\(revision)^{commit}"], what: "unknown git revision `\(Quote.sanitized(revision))`")
+        let temporary = FileManager.default.temporaryDirectory.appendingPathComponent("keyscope-git-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: temporary) }
+        do {
+            try FileManager.default.createDirectory(at: temporary, withIntermediateDirectories: true)
+        } catch {
+            throw StateError("cannot create a temporary directory: \(Self.reason(error))")
+        }
+        let archive = temporary.appendingPathComponent("policy.tar")
+        let pathInRepo = prefix.isEmpty ? "." : String(prefix.dropLast(prefix.hasSuffix("/") ? 1 : 0))
+        _ = try git(["-C", top, "archive", "--format=tar", "-o", archive.path, revision, "--", pathInRepo], what: "`git archive \(revision)` failed (does \(pathInRepo) exist at that revision?)")
+        let extracted = temporary.appendingPathComponent("tree")
+        do {
+            try FileManager.default.createDirectory(at: extracted, withIntermediateDirectories: true)
+        } catch {
+            throw StateError("cannot create a temporary directory: \(Self.reason(error))")
+        }
+        let tar = Self.run("/usr/bin/env", ["tar", "-x", "-f", archive.path, "-C", extracted.path])
+        guard tar.status == 0 else { throw StateError("cannot unpack the archive of \(revision): \(tar.stderr)") }
+        let root = pathInRepo == "." ? extracted.path : extracted.appendingPathComponent(pathInRepo).path
+        guard FileManager.default.fileExists(atPath: root) else { throw StateError("\(pathInRepo) does not exist at git revision \(revision)") }
+        var state = try policyState(root: root, label: "git:\(revision)")
+        state.source = "git:\(revision)"
+        return state
+    }
+
+    func git(_ arguments: [String], what: String) throws(StateError) -> String {
+        let result = Self.run("/usr/bin/env", ["git"] + arguments)
+        guard result.status == 0 else { throw StateError(what) }
+        return result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    /// GET with a timeout; any failure is one clear line.
+    func fetch(_ url: String) throws(StateError) -> [UInt8] {
+        guard let target = URL(string: url) else { throw StateError("invalid URL \(url)") }
+        let configuration = URLSessionConfiguration.ephemeral
+        configuration.timeoutIntervalForRequest = timeout
+        configuration.timeoutIntervalForResource = timeout
+        let session = URLSession(configuration: configuration)
+        defer { session.invalidateAndCancel() }
+        let box = FetchBox()
+        let semaphore = DispatchSemaphore(value: 0)
+        let task = session.dataTask(with: target) { data, response, error in
+            box.set(data: data, status: (response as? HTTPURLResponse)?.statusCode, error: error)
+            semaphore.signal()
+        }
+        task.resume()
+        if semaphore.wait(timeout: .now() + timeout + 1) == .timedOut {
+            task.cancel()
+            throw StateError("GET \(url): timed out after \(Int(timeout)) s")
+        }
+        let (data, status, error) = box.get()
+        if let error { throw StateError("GET \(url): \(error.localizedDescription)") }
+        guard let status, (200..<300).contains(status) else { throw StateError("GET \(url): HTTP \(box.get().1.map(String.init) ?? "error")") }
+        guard let data else { throw StateError("GET \(url): empty response") }
+        return Array(data)
+    }
+
+    /// Product directories holding a `current.kst`, sorted.
+    public static func publishedProducts(in directory: String) -> [String] {
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+        return entries.filter { !$0.hasPrefix(".") && FileManager.default.fileExists(atPath: "\(directory)/\($0)/current.kst") }.sorted()
+    }
+
+    static func run(_ executable: String, _ arguments: [String]) -> (status: Int32, stdout: String, stderr: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        let out = Pipe()
+        let err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        process.standardInput = FileHandle.nullDevice
+        do {
+            try process.run()
+        } catch {
+            return (127, "", "cannot run \(arguments.first ?? executable): \(error)")
+        }
+        let errorData = ErrorCollector(err.fileHandleForReading)
+        let output = out.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: output, as: UTF8.self), errorData.text())
+    }
+
+    static func reason(_ error: any Error) -> String {
+        (error as NSError).localizedDescription
+    }
+}
+
+/// Reads a pipe on a background queue, so a full stderr pipe cannot block the child.
+private final class ErrorCollector: @unchecked Sendable {
+    private let lock = NSLock()
+    private var data = Data()
+    private let done = DispatchSemaphore(value: 0)
+
+    init(_ handle: FileHandle) {
+        DispatchQueue.global().async {
+            let all = handle.readDataToEndOfFile()
+            self.lock.lock()
+            self.data = all
+            self.lock.unlock()
+            self.done.signal()
+        }
+    }
+
+    func text() -> String {
+        done.wait()
+        lock.lock()
+        defer { lock.unlock() }
+        return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+}
+
+private final class FetchBox: @unchecked Sendable {
+    private let lock = NSLock()
+    private var data: Data?
+    private var status: Int?
+    private var error: (any Error)?
+
+    func set(data: Data?, status: Int?, error: (any Error)?) {
+        lock.lock()
+        self.data = data
+        self.status = status
+        self.error = error
+        lock.unlock()
+    }
+
+    func get() -> (Data?, Int?, (any Error)?) {
+        lock.lock()
+        defer { lock.unlock() }
+        return (data, status, error)
+    }
+}

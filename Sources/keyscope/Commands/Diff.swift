@@ -1,0 +1,121 @@
+import ArgumentParser
+import KeyscopePolicy
+import KeyscopeReview
+
+enum DiffFormat: String, ExpressibleByArgument, CaseIterable {
+    case text, markdown, json
+}
+
+extension Rank: ExpressibleByArgument {}
+
+struct Diff: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Show the effective access change between two states, ranked by risk, with approvers.",
+        discussion: """
+            A STATE is a policy directory, git:REV (the policy directory at a git revision), a table file (.kst), \
+            a publish directory (DIR/<product>/current.kst), or an http(s):// URL of a table. Prefixes policy:, table: \
+            and published: force the kind. Tables are verified against --trusted-key.
+
+            Exit codes: 0 (no error); with --fail-on RANK, 3 when a change of that rank or more severe is present \
+            (checked first); else with --exit-code, 2 when there are any changes; 1 on errors; 64 on usage errors.
+            """
+    )
+
+    @Option(help: ArgumentHelp("The state before the change.", valueName: "state"))
+    var from: String
+
+    @Option(help: ArgumentHelp("The state after the change (default: the policy directory in the working tree).", valueName: "state"))
+    var to: String?
+
+    @Option(help: "The policy directory, for git: states and the default --to.")
+    var root: String = "policies"
+
+    @Option(help: "Output format: text, markdown (a PR comment) or json.")
+    var format: DiffFormat = .text
+
+    @Option(help: "Colour (text): auto, always or never.")
+    var color: ColorMode = .auto
+
+    @Flag(help: "Exit 2 when there are changes.")
+    var exitCode = false
+
+    @Option(help: "Exit 3 when a change of this rank or more severe is present: critical, high or medium.")
+    var failOn: Rank?
+
+    @Option(help: "Timeout for http(s) states, in seconds.")
+    var timeout: Double = 10
+
+    @OptionGroup var checkDate: CheckDateOption
+    @OptionGroup var trust: TrustOptions
+
+    @Flag(help: "Read tables without checking their signatures (never in CI).")
+    var insecureSkipVerify = false
+
+    func validate() throws {
+        if failOn == .low { throw ValidationError("--fail-on takes critical, high or medium") }
+    }
+
+    func run() throws {
+        let root = Environment.displayPath(self.root)
+        let fromSource = StateSource.parse(from, policyRoot: root)
+        let toSource = StateSource.parse(to ?? root, policyRoot: root)
+        let needsKeys = [fromSource, toSource].contains { if case .policy = $0 { false } else if case .git = $0 { false } else { true } }
+        let keys = needsKeys && !insecureSkipVerify ? try trust.load() : []
+        if insecureSkipVerify { Environment.printError("warning: --insecure-skip-verify: table signatures are NOT checked") }
+        let loader = StateLoader(trustedKeys: keys, skipVerification: insecureSkipVerify, checkDate: try checkDate.checkDate(), timeout: timeout)
+        let diff: AccessDiff
+        do {
+            diff = AccessDiff(from: try loader.load(fromSource), to: try loader.load(toSource))
+        } catch {
+            throw CommandFailure(error.description)
+        }
+        switch format {
+        case .text: print(DiffRenderer.text(diff, color: Environment.colorStdout(color)), terminator: "")
+        case .markdown: print(DiffRenderer.markdown(diff), terminator: "")
+        case .json: print(DiffRenderer.json(diff), terminator: "")
+        }
+        if let failOn, diff.has(atLeast: failOn) { Environment.exitNow(3) }
+        if exitCode, !diff.isEmpty { Environment.exitNow(2) }
+        Environment.exitNow(0)
+    }
+}
+
+struct CodeOwnersCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "codeowners",
+        abstract: "Print a CODEOWNERS file that makes GitHub require the owning teams' review for each policy file.",
+        discussion: "With --check FILE, exit 1 when FILE differs from what would be generated."
+    )
+
+    @Argument(help: "The policy root directory.")
+    var root: String = "policies"
+
+    @Option(help: "Compare with this committed CODEOWNERS file instead of printing.")
+    var check: String?
+
+    func run() throws {
+        let rootPath = Environment.displayPath(root)
+        let loaded: LoadedPolicy
+        do {
+            loaded = try PolicyLoader().load(root: rootPath)
+        } catch {
+            throw CommandFailure(error.description)
+        }
+        if loaded.diagnostics.hasErrors {
+            throw CommandFailure("the policy has errors; run `keyscope validate \(rootPath)` first")
+        }
+        // CODEOWNERS paths are relative to the repository root, written with a leading slash.
+        let prefix = Git.prefix(of: ".") ?? ""
+        let text = CodeOwners.render(loaded, pathPrefix: "/") { prefix + $0 }
+        guard let check else {
+            print(text, terminator: "")
+            return
+        }
+        let committed = String(decoding: try FileOutput.readFile(check), as: UTF8.self)
+        if committed != text {
+            Environment.printError("\(check) is stale: run `keyscope codeowners \(root) > \(check)` and commit the result")
+            throw KeyscopeExit.failure
+        }
+        print("\(check) is up to date")
+    }
+}

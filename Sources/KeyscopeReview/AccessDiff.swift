@@ -51,6 +51,12 @@ public struct GainedCapability: Sendable, Hashable {
     public var via: String?
     /// The capability is tagged `internal`.
     public var isInternal: Bool
+
+    public init(id: String, via: String?, isInternal: Bool) {
+        self.id = id
+        self.via = via
+        self.isInternal = isInternal
+    }
 }
 
 /// One change of effective access (or of what decides it).

@@ -153,9 +153,12 @@ public enum TableEncoder {
         guard strictlySorted(contents.teams.map(\.id)) else { throw TableEncodingError("team ids must be unique and sorted") }
         guard strictlySorted(contents.capabilities.map(\.id)) else { throw TableEncodingError("capability ids must be unique and sorted") }
         guard strictlySorted(contents.keys.map(\.name)) else { throw TableEncodingError("key names must be unique and sorted") }
-        // The reader accepts string lengths of at most four LEB128 bytes.
-        let longest = contents.keys.map { ($0.description ?? "").utf8.count }.max() ?? 0
-        guard longest < 1 << 28, contents.metadata.productName.utf8.count < 1 << 28 else { throw TableEncodingError("a string is longer than 2^28-1 bytes") }
+        // The reader accepts string lengths of at most four LEB128 bytes: check every string that goes in.
+        var strings: [String] = [contents.metadata.productID, contents.metadata.productName, contents.metadata.revision ?? ""]
+        for team in contents.teams { strings += [team.id, team.name] + team.reviewers }
+        for capability in contents.capabilities { strings += [capability.id, capability.name, capability.deprecated ?? ""] + capability.tags }
+        for key in contents.keys { strings += [key.description ?? ""] + key.selectors }
+        guard strings.allSatisfy({ $0.utf8.count < 1 << 28 }) else { throw TableEncodingError("a string is longer than 2^28-1 bytes") }
         for capability in contents.capabilities where !contents.teams.indices.contains(capability.owner) {
             throw TableEncodingError("capability \(capability.id) has an owner outside the team list")
         }

@@ -1,0 +1,189 @@
+import KeyscopePolicy
+import KeyscopeReview
+import KeyscopeTestSupport
+import Testing
+
+/// A state from in-memory policy files (must validate).
+func state(_ files: [String: String], label: String = "policy") throws -> AccessState {
+    let loaded = PolicyLoader().load(files: files.sorted { $0.key < $1.key }.map { SourceFile(path: $0.key, text: $0.value) })
+    let result = PolicyValidator.validate(loaded, checkDate: CalendarDate(parsing: "2026-11-27")!)
+    let errors = result.diagnostics.filter { $0.severity == .error }
+    guard errors.isEmpty else { throw DiffTestError(errors.map { "\($0.location): \($0.message)" }.joined(separator: "; ")) }
+    return AccessState(source: label, validation: result)
+}
+
+struct DiffTestError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}
+
+let product = """
+    apiVersion: keyscope/v1
+    kind: Product
+    id: shop
+    name: Shop
+    capabilities:
+      - {id: cap_faq, name: FAQ, owner: support, tags: [safe]}
+      - {id: cap_orders, name: Orders, owner: commerce}
+      - {id: cap_admin, name: Admin, owner: platform, tags: [internal]}
+    """
+
+let teams = """
+    apiVersion: keyscope/v1
+    kind: Team
+    id: support
+    name: Support
+    reviewers: ["@acme/support"]
+    ---
+    apiVersion: keyscope/v1
+    kind: Team
+    id: commerce
+    name: Commerce
+    reviewers: ["@acme/commerce"]
+    ---
+    apiVersion: keyscope/v1
+    kind: Team
+    id: platform
+    name: Platform
+    reviewers: ["@acme/platform"]
+    """
+
+func policy(keys: String, product productText: String = product, extra: [String: String] = [:]) -> [String: String] {
+    var files = ["product.yaml": productText, "teams.yaml": teams, "keys.yaml": "apiVersion: keyscope/v1\nkind: KeySet\nproduct: shop\nowners: [support]\nkeys:\n" + keys]
+    for (path, text) in extra { files[path] = text }
+    return files
+}
+
+func diff(_ before: [String: String], _ after: [String: String]) throws -> AccessDiff {
+    AccessDiff(from: try state(before, label: "before"), to: try state(after, label: "after"))
+}
+
+let customerFAQ = "  - {name: a, audience: customer, capabilities: [cap_faq], expires: 2027-06-30}\n"
+
+@Suite struct AccessDiffTests {
+    @Test func identicalStatesHaveNoChanges() throws {
+        #expect(try diff(policy(keys: customerFAQ), policy(keys: customerFAQ)).isEmpty)
+    }
+
+    @Test func newKeyIsHigh() throws {
+        let d = try diff(policy(keys: customerFAQ), policy(keys: customerFAQ + "  - {name: b, audience: customer, capabilities: [cap_orders]}\n"))
+        #expect(d.changes.map(\.kind) == [.keyAdded])
+        #expect(d.changes[0].rank == .high)
+        #expect(d.changes[0].approvers == ["commerce", "support"], "key owners and the owner of each granted capability")
+        #expect(d.approvers["commerce"] == ["@acme/commerce"])
+    }
+
+    @Test func newUnscopedKeyIsCritical() throws {
+        let d = try diff(policy(keys: customerFAQ), policy(keys: customerFAQ + "  - {name: ops, audience: internal, unscoped: true, justification: j, expires: 2027-01-15}\n"))
+        #expect(d.changes.map(\.rank) == [.critical])
+        #expect(d.changes[0].kind == .keyAdded)
+    }
+
+    @Test func becomingUnscopedIsCritical() throws {
+        let before = policy(keys: "  - {name: ops, audience: internal, capabilities: [cap_faq]}\n")
+        let after = policy(keys: "  - {name: ops, audience: internal, unscoped: true, justification: j, expires: 2027-01-15}\n")
+        let d = try diff(before, after)
+        #expect(d.changes.first { $0.kind == .becameUnscoped }?.rank == .critical)
+        #expect(try diff(after, before).changes.first { $0.kind == .becameScoped }?.rank == .low)
+    }
+
+    @Test func gainedAndLostCapabilities() throws {
+        let d = try diff(policy(keys: customerFAQ), policy(keys: "  - {name: a, audience: customer, capabilities: [cap_orders], expires: 2027-06-30}\n"))
+        #expect(d.changes.map(\.kind) == [.capabilitiesGained, .capabilitiesLost])
+        #expect(d.changes.map(\.rank) == [.high, .low])
+        #expect(d.changes[0].gained.map(\.id) == ["cap_orders"])
+    }
+
+    @Test func catalogRetagWidensSelectorsOnEveryAffectedKey() throws {
+        let keys = "  - {name: a, audience: customer, capabilities: [\"tag:safe\"]}\n  - {name: b, audience: first-party, capabilities: [\"tag:safe\"]}\n  - {name: c, audience: customer, capabilities: [cap_faq]}\n"
+        let retagged = product.replacingAll("{id: cap_orders, name: Orders, owner: commerce}", "{id: cap_orders, name: Orders, owner: commerce, tags: [safe]}")
+        let d = try diff(policy(keys: keys), policy(keys: keys, product: retagged))
+        let gains = d.changes.filter { $0.kind == .capabilitiesGained }
+        #expect(gains.map(\.subject) == ["a", "b"])
+        #expect(gains.allSatisfy { $0.gained == [GainedCapability(id: "cap_orders", via: "tag:safe", isInternal: false)] })
+        #expect(gains.allSatisfy { $0.rank == .high })
+        #expect(d.changes.contains { $0.kind == .capabilityRetagged && $0.rank == .low })
+    }
+
+    @Test func internalCapabilityReachingAPartnerKeyIsCritical() throws {
+        // Only possible when the internal-exposure rule is switched off, which is itself critical.
+        let settings = ["settings.yaml": "apiVersion: keyscope/v1\nkind: Settings\nrules:\n  internal-exposure: off\n"]
+        let before = policy(keys: "  - {name: p, audience: partner, capabilities: [cap_faq]}\n", extra: settings)
+        let after = policy(keys: "  - {name: p, audience: partner, capabilities: [cap_faq, cap_admin]}\n", extra: settings)
+        let d = try diff(before, after)
+        #expect(d.changes.count == 1)
+        #expect(d.changes[0].rank == .critical)
+        #expect(d.changes[0].gained == [GainedCapability(id: "cap_admin", via: nil, isInternal: true)])
+        #expect(d.changes[0].approvers == ["platform", "support"])
+    }
+
+    @Test func audienceTurningExternalWithInternalAccessIsCritical() throws {
+        let settings = ["settings.yaml": "apiVersion: keyscope/v1\nkind: Settings\nrules:\n  internal-exposure: warning\n"]
+        let before = policy(keys: "  - {name: p, audience: internal, capabilities: [cap_admin]}\n", extra: settings)
+        let after = policy(keys: "  - {name: p, audience: partner, capabilities: [cap_admin]}\n", extra: settings)
+        #expect(try diff(before, after).changes.map(\.rank) == [.critical])
+    }
+
+    @Test func ownersAndExpiry() throws {
+        let d = try diff(policy(keys: customerFAQ), policy(keys: "  - {name: a, audience: customer, owners: [commerce], capabilities: [cap_faq], expires: 2027-12-31}\n"))
+        #expect(d.changes.map(\.kind).sorted { $0.rawValue < $1.rawValue } == [.expiryExtended, .ownersChanged])
+        #expect(d.changes.allSatisfy { $0.rank == .medium })
+        #expect(d.changes[0].approvers == ["commerce", "support"], "old and new owners approve an ownership change")
+        let removed = try diff(policy(keys: customerFAQ), policy(keys: "  - {name: a, audience: customer, capabilities: [cap_faq]}\n"))
+        #expect(removed.changes.map(\.kind) == [.expiryRemoved])
+        #expect(removed.changes[0].rank == .medium)
+        let shortened = try diff(policy(keys: customerFAQ), policy(keys: "  - {name: a, audience: customer, capabilities: [cap_faq], expires: 2027-01-31}\n"))
+        #expect(shortened.changes.map(\.rank) == [.low])
+    }
+
+    @Test func removalsAndDescriptionsAreLow() throws {
+        let two = customerFAQ + "  - {name: b, audience: customer, capabilities: [cap_faq]}\n"
+        #expect(try diff(policy(keys: two), policy(keys: customerFAQ)).changes.map(\.rank) == [.low])
+        let described = "  - {name: a, description: hello, audience: customer, capabilities: [cap_faq], expires: 2027-06-30}\n"
+        #expect(try diff(policy(keys: customerFAQ), policy(keys: described)).changes.map(\.kind) == [.descriptionChanged])
+    }
+
+    @Test func capabilityOwnerChangeIsMedium() throws {
+        let moved = product.replacingAll("{id: cap_orders, name: Orders, owner: commerce}", "{id: cap_orders, name: Orders, owner: support}")
+        let d = try diff(policy(keys: customerFAQ), policy(keys: customerFAQ, product: moved))
+        #expect(d.changes.map(\.kind) == [.capabilityOwnerChanged])
+        #expect(d.changes[0].rank == .medium)
+        #expect(d.changes[0].approvers == ["commerce", "support"])
+    }
+
+    @Test func weakeningSettingsIsCriticalStrengtheningIsLow() throws {
+        let weaker = ["settings.yaml": "apiVersion: keyscope/v1\nkind: Settings\nunscopedMaxDays: 365\nrules:\n  deprecated-capability: off\n"]
+        let d = try diff(policy(keys: customerFAQ), policy(keys: customerFAQ, extra: weaker))
+        #expect(d.changes.map(\.kind) == [.settingsWeakened, .settingsWeakened])
+        #expect(d.changes.allSatisfy { $0.rank == .critical })
+        let stricter = ["settings.yaml": "apiVersion: keyscope/v1\nkind: Settings\nunscopedMaxDays: 30\nrules:\n  expired-key: error\n"]
+        #expect(try diff(policy(keys: customerFAQ), policy(keys: customerFAQ, extra: stricter)).changes.allSatisfy { $0.rank == .low })
+    }
+
+    @Test func rankingOrderAndThresholds() throws {
+        let after = customerFAQ.replacingAll("expires: 2027-06-30", "expires: 2028-01-01") + "  - {name: z, audience: internal, unscoped: true, justification: j, expires: 2027-01-15}\n"
+        let d = try diff(policy(keys: customerFAQ), policy(keys: after))
+        #expect(d.changes.map(\.rank) == d.changes.map(\.rank).sorted())
+        #expect(d.has(atLeast: .critical))
+        #expect(d.has(atLeast: .medium))
+    }
+
+    @Test func renderersAreStableAndEscaped() throws {
+        let d = try diff(policy(keys: customerFAQ), policy(keys: customerFAQ + "  - {name: b, audience: customer, capabilities: [cap_orders]}\n"))
+        #expect(DiffRenderer.text(d, color: false) == DiffRenderer.text(d, color: false))
+        #expect(DiffRenderer.text(d, color: false).contains("HIGH     [shop] new customer key `b` with 1 capability"))
+        #expect(!DiffRenderer.text(d, color: false).contains("\u{1B}"))
+        #expect(DiffRenderer.text(d, color: true).contains("\u{1B}[1;33m"))
+        #expect(DiffRenderer.markdown(d).contains("| 🟠 high | 1 |"))
+        #expect(DiffRenderer.json(d).contains("\"kind\": \"key-added\""))
+    }
+
+    @Test func markdownSummarisesLargeChanges() throws {
+        var keys = ""
+        for i in 0..<120 { keys += "  - {name: k\(i), audience: customer, capabilities: [cap_faq]}\n" }
+        let d = try diff(policy(keys: customerFAQ), policy(keys: customerFAQ + keys))
+        let markdown = DiffRenderer.markdown(d, limit: 50)
+        #expect(markdown.contains("… and 70 more high changes"))
+        #expect(markdown.split(separator: "\n").count < 120)
+    }
+}

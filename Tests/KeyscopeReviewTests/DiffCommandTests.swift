@@ -1,0 +1,179 @@
+import Foundation
+import KeyscopeTestSupport
+import Testing
+
+/// Runs a shell-free command (git, …) in a directory.
+@discardableResult
+func sh(_ arguments: [String], in directory: URL) throws -> Int32 {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    process.arguments = arguments
+    process.currentDirectoryURL = directory
+    process.standardOutput = FileHandle.nullDevice
+    process.standardError = FileHandle.nullDevice
+    try process.run()
+    process.waitUntilExit()
+    return process.terminationStatus
+}
+
+/// A git repository with the example policies at HEAD~1 and a change at HEAD, plus a key pair.
+func fixtureRepository() throws -> URL {
+    let dir = try TestPaths.temporaryDirectory("keyscope-diff")
+    let fixture = TestPaths.fixtures.appendingPathComponent("diff")
+    try FileManager.default.copyItem(at: fixture.appendingPathComponent("before"), to: dir.appendingPathComponent("policies"))
+    try sh(["git", "init", "-q", "."], in: dir)
+    try sh(["git", "-c", "user.email=t@example.com", "-c", "user.name=t", "add", "-A"], in: dir)
+    try sh(["git", "-c", "user.email=t@example.com", "-c", "user.name=t", "commit", "-qm", "before"], in: dir)
+    try FileManager.default.removeItem(at: dir.appendingPathComponent("policies"))
+    try FileManager.default.copyItem(at: fixture.appendingPathComponent("after"), to: dir.appendingPathComponent("policies"))
+    try sh(["git", "-c", "user.email=t@example.com", "-c", "user.name=t", "add", "-A"], in: dir)
+    try sh(["git", "-c", "user.email=t@example.com", "-c", "user.name=t", "commit", "-qm", "after"], in: dir)
+    try FileManager.default.copyItem(at: TestPaths.fixtures.appendingPathComponent("table-vector/signing-key.pem"), to: dir.appendingPathComponent("key.pem"))
+    try FileManager.default.copyItem(at: TestPaths.fixtures.appendingPathComponent("table-vector/signing-key.pub.pem"), to: dir.appendingPathComponent("key.pub.pem"))
+    return dir
+}
+
+let compileFlags = ["--now", "2026-11-27", "--issued-at", "1767225600", "--signing-key", "key.pem", "--revision", "fixture"]
+
+@Suite(.serialized) struct DiffCommandTests {
+    static let expected = TestPaths.fixtures.appendingPathComponent("diff/expected")
+
+    @Test(arguments: ["text", "markdown", "json"])
+    func gitRevisionDiffGolden(format: String) throws {
+        let dir = try fixtureRepository()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let result = try KeyscopeCommand.run(["diff", "--from", "git:HEAD~1", "--to", "git:HEAD", "--now", "2026-11-27", "--format", format], in: dir)
+        #expect(result.status == 0, "\(result.stderr)")
+        if let failure = Snapshot.compare(result.stdout, golden: Self.expected.appendingPathComponent("diff.\(format)")) {
+            Issue.record(Comment(rawValue: failure))
+        }
+    }
+
+    @Test func workingTreeIsTheDefaultTarget() throws {
+        let dir = try fixtureRepository()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let head = try KeyscopeCommand.run(["diff", "--from", "git:HEAD~1", "--now", "2026-11-27", "--color", "never"], in: dir)
+        let explicit = try KeyscopeCommand.run(["diff", "--from", "git:HEAD~1", "--to", "git:HEAD", "--now", "2026-11-27", "--color", "never"], in: dir)
+        #expect(head.stdout.split(separator: "\n").dropFirst().elementsEqual(explicit.stdout.split(separator: "\n").dropFirst()))
+        // The working tree and index are untouched.
+        let status = Process()
+        status.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        status.arguments = ["git", "status", "--porcelain"]
+        status.currentDirectoryURL = dir
+        let pipe = Pipe()
+        status.standardOutput = pipe
+        try status.run()
+        status.waitUntilExit()
+        let porcelain = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(!porcelain.contains("policies"), "\(porcelain)")
+    }
+
+    @Test func exitCodes() throws {
+        let dir = try fixtureRepository()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let base = ["diff", "--from", "git:HEAD~1", "--now", "2026-11-27"]
+        #expect(try KeyscopeCommand.run(base, in: dir).status == 0)
+        #expect(try KeyscopeCommand.run(base + ["--exit-code"], in: dir).status == 2)
+        #expect(try KeyscopeCommand.run(base + ["--fail-on", "critical"], in: dir).status == 3)
+        #expect(try KeyscopeCommand.run(base + ["--fail-on", "critical", "--exit-code"], in: dir).status == 3, "--fail-on is checked first")
+        #expect(try KeyscopeCommand.run(["diff", "--from", "git:HEAD", "--now", "2026-11-27", "--exit-code"], in: dir).status == 0, "no changes")
+        #expect(try KeyscopeCommand.run(base + ["--fail-on", "low"], in: dir).status == 64)
+    }
+
+    @Test func tableAgainstPolicyAndPublishDirectory() throws {
+        let dir = try fixtureRepository()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        // Compile the old policy from git into a table, and lay it out as a publish directory.
+        try sh(["git", "worktree", "add", "-q", "old", "HEAD~1"], in: dir)
+        let compile = try KeyscopeCommand.run(["compile", "old/policies", "--out", "tables"] + compileFlags, in: dir)
+        #expect(compile.status == 0, "\(compile.stderr)")
+        try FileManager.default.createDirectory(at: dir.appendingPathComponent("published/support-bot"), withIntermediateDirectories: true)
+        try FileManager.default.copyItem(at: dir.appendingPathComponent("tables/support-bot.kst"), to: dir.appendingPathComponent("published/support-bot/current.kst"))
+        let fromGit = try KeyscopeCommand.run(["diff", "--from", "git:HEAD~1", "--now", "2026-11-27", "--format", "json"], in: dir)
+        let fromTable = try KeyscopeCommand.run(["diff", "--from", "tables/support-bot.kst", "--trusted-key", "key.pub.pem", "--now", "2026-11-27", "--format", "json"], in: dir)
+        let fromPublished = try KeyscopeCommand.run(["diff", "--from", "published", "--trusted-key", "key.pub.pem", "--now", "2026-11-27", "--format", "json"], in: dir)
+        #expect(fromTable.status == 0, "\(fromTable.stderr)")
+        #expect(fromPublished.status == 0, "\(fromPublished.stderr)")
+        // Same changes whichever way the old state was read (tables carry no Settings, so settings changes are absent there).
+        func changes(_ json: String) throws -> [String] {
+            let object = try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any]
+            return ((object?["changes"] as? [[String: Any]]) ?? []).filter { ($0["product"] as? String) != nil }.map { "\($0["kind"]!) \($0["subject"]!)" }
+        }
+        #expect(try changes(fromTable.stdout) == changes(fromGit.stdout))
+        #expect(try changes(fromPublished.stdout) == changes(fromGit.stdout))
+        #expect(try !changes(fromGit.stdout).isEmpty)
+    }
+
+    @Test func tableStatesAreVerified() throws {
+        let dir = try fixtureRepository()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        #expect(try KeyscopeCommand.run(["compile", "policies", "--out", "tables"] + compileFlags, in: dir).status == 0)
+        let missingKey = try KeyscopeCommand.run(["diff", "--from", "tables/support-bot.kst", "--now", "2026-11-27"], in: dir)
+        #expect(missingKey.status == 64, "no trusted key is a usage error")
+        var bytes = try Data(contentsOf: dir.appendingPathComponent("tables/support-bot.kst"))
+        bytes[300] ^= 1
+        try bytes.write(to: dir.appendingPathComponent("tampered.kst"))
+        let tampered = try KeyscopeCommand.run(["diff", "--from", "tampered.kst", "--trusted-key", "key.pub.pem", "--now", "2026-11-27"], in: dir)
+        #expect(tampered.status == 1)
+        #expect(tampered.stderr.contains("tampered.kst: signature by key"))
+        #expect(tampered.stderr.split(separator: "\n").count == 1, "one-line error: \(tampered.stderr)")
+        let skipped = try KeyscopeCommand.run(["diff", "--from", "tables/support-bot.kst", "--insecure-skip-verify", "--now", "2026-11-27"], in: dir)
+        #expect(skipped.status == 0)
+        #expect(skipped.stderr.contains("NOT checked"))
+    }
+
+    @Test func badStatesAreOneLineErrors() throws {
+        let dir = try fixtureRepository()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try FileManager.default.createDirectory(at: dir.appendingPathComponent("empty-published"), withIntermediateDirectories: true)
+        let cases: [([String], String)] = [
+            (["--from", "git:no-such-revision"], "unknown git revision `no-such-revision`"),
+            (["--from", "published:empty-published", "--trusted-key", "key.pub.pem"], "is not a publish directory: no empty-published/<product>/current.kst"),
+            (["--from", "missing.kst", "--trusted-key", "key.pub.pem"], "cannot read table missing.kst"),
+        ]
+        for (arguments, message) in cases {
+            let result = try KeyscopeCommand.run(["diff", "--now", "2026-11-27"] + arguments, in: dir)
+            #expect(result.status == 1, "\(arguments)")
+            #expect(result.stderr.contains(message), "\(arguments): \(result.stderr)")
+            #expect(result.stderr.split(separator: "\n").count == 1, "\(result.stderr)")
+        }
+    }
+
+    @Test func httpStates() throws {
+        let dir = try fixtureRepository()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        #expect(try KeyscopeCommand.run(["compile", "policies", "--out", "tables"] + compileFlags, in: dir).status == 0)
+        let table = try Data(contentsOf: dir.appendingPathComponent("tables/support-bot.kst"))
+        let server = try LoopbackHTTPServer(routes: ["/support-bot/current.kst": table])
+        defer { server.stop() }
+        let served = try KeyscopeCommand.run(["diff", "--from", "http://127.0.0.1:\(server.port)/support-bot/current.kst", "--trusted-key", "key.pub.pem", "--now", "2026-11-27", "--exit-code"], in: dir)
+        #expect(served.status == 0, "the served table is the working tree's policy: \(served.stdout) \(served.stderr)")
+        let notFound = try KeyscopeCommand.run(["diff", "--from", "http://127.0.0.1:\(server.port)/nope.kst", "--trusted-key", "key.pub.pem", "--now", "2026-11-27"], in: dir)
+        #expect(notFound.status == 1)
+        #expect(notFound.stderr.contains("HTTP 404"))
+        let refused = try KeyscopeCommand.run(["diff", "--from", "http://127.0.0.1:\(LoopbackHTTPServer.unusedPort())/t.kst", "--trusted-key", "key.pub.pem", "--now", "2026-11-27"], in: dir)
+        #expect(refused.status == 1)
+        #expect(refused.stderr.contains("GET http://127.0.0.1"))
+        let silent = try LoopbackHTTPServer(routes: [:], respond: false)
+        defer { silent.stop() }
+        let timedOut = try KeyscopeCommand.run(["diff", "--from", "http://127.0.0.1:\(silent.port)/t.kst", "--trusted-key", "key.pub.pem", "--now", "2026-11-27", "--timeout", "1"], in: dir, timeLimit: 30)
+        #expect(timedOut.status == 1)
+        #expect(timedOut.stderr.contains("GET http://127.0.0.1"), "\(timedOut.stderr)")
+    }
+
+    @Test func codeownersFollowsThePolicy() throws {
+        let dir = try fixtureRepository()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let generated = try KeyscopeCommand.run(["codeowners"], in: dir)
+        #expect(generated.status == 0)
+        if let failure = Snapshot.compare(generated.stdout, golden: Self.expected.appendingPathComponent("CODEOWNERS")) {
+            Issue.record(Comment(rawValue: failure))
+        }
+        try Data(generated.stdout.utf8).write(to: dir.appendingPathComponent("CODEOWNERS"))
+        #expect(try KeyscopeCommand.run(["codeowners", "--check", "CODEOWNERS"], in: dir).status == 0)
+        try Data("# stale\n".utf8).write(to: dir.appendingPathComponent("CODEOWNERS"))
+        let stale = try KeyscopeCommand.run(["codeowners", "--check", "CODEOWNERS"], in: dir)
+        #expect(stale.status == 1)
+        #expect(stale.stderr.contains("CODEOWNERS is stale"))
+    }
+}

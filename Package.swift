@@ -49,6 +49,9 @@ let package = Package(
         // Access review: states from policies, git, tables, publish directories, URLs; ranked diff; CODEOWNERS.
         .target(name: "KeyscopeReview", dependencies: ["KeyscopePolicy", "KeyscopeTable"]),
 
+        // Publishing: verified, serial-checked, crash-safe replacement of DIR/<product>/current.kst.
+        .target(name: "KeyscopePublish", dependencies: ["KeyscopeTable", .product(name: "Crypto", package: "swift-crypto")]),
+
         // What a gateway embeds: verify, load, decide, hot swap (SPEC §8).
         .target(name: "KeyscopeRuntime", dependencies: ["KeyscopeTable"]),
 
@@ -59,7 +62,7 @@ let package = Package(
         .executableTarget(
             name: "keyscope",
             dependencies: [
-                "KeyscopePolicy", "KeyscopeCompiler", "KeyscopeTable", "KeyscopeRuntime", "KeyscopeCorpus", "KeyscopeReview",
+                "KeyscopePolicy", "KeyscopeCompiler", "KeyscopeTable", "KeyscopeRuntime", "KeyscopeCorpus", "KeyscopeReview", "KeyscopePublish",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -80,6 +83,7 @@ let package = Package(
         .testTarget(name: "KeyscopePolicyTests", dependencies: ["KeyscopePolicy", "KeyscopeTestSupport"]),
         .testTarget(name: "KeyscopeTableTests", dependencies: ["KeyscopeCompiler", "KeyscopeRuntime", "KeyscopeCorpus", "KeyscopeTestSupport"]),
         .testTarget(name: "KeyscopeReviewTests", dependencies: ["KeyscopeReview", "KeyscopeTestSupport"]),
+        .testTarget(name: "KeyscopePublishTests", dependencies: ["KeyscopeTestSupport"]),
         .testTarget(name: "KeyscopeEndToEndTests", dependencies: ["KeyscopeTestSupport"]),
     ],
     swiftLanguageModes: [.v6]

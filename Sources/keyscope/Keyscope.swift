@@ -23,6 +23,7 @@ struct Keyscope: ParsableCommand {
             Validate.self,
             Compile.self,
             Diff.self,
+            Publish.self,
             Inspect.self,
             Verify.self,
             Check.self,

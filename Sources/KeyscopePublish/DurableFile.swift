@@ -1,0 +1,168 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Why a publish step failed. A struct with a code, as NIO's `FileSystemError`: publishing is where new failure kinds will appear.
+public struct PublishError: Error, Sendable, Equatable, CustomStringConvertible {
+    public enum Code: String, Sendable, Equatable {
+        /// The table does not verify against the trusted keys, or is expired.
+        case rejectedTable
+        /// The serial is not greater than the one already published.
+        case serialNotIncreasing
+        /// Another publisher holds the product's lock for longer than the timeout.
+        case locked
+        /// A file system call failed.
+        case io
+        /// The published state on disk is unreadable.
+        case corruptState
+    }
+
+    public var code: Code
+    public var message: String
+
+    public init(_ code: Code, _ message: String) {
+        self.code = code
+        self.message = message
+    }
+
+    public var description: String { message }
+}
+
+/// Crash-safe file writes: temporary file in the same directory, fsync, rename, fsync of the directory.
+/// A reader of `path` sees the old bytes or the new bytes, never a mix, whatever happens in between.
+enum DurableFile {
+    /// Prefix of every temporary file, so that clean-up can find leftovers of a crashed publisher.
+    static let temporaryPrefix = ".keyscope-tmp-"
+
+    static func errorText() -> String { String(cString: strerror(errno)) }
+
+    /// Writes `bytes` to `path` atomically. `fault` is called between steps (tests kill the process there).
+    static func write(_ bytes: [UInt8], to path: String, mode: mode_t = 0o644, fault: (String) -> Void) throws(PublishError) {
+        let directory = parent(of: path)
+        let temporary = "\(directory)/\(temporaryPrefix)\(getpid())-\(baseName(of: path))"
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_EXCL, mode)
+        guard fd >= 0 else { throw PublishError(.io, "cannot create \(temporary): \(errorText())") }
+        var failure: String?
+        var written = 0
+        while written < bytes.count, failure == nil {
+            let count = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + written, bytes.count - written) }
+            if count < 0 {
+                if errno != EINTR { failure = errorText() }
+            } else {
+                written += count
+            }
+            if written > 0 && written < bytes.count { fault("partial-write:\(baseName(of: path))") }
+        }
+        fault("written:\(baseName(of: path))")
+        if failure == nil, fsync(fd) != 0 { failure = errorText() }
+        if close(fd) != 0, failure == nil { failure = errorText() }
+        if let failure {
+            unlink(temporary)
+            throw PublishError(.io, "cannot write \(path): \(failure)")
+        }
+        fault("synced:\(baseName(of: path))")
+        guard rename(temporary, path) == 0 else {
+            let reason = errorText()
+            unlink(temporary)
+            throw PublishError(.io, "cannot replace \(path): \(reason)")
+        }
+        fault("renamed:\(baseName(of: path))")
+        try syncDirectory(directory)
+    }
+
+    static func syncDirectory(_ directory: String) throws(PublishError) {
+        let fd = open(directory, O_RDONLY | O_DIRECTORY)
+        guard fd >= 0 else { throw PublishError(.io, "cannot open \(directory): \(errorText())") }
+        defer { close(fd) }
+        guard fsync(fd) == 0 else { throw PublishError(.io, "cannot sync \(directory): \(errorText())") }
+    }
+
+    static func read(_ path: String, limit: Int) throws(PublishError) -> [UInt8]? {
+        let fd = open(path, O_RDONLY)
+        if fd < 0 {
+            if errno == ENOENT { return nil }
+            throw PublishError(.io, "cannot read \(path): \(errorText())")
+        }
+        defer { close(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0 else { throw PublishError(.io, "cannot read \(path): \(errorText())") }
+        guard Int(info.st_size) <= limit else { throw PublishError(.corruptState, "\(path) is larger than \(limit) bytes") }
+        var bytes = [UInt8](repeating: 0, count: Int(info.st_size))
+        var total = 0
+        while total < bytes.count {
+            let count = bytes.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress! + total, $0.count - total) }
+            if count < 0 {
+                if errno == EINTR { continue }
+                throw PublishError(.io, "cannot read \(path): \(errorText())")
+            }
+            if count == 0 { break }
+            total += count
+        }
+        return Array(bytes[..<total])
+    }
+
+    static func makeDirectories(_ path: String) throws(PublishError) {
+        if path.isEmpty || path == "." || path == "/" { return }
+        var info = stat()
+        if stat(path, &info) == 0 {
+            guard (info.st_mode & S_IFMT) == S_IFDIR else { throw PublishError(.io, "\(path) exists and is not a directory") }
+            return
+        }
+        try makeDirectories(parent(of: path))
+        if mkdir(path, 0o755) != 0 && errno != EEXIST {
+            throw PublishError(.io, "cannot create directory \(path): \(errorText())")
+        }
+    }
+
+    static func list(_ directory: String) throws(PublishError) -> [String] {
+        guard let dir = opendir(directory) else { throw PublishError(.io, "cannot list \(directory): \(errorText())") }
+        defer { closedir(dir) }
+        var names: [String] = []
+        while let entry = readdir(dir) {
+            let name = withUnsafePointer(to: entry.pointee.d_name) { $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) } }
+            if name != "." && name != ".." { names.append(name) }
+        }
+        return names.sorted()
+    }
+
+    static func parent(of path: String) -> String {
+        guard let slash = path.lastIndex(of: "/") else { return "." }
+        let parent = String(path[..<slash])
+        return parent.isEmpty ? "/" : parent
+    }
+
+    static func baseName(of path: String) -> String {
+        guard let slash = path.lastIndex(of: "/") else { return path }
+        return String(path[path.index(after: slash)...])
+    }
+}
+
+/// An exclusive lock on a product's publish directory (`flock` on `.lock`), released when dropped.
+final class ProductLock {
+    private let fd: Int32
+
+    init(directory: String, timeoutSeconds: Double) throws(PublishError) {
+        let path = "\(directory)/.lock"
+        fd = open(path, O_RDWR | O_CREAT, 0o644)
+        guard fd >= 0 else { throw PublishError(.io, "cannot open lock \(path): \(DurableFile.errorText())") }
+        let deadline = Double(time(nil)) + timeoutSeconds
+        while flock(fd, LOCK_EX | LOCK_NB) != 0 {
+            guard errno == EWOULDBLOCK || errno == EINTR else {
+                close(fd)
+                throw PublishError(.io, "cannot lock \(path): \(DurableFile.errorText())")
+            }
+            if Double(time(nil)) >= deadline {
+                close(fd)
+                throw PublishError(.locked, "another publish to \(directory) holds \(path); gave up after \(Int(timeoutSeconds)) s")
+            }
+            usleep(10_000)
+        }
+    }
+
+    deinit {
+        flock(fd, LOCK_UN)
+        close(fd)
+    }
+}

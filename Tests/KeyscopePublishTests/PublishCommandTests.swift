@@ -1,0 +1,206 @@
+import Foundation
+import KeyscopeTestSupport
+import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A working directory with the vector key and tables of the example policy at several serials.
+struct PublishFixture {
+    let dir: URL
+
+    init() throws {
+        dir = try TestPaths.temporaryDirectory("keyscope-publish")
+        try FileManager.default.copyItem(at: TestPaths.packageRoot.appendingPathComponent("policies"), to: dir.appendingPathComponent("policies"))
+        for name in ["signing-key.pem", "signing-key.pub.pem"] {
+            try FileManager.default.copyItem(at: TestPaths.fixtures.appendingPathComponent("table-vector/\(name)"), to: dir.appendingPathComponent(name))
+        }
+    }
+
+    /// Compiles the example policy with `serial` into `tables/<serial>/support-bot.kst`.
+    @discardableResult
+    func table(serial: UInt64) throws -> String {
+        let out = "tables/\(serial)"
+        let result = try KeyscopeCommand.run([
+            "compile", "policies", "--out", out, "--serial", String(serial), "--issued-at", "1767225600", "--valid-for", "3650d",
+            "--now", "2026-11-27", "--signing-key", "signing-key.pem", "--revision", "r\(serial)",
+        ], in: dir)
+        guard result.status == 0 else { throw TestFailure("compile failed: \(result.stderr)") }
+        return "\(out)/support-bot.kst"
+    }
+
+    func publish(_ table: String, extra: [String] = [], environment: [String: String] = [:], timeLimit: TimeInterval = 60) throws -> CommandResult {
+        try KeyscopeCommand.run(["publish", table, "--to", "published", "--trusted-key", "signing-key.pub.pem", "--at", "1767225700"] + extra, in: dir, environment: environment, timeLimit: timeLimit)
+    }
+
+    func read(_ relative: String) -> Data? { FileManager.default.contents(atPath: dir.appendingPathComponent(relative).path) }
+
+    /// Every file below `relative` with its bytes.
+    func snapshot(_ relative: String = "published") -> [String: Data] {
+        var files: [String: Data] = [:]
+        let root = dir.appendingPathComponent(relative)
+        guard let enumerator = FileManager.default.enumerator(atPath: root.path) else { return files }
+        while let path = enumerator.nextObject() as? String {
+            var isDirectory: ObjCBool = false
+            if FileManager.default.fileExists(atPath: root.appendingPathComponent(path).path, isDirectory: &isDirectory), !isDirectory.boolValue {
+                files[path] = FileManager.default.contents(atPath: root.appendingPathComponent(path).path)
+            }
+        }
+        return files
+    }
+
+    func remove() { try? FileManager.default.removeItem(at: dir) }
+}
+
+struct TestFailure: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}
+
+@Suite(.serialized) struct PublishCommandTests {
+    @Test func publishWritesHistoryCurrentAndMetadata() throws {
+        let fixture = try PublishFixture()
+        defer { fixture.remove() }
+        let first = try fixture.publish(try fixture.table(serial: 5))
+        #expect(first.status == 0, "\(first.stderr)")
+        #expect(first.stdout.contains("Published support-bot serial none → 5:"))
+        #expect(fixture.read("published/support-bot/current.kst") == fixture.read("tables/5/support-bot.kst"))
+        #expect(fixture.read("published/support-bot/5.kst") == fixture.read("tables/5/support-bot.kst"))
+        let metadata = try #require(fixture.read("published/support-bot/current.json"))
+        let json = try #require(try JSONSerialization.jsonObject(with: metadata) as? [String: Any])
+        #expect(json["serial"] as? Int == 5)
+        #expect(json["signer"] as? String == "56475aa75463474c")
+        #expect(json["revision"] as? String == "r5")
+        #expect((json["sha256"] as? String)?.count == 64)
+        let second = try fixture.publish(try fixture.table(serial: 6))
+        #expect(second.status == 0)
+        #expect(second.stdout.contains("serial 5 → 6: 0 changes"))
+        #expect(try KeyscopeCommand.run(["verify", "published/support-bot/current.kst", "--trusted-key", "signing-key.pub.pem", "--at", "1767225700", "--min-serial", "6"], in: fixture.dir).status == 0)
+    }
+
+    @Test func rollbackIsRefusedAndChangesNothing() throws {
+        let fixture = try PublishFixture()
+        defer { fixture.remove() }
+        #expect(try fixture.publish(try fixture.table(serial: 10)).status == 0)
+        let before = fixture.snapshot()
+        for serial: UInt64 in [10, 9, 1] {
+            let result = try fixture.publish(try fixture.table(serial: serial))
+            #expect(result.status == 1)
+            #expect(result.stderr.contains("refusing to publish support-bot serial \(serial): serial 10 is already published"), "\(result.stderr)")
+            #expect(fixture.snapshot() == before, "byte-for-byte the same directory")
+        }
+    }
+
+    @Test func historyIsPruned() throws {
+        let fixture = try PublishFixture()
+        defer { fixture.remove() }
+        for serial: UInt64 in 1...5 {
+            #expect(try fixture.publish(try fixture.table(serial: serial), extra: ["--keep", "3"]).status == 0)
+        }
+        let names = fixture.snapshot().keys.filter { $0.hasSuffix(".kst") }.sorted()
+        #expect(names == ["support-bot/3.kst", "support-bot/4.kst", "support-bot/5.kst", "support-bot/current.kst"])
+        // A pruned serial stays refused: the floor is the newest history file.
+        #expect(try fixture.publish(try fixture.table(serial: 2)).status == 1)
+    }
+
+    @Test func dryRunWritesNothing() throws {
+        let fixture = try PublishFixture()
+        defer { fixture.remove() }
+        let result = try fixture.publish(try fixture.table(serial: 3), extra: ["--dry-run"])
+        #expect(result.status == 0)
+        #expect(result.stdout.contains("Would publish support-bot serial none → 3"))
+        #expect(!FileManager.default.fileExists(atPath: fixture.dir.appendingPathComponent("published").path))
+    }
+
+    @Test func badTablesAreRefusedWithNothingWritten() throws {
+        let fixture = try PublishFixture()
+        defer { fixture.remove() }
+        let good = try fixture.table(serial: 4)
+        var tampered = try #require(fixture.read(good))
+        tampered[400] ^= 0x40
+        try tampered.write(to: fixture.dir.appendingPathComponent("tampered.kst"))
+        try Data("not a table".utf8).write(to: fixture.dir.appendingPathComponent("garbage.kst"))
+        let otherKey = try KeyscopeCommand.run(["keygen", "--out", "other"], in: fixture.dir)
+        #expect(otherKey.status == 0)
+        let foreign = try KeyscopeCommand.run(["compile", "policies", "--out", "foreign", "--serial", "9", "--now", "2026-11-27", "--signing-key", "other/signing-key.pem"], in: fixture.dir)
+        #expect(foreign.status == 0)
+        let cases: [(String, String)] = [
+            ("tampered.kst", "does not verify"),
+            ("garbage.kst", "malformed table"),
+            ("foreign/support-bot.kst", "which is not trusted"),
+            ("missing.kst", "cannot read missing.kst"),
+        ]
+        for (table, message) in cases {
+            let result = try fixture.publish(table)
+            #expect(result.status == 1, "\(table)")
+            #expect(result.stderr.contains(message), "\(table): \(result.stderr)")
+            #expect(!FileManager.default.fileExists(atPath: fixture.dir.appendingPathComponent("published").path), "\(table)")
+        }
+        // One bad table among good ones: nothing is published.
+        let mixed = try KeyscopeCommand.run(["publish", good, "tampered.kst", "--to", "published", "--trusted-key", "signing-key.pub.pem", "--at", "1767225700"], in: fixture.dir)
+        #expect(mixed.status == 1)
+        #expect(!FileManager.default.fileExists(atPath: fixture.dir.appendingPathComponent("published").path))
+        // An expired table is refused: a gateway would refuse it.
+        let expired = try KeyscopeCommand.run(["publish", good, "--to", "published", "--trusted-key", "signing-key.pub.pem", "--at", "2100000000"], in: fixture.dir)
+        #expect(expired.status == 1)
+        #expect(expired.stderr.contains("expired"))
+    }
+
+    @Test func unwritableDestinationIsAClearError() throws {
+        let fixture = try PublishFixture()
+        defer { fixture.remove() }
+        let table = try fixture.table(serial: 2)
+        try Data("a file".utf8).write(to: fixture.dir.appendingPathComponent("blocker"))
+        let result = try KeyscopeCommand.run(["publish", table, "--to", "blocker/published", "--trusted-key", "signing-key.pub.pem", "--at", "1767225700"], in: fixture.dir)
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("blocker exists and is not a directory"), "\(result.stderr)")
+        if getuid() != 0 {
+            try FileManager.default.createDirectory(at: fixture.dir.appendingPathComponent("readonly"), withIntermediateDirectories: true)
+            chmod(fixture.dir.appendingPathComponent("readonly").path, 0o555)
+            let denied = try KeyscopeCommand.run(["publish", table, "--to", "readonly", "--trusted-key", "signing-key.pub.pem", "--at", "1767225700"], in: fixture.dir)
+            #expect(denied.status == 1)
+            #expect(denied.stderr.contains("Permission denied"))
+        }
+    }
+
+    /// Disk full: a 64 KiB tmpfs cannot hold the history file and current.kst; the old state must survive.
+    @Test func diskFullLeavesTheOldTable() throws {
+        let fixture = try PublishFixture()
+        defer { fixture.remove() }
+        let mountPoint = fixture.dir.appendingPathComponent("small")
+        try FileManager.default.createDirectory(at: mountPoint, withIntermediateDirectories: true)
+        let mounted = Process()
+        mounted.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        mounted.arguments = ["mount", "-t", "tmpfs", "-o", "size=12k", "tmpfs", mountPoint.path]
+        mounted.standardError = FileHandle.nullDevice
+        mounted.standardOutput = FileHandle.nullDevice
+        try mounted.run()
+        mounted.waitUntilExit()
+        guard mounted.terminationStatus == 0 else {
+            print("skipped: cannot mount a tmpfs here (needs root and mount permission)")
+            return
+        }
+        defer {
+            let unmount = Process()
+            unmount.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            unmount.arguments = ["umount", mountPoint.path]
+            try? unmount.run()
+            unmount.waitUntilExit()
+        }
+        let first = try KeyscopeCommand.run(["publish", try fixture.table(serial: 1), "--to", "small", "--trusted-key", "signing-key.pub.pem", "--at", "1767225700"], in: fixture.dir)
+        #expect(first.status == 0, "\(first.stderr)")
+        let before = fixture.read("small/support-bot/current.kst")
+        // Fill the file system so the next publish runs out of space.
+        let filler = mountPoint.appendingPathComponent("filler")
+        _ = FileManager.default.createFile(atPath: filler.path, contents: nil)
+        let handle = try FileHandle(forWritingTo: filler)
+        for _ in 0..<64 { try? handle.write(contentsOf: Data(repeating: 0, count: 1024)) }
+        try? handle.close()
+        let second = try KeyscopeCommand.run(["publish", try fixture.table(serial: 2), "--to", "small", "--trusted-key", "signing-key.pub.pem", "--at", "1767225700"], in: fixture.dir)
+        #expect(second.status == 1)
+        #expect(second.stderr.contains("No space left on device"), "\(second.stderr)")
+        #expect(fixture.read("small/support-bot/current.kst") == before)
+        let leftovers = fixture.snapshot("small").keys.filter { $0.contains(".keyscope-tmp-") }
+        #expect(leftovers.isEmpty, "\(leftovers)")
+    }
+}

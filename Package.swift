@@ -73,7 +73,7 @@ let package = Package(
         // `swift run -c release keyscope-bench`: every performance claim, next to its reference point, in one run.
         .executableTarget(
             name: "keyscope-bench",
-            dependencies: ["CYAML", "CMallocCounter", "KeyscopePolicy", "KeyscopeCompiler", "KeyscopeRuntime", "KeyscopeCorpus"]
+            dependencies: ["CYAML", "CMallocCounter", "KeyscopePolicy", "KeyscopeCompiler", "KeyscopeRuntime", "KeyscopeCorpus", "KeyscopeReview"]
         ),
 
         // Shared helpers for the test targets (marked sources, fixtures, running the binary).

@@ -39,21 +39,44 @@ public struct CapabilityState: Sendable, Hashable {
     public var isInternal: Bool { tags.contains("internal") }
 }
 
-public struct KeyState: Sendable, Hashable {
-    public var name: String
-    public var description: String?
-    public var audience: String
+/// A key's effective access. A class: a diff of 100,000 keys passes each around
+/// several times, and a reference costs one retain where a struct copy costs one per field.
+public final class KeyState: Sendable, Hashable {
+    public let name: String
+    public let description: String?
+    public let audience: String
     /// Sorted team ids.
-    public var owners: [String]
+    public let owners: [String]
     /// `YYYY-MM-DD`, or nil for no expiry.
-    public var expires: String?
-    public var unscoped: Bool
+    public let expires: String?
+    public let unscoped: Bool
     /// Effective capability ids, sorted (empty when unscoped).
-    public var capabilities: [String]
+    public let capabilities: [String]
     /// Tags the key selects, sorted.
-    public var selectors: [String]
+    public let selectors: [String]
+
+    public init(name: String, description: String?, audience: String, owners: [String], expires: String?, unscoped: Bool, capabilities: [String], selectors: [String]) {
+        self.name = name
+        self.description = description
+        self.audience = audience
+        self.owners = owners
+        self.expires = expires
+        self.unscoped = unscoped
+        self.capabilities = capabilities
+        self.selectors = selectors
+    }
 
     public var isExternal: Bool { audience == "customer" || audience == "partner" }
+
+    public static func == (lhs: KeyState, rhs: KeyState) -> Bool {
+        lhs === rhs || (lhs.name == rhs.name && lhs.unscoped == rhs.unscoped && lhs.audience == rhs.audience && lhs.expires == rhs.expires
+            && lhs.capabilities == rhs.capabilities && lhs.owners == rhs.owners && lhs.selectors == rhs.selectors && lhs.description == rhs.description)
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(name)
+        hasher.combine(capabilities)
+    }
 }
 
 public struct TeamState: Sendable, Hashable {

@@ -95,6 +95,17 @@ public struct StateLoader: Sendable {
         }
     }
 
+    /// Loads two states side by side (each on its own core when it is a table; policy trees use both cores anyway).
+    public func loadPair(_ first: StateSource, _ second: StateSource) throws(StateError) -> (AccessState, AccessState) {
+        let results = PairResults()
+        DispatchQueue.concurrentPerform(iterations: 2) { index in
+            let result = Result { () throws(StateError) -> AccessState in try load(index == 0 ? first : second) }
+            results.set(index, result)
+        }
+        let (a, b) = results.get()
+        return (try a.get(), try b.get())
+    }
+
     func open(_ bytes: [UInt8], label: String) throws(StateError) -> TableContents {
         do {
             if skipVerification { return try ScopeTable.openUnverified(bytes: bytes).contents() }
@@ -254,5 +265,24 @@ private final class FetchBox: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         return (data, status, error)
+    }
+}
+
+/// The two results of `loadPair`, filled by concurrent workers.
+private final class PairResults: @unchecked Sendable {
+    private let lock = NSLock()
+    private var first: Result<AccessState, StateError>?
+    private var second: Result<AccessState, StateError>?
+
+    func set(_ index: Int, _ result: Result<AccessState, StateError>) {
+        lock.lock()
+        if index == 0 { first = result } else { second = result }
+        lock.unlock()
+    }
+
+    func get() -> (Result<AccessState, StateError>, Result<AccessState, StateError>) {
+        lock.lock()
+        defer { lock.unlock() }
+        return (first!, second!)
     }
 }

@@ -5,6 +5,7 @@ import KeyscopeCompiler
 import KeyscopeCorpus
 import KeyscopePolicy
 import KeyscopeRuntime
+import KeyscopeReview
 
 // keyscope-bench: every performance figure keyscope claims, measured side by
 // side with its reference point in one process run.
@@ -213,6 +214,38 @@ if enabled("decisions"), !tables.isEmpty, let validation {
     if allowedByTable != allowedByReference {
         FileHandle.standardError.write(Data("warning: table allowed \(allowedByTable), reference \(allowedByReference) (keys expired at the check date account for the difference)\n".utf8))
     }
+}
+
+// MARK: Diff at 1% changed
+
+if enabled("diff"), let validation {
+    let changedRoot = corpusDirectory.appendingPathComponent("changed").path
+    for file in CorpusGenerator(parameters).changedFiles(percent: 1) {
+        let url = URL(fileURLWithPath: changedRoot).appendingPathComponent(file.path)
+        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try Data(file.contents.utf8).write(to: url)
+    }
+    let validateOne = try timeKeepingResults(repetitions: heavyRepetitions) { try PolicyValidator.validate(root: root, checkDate: checkDate) }
+    rows.append(Row(group: "diff", name: "validate one policy tree (reference)", repetitions: heavyRepetitions, sample: validateOne, ratio: "1.00×", note: ""))
+    let loader = StateLoader(trustedKeys: [signer.publicKey], checkDate: checkDate)
+    var changeCount = 0
+    let policyDiff = try timeKeepingResults(repetitions: heavyRepetitions) { () throws -> AccessDiff in
+        let (before, after) = try loader.loadPair(.policy(root), .policy(changedRoot))
+        let diff = AccessDiff(from: before, to: after)
+        changeCount = diff.changes.count
+        return diff
+    }
+    rows.append(Row(group: "diff", name: "diff policy vs policy, 1% of keys changed", repetitions: heavyRepetitions, sample: policyDiff, ratio: ratio(policyDiff.median, validateOne.median), note: "\(changeCount) changes; target ≤ 3× validate"))
+    let changedValidation = try PolicyValidator.validate(root: changedRoot, checkDate: checkDate)
+    let changedTable = try ScopeTableCompiler.compile(changedValidation.resolved, options: CompileOptions(serial: 2, issuedAt: checkDate.unixSeconds, validFor: 30 * 86_400, revision: nil), signer: signer)[0]
+    let changedPath = corpusDirectory.appendingPathComponent("changed.kst").path
+    try Data(changedTable.bytes).write(to: URL(fileURLWithPath: changedPath))
+    _ = validation
+    let tableDiff = try timeKeepingResults(repetitions: lightRepetitions) {
+        let (before, after) = try loader.loadPair(.table(tablePath), .table(changedPath))
+        return AccessDiff(from: before, to: after)
+    }
+    rows.append(Row(group: "diff", name: "diff table vs table, 1% of keys changed", repetitions: lightRepetitions, sample: tableDiff, ratio: "", note: "verify + decode both tables + diff; target < 500 ms"))
 }
 
 // MARK: Peak memory of a compile, in a child process

@@ -63,12 +63,14 @@ struct Diff: ParsableCommand {
         let keys = needsKeys && !insecureSkipVerify ? try trust.load() : []
         if insecureSkipVerify { Environment.printError("warning: --insecure-skip-verify: table signatures are NOT checked") }
         let loader = StateLoader(trustedKeys: keys, skipVerification: insecureSkipVerify, checkDate: try checkDate.checkDate(), timeout: timeout)
-        let diff: AccessDiff
+        // The states stay alive until the process exits: freeing 200,000 keys costs more than diffing them.
+        let states: (AccessState, AccessState)
         do {
-            diff = AccessDiff(from: try loader.load(fromSource), to: try loader.load(toSource))
+            states = try loader.loadPair(fromSource, toSource)
         } catch {
             throw CommandFailure(error.description)
         }
+        let diff = AccessDiff(from: states.0, to: states.1)
         switch format {
         case .text: print(DiffRenderer.text(diff, color: Environment.colorStdout(color)), terminator: "")
         case .markdown: print(DiffRenderer.markdown(diff), terminator: "")
@@ -76,7 +78,7 @@ struct Diff: ParsableCommand {
         }
         if let failOn, diff.has(atLeast: failOn) { Environment.exitNow(3) }
         if exitCode, !diff.isEmpty { Environment.exitNow(2) }
-        Environment.exitNow(0)
+        withExtendedLifetime(states) { Environment.exitNow(0) }
     }
 }
 

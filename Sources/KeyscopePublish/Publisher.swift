@@ -62,7 +62,7 @@ public struct Publisher: Sendable {
     /// The currently published table of a product, read without trusting the signer (its serial is the rollback floor).
     public func current(productID: String) throws(PublishError) -> TableContents? {
         let path = "\(directory)/\(productID)/current.kst"
-        guard let bytes = try DurableFile.read(path, limit: Publisher.maximumTableSize) else { return nil }
+        guard let bytes = try AtomicFile.read(path, limit: Publisher.maximumTableSize) else { return nil }
         do {
             return try ScopeTable.openUnverified(bytes: bytes).contents()
         } catch {
@@ -74,7 +74,7 @@ public struct Publisher: Sendable {
     public func publish(_ table: ScopeTable, bytes: [UInt8]) throws(PublishError) -> PublishResult {
         let product = table.header.productID
         let productDirectory = "\(directory)/\(product)"
-        try DurableFile.makeDirectories(productDirectory)
+        try AtomicFile.makeDirectories(productDirectory)
         let lock = try ProductLock(directory: productDirectory, timeoutSeconds: lockTimeoutSeconds)
         defer { withExtendedLifetime(lock) {} }
         faultHook("locked")
@@ -90,10 +90,10 @@ public struct Publisher: Sendable {
         }
 
         let historyPath = "\(productDirectory)/\(serial).kst"
-        try DurableFile.write(bytes, to: historyPath, fault: faultHook)
+        try AtomicFile.write(bytes, to: historyPath, fault: faultHook)
         let currentPath = "\(productDirectory)/current.kst"
-        try DurableFile.write(bytes, to: currentPath, fault: faultHook)
-        try DurableFile.write(Array(metadata(table, bytes: bytes).utf8), to: "\(productDirectory)/current.json", fault: faultHook)
+        try AtomicFile.write(bytes, to: currentPath, fault: faultHook)
+        try AtomicFile.write(Array(metadata(table, bytes: bytes).utf8), to: "\(productDirectory)/current.json", fault: faultHook)
         let pruned = try prune(productDirectory, keepingAlso: serial)
         faultHook("done")
         return PublishResult(
@@ -136,7 +136,7 @@ public struct Publisher: Sendable {
 
     /// Serials of `<serial>.kst` files, ascending.
     func historySerials(in productDirectory: String) throws(PublishError) -> [UInt64] {
-        try DurableFile.list(productDirectory).compactMap { name -> UInt64? in
+        try AtomicFile.list(productDirectory).compactMap { name -> UInt64? in
             guard name.hasSuffix(".kst"), name != "current.kst" else { return nil }
             return UInt64(name.dropLast(4))
         }.sorted()
@@ -144,7 +144,7 @@ public struct Publisher: Sendable {
 
     /// Removes temporary files left by a publisher that crashed (we hold the lock, so none is in use).
     func removeLeftovers(in productDirectory: String) throws(PublishError) {
-        for name in try DurableFile.list(productDirectory) where name.hasPrefix(DurableFile.temporaryPrefix) {
+        for name in try AtomicFile.list(productDirectory) where name.hasPrefix(AtomicFile.temporaryPrefix) {
             unlink("\(productDirectory)/\(name)")
         }
     }

@@ -259,17 +259,8 @@ public final class ScopeTable: @unchecked Sendable {
 
     @inline(__always)
     private func stringEquals(_ ref: UInt32, _ bytes: UnsafeRawBufferPointer) -> Bool {
-        var offset = strings + Int(ref)
-        var length = 0
-        var shift = 0
-        while true {
-            let byte = base.load(fromByteOffset: offset, as: UInt8.self)
-            offset += 1
-            length |= Int(byte & 0x7F) << shift
-            if byte & 0x80 == 0 { break }
-            shift += 7
-        }
-        return length == bytes.count && (length == 0 || memcmp(base + offset, bytes.baseAddress!, length) == 0)
+        let (start, length) = RawReader(base: base, count: 0).stringSpan(section: strings, ref: ref)
+        return length == bytes.count && (length == 0 || memcmp(base + start, bytes.baseAddress!, length) == 0)
     }
 
     /// The index of a capability by id, or nil.
@@ -343,17 +334,8 @@ public final class ScopeTable: @unchecked Sendable {
     public func contents() -> TableContents {
         let reader = RawReader(base: base, count: storage.count)
         func string(_ ref: UInt32) -> String {
-            var offset = strings + Int(ref)
-            var length = 0
-            var shift = 0
-            while true {
-                let byte = reader.u8(offset)
-                offset += 1
-                length |= Int(byte & 0x7F) << shift
-                if byte & 0x80 == 0 { break }
-                shift += 7
-            }
-            return String(decoding: UnsafeRawBufferPointer(start: base + offset, count: length), as: UTF8.self)
+            let (start, length) = reader.stringSpan(section: strings, ref: ref)
+            return String(decoding: UnsafeRawBufferPointer(start: base + start, count: length), as: UTF8.self)
         }
         func list(_ ref: UInt32) -> [UInt32] {
             let count = Int(reader.u32(lists + Int(ref)))
@@ -434,6 +416,23 @@ struct RawReader {
     func i32(_ offset: Int) -> Int32 { Int32(bitPattern: u32(offset)) }
     func u64(_ offset: Int) -> UInt64 { UInt64(littleEndian: base.loadUnaligned(fromByteOffset: offset, as: UInt64.self)) }
     func i64(_ offset: Int) -> Int64 { Int64(bitPattern: u64(offset)) }
+
+    /// Start (absolute) and length of the string entry at `ref` in the strings section at `section`:
+    /// a LEB128 length, then the bytes. Only for references already validated.
+    @inline(__always)
+    func stringSpan(section: Int, ref: UInt32) -> (start: Int, length: Int) {
+        var offset = section + Int(ref)
+        var length = 0
+        var shift = 0
+        while true {
+            let byte = u8(offset)
+            offset += 1
+            length |= Int(byte & 0x7F) << shift
+            if byte & 0x80 == 0 { break }
+            shift += 7
+        }
+        return (offset, length)
+    }
 }
 
 /// The bytes behind a table: a private copy, or a read-only memory map.

@@ -18,17 +18,7 @@ struct TableValidator {
 
     /// Start (absolute) and length of a string known to be valid.
     func stringSpan(_ ref: UInt32) -> (Int, Int) {
-        var offset = strings.offset + Int(ref)
-        var length = 0
-        var shift = 0
-        while true {
-            let byte = reader.u8(offset)
-            offset += 1
-            length |= Int(byte & 0x7F) << shift
-            if byte & 0x80 == 0 { break }
-            shift += 7
-        }
-        return (offset, length)
+        reader.stringSpan(section: strings.offset, ref: ref)
     }
 
     func stringValue(_ ref: UInt32) -> String {

@@ -23,7 +23,7 @@ struct TrustOptions: ParsableArguments {
             var info = stat()
             guard stat(path, &info) == 0 else { throw CommandFailure("cannot read trusted key \(path): \(String(cString: strerror(errno)))") }
             if (info.st_mode & S_IFMT) == S_IFDIR {
-                for file in try KeyFiles.list(directory: path) where file.hasSuffix(".pub.pem") {
+                for file in try FileOutput.list(path) where file.hasSuffix(".pub.pem") {
                     keys.append(try KeyFiles.trustedKey(path + "/" + file))
                 }
             } else {
@@ -66,17 +66,6 @@ enum KeyFiles {
         }
         try FileOutput.writeAtomically(Array(key.pemRepresentation.utf8), to: privatePath, mode: 0o600)
         try FileOutput.writeAtomically(Array(key.publicKey.pemRepresentation.utf8), to: publicPath, mode: 0o644)
-    }
-
-    static func list(directory: String) throws -> [String] {
-        guard let dir = opendir(directory) else { throw CommandFailure("cannot list \(directory): \(String(cString: strerror(errno)))") }
-        defer { closedir(dir) }
-        var names: [String] = []
-        while let entry = readdir(dir) {
-            let name = withUnsafePointer(to: entry.pointee.d_name) { $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) } }
-            if name != "." && name != ".." { names.append(name) }
-        }
-        return names.sorted()
     }
 }
 

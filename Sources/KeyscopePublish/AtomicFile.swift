@@ -32,14 +32,15 @@ public struct PublishError: Error, Sendable, Equatable, CustomStringConvertible 
 
 /// Crash-safe file writes: temporary file in the same directory, fsync, rename, fsync of the directory.
 /// A reader of `path` sees the old bytes or the new bytes, never a mix, whatever happens in between.
-enum DurableFile {
+/// Used for every file keyscope writes (tables, keys, schemas), not only for publishing.
+public enum AtomicFile {
     /// Prefix of every temporary file, so that clean-up can find leftovers of a crashed publisher.
     static let temporaryPrefix = ".keyscope-tmp-"
 
-    static func errorText() -> String { String(cString: strerror(errno)) }
+    public static func errorText() -> String { String(cString: strerror(errno)) }
 
     /// Writes `bytes` to `path` atomically. `fault` is called between steps (tests kill the process there).
-    static func write(_ bytes: [UInt8], to path: String, mode: mode_t = 0o644, fault: (String) -> Void) throws(PublishError) {
+    public static func write(_ bytes: [UInt8], to path: String, mode: mode_t = 0o644, fault: (String) -> Void = { _ in }) throws(PublishError) {
         let directory = parent(of: path)
         let temporary = "\(directory)/\(temporaryPrefix)\(getpid())-\(baseName(of: path))"
         let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_EXCL, mode)
@@ -56,6 +57,8 @@ enum DurableFile {
             if written > 0 && written < bytes.count { fault("partial-write:\(baseName(of: path))") }
         }
         fault("written:\(baseName(of: path))")
+        // The mode is set explicitly so that a private key is 0600 whatever the umask.
+        if failure == nil, fchmod(fd, mode) != 0 { failure = errorText() }
         if failure == nil, fsync(fd) != 0 { failure = errorText() }
         if close(fd) != 0, failure == nil { failure = errorText() }
         if let failure {
@@ -72,14 +75,15 @@ enum DurableFile {
         try syncDirectory(directory)
     }
 
-    static func syncDirectory(_ directory: String) throws(PublishError) {
+    public static func syncDirectory(_ directory: String) throws(PublishError) {
         let fd = open(directory, O_RDONLY | O_DIRECTORY)
         guard fd >= 0 else { throw PublishError(.io, "cannot open \(directory): \(errorText())") }
         defer { close(fd) }
         guard fsync(fd) == 0 else { throw PublishError(.io, "cannot sync \(directory): \(errorText())") }
     }
 
-    static func read(_ path: String, limit: Int) throws(PublishError) -> [UInt8]? {
+    /// The file's bytes, or nil when it does not exist; refuses files over `limit` before reading them.
+    public static func read(_ path: String, limit: Int) throws(PublishError) -> [UInt8]? {
         let fd = open(path, O_RDONLY)
         if fd < 0 {
             if errno == ENOENT { return nil }
@@ -103,20 +107,21 @@ enum DurableFile {
         return Array(bytes[..<total])
     }
 
-    static func makeDirectories(_ path: String) throws(PublishError) {
+    public static func makeDirectories(_ path: String, mode: mode_t = 0o755) throws(PublishError) {
         if path.isEmpty || path == "." || path == "/" { return }
         var info = stat()
         if stat(path, &info) == 0 {
             guard (info.st_mode & S_IFMT) == S_IFDIR else { throw PublishError(.io, "\(path) exists and is not a directory") }
             return
         }
-        try makeDirectories(parent(of: path))
-        if mkdir(path, 0o755) != 0 && errno != EEXIST {
+        try makeDirectories(parent(of: path), mode: mode)
+        if mkdir(path, mode) != 0 && errno != EEXIST {
             throw PublishError(.io, "cannot create directory \(path): \(errorText())")
         }
     }
 
-    static func list(_ directory: String) throws(PublishError) -> [String] {
+    /// Entry names of a directory, sorted, without `.` and `..`.
+    public static func list(_ directory: String) throws(PublishError) -> [String] {
         guard let dir = opendir(directory) else { throw PublishError(.io, "cannot list \(directory): \(errorText())") }
         defer { closedir(dir) }
         var names: [String] = []
@@ -127,13 +132,13 @@ enum DurableFile {
         return names.sorted()
     }
 
-    static func parent(of path: String) -> String {
+    public static func parent(of path: String) -> String {
         guard let slash = path.lastIndex(of: "/") else { return "." }
         let parent = String(path[..<slash])
         return parent.isEmpty ? "/" : parent
     }
 
-    static func baseName(of path: String) -> String {
+    public static func baseName(of path: String) -> String {
         guard let slash = path.lastIndex(of: "/") else { return path }
         return String(path[path.index(after: slash)...])
     }
@@ -146,12 +151,12 @@ final class ProductLock {
     init(directory: String, timeoutSeconds: Double) throws(PublishError) {
         let path = "\(directory)/.lock"
         fd = open(path, O_RDWR | O_CREAT, 0o644)
-        guard fd >= 0 else { throw PublishError(.io, "cannot open lock \(path): \(DurableFile.errorText())") }
+        guard fd >= 0 else { throw PublishError(.io, "cannot open lock \(path): \(AtomicFile.errorText())") }
         let deadline = Double(time(nil)) + timeoutSeconds
         while flock(fd, LOCK_EX | LOCK_NB) != 0 {
             guard errno == EWOULDBLOCK || errno == EINTR else {
                 close(fd)
-                throw PublishError(.io, "cannot lock \(path): \(DurableFile.errorText())")
+                throw PublishError(.io, "cannot lock \(path): \(AtomicFile.errorText())")
             }
             if Double(time(nil)) >= deadline {
                 close(fd)

@@ -17,6 +17,7 @@ struct Options {
     var only: String?
     var repetitions: Int?
     var markdown = false
+    var decisions = 1_000_000
 
     init(_ arguments: [String]) {
         var iterator = arguments.dropFirst().makeIterator()
@@ -26,8 +27,9 @@ struct Options {
             case "--only": only = iterator.next()
             case "--repetitions": repetitions = iterator.next().flatMap(Int.init)
             case "--markdown": markdown = true
+            case "--decisions": decisions = iterator.next().flatMap(Int.init) ?? decisions
             case "--help", "-h":
-                print("usage: keyscope-bench [--preset small|medium|large] [--only NAME] [--repetitions N] [--markdown]")
+                print("usage: keyscope-bench [--preset small|medium|large] [--only NAME] [--repetitions N] [--decisions N] [--markdown]")
                 exit(0)
             default:
                 FileHandle.standardError.write(Data("unknown argument \(argument)\n".utf8))
@@ -166,7 +168,7 @@ if enabled("decisions"), !tables.isEmpty, let validation {
     for key in product.keys { reference.scopes[key.name] = key.unscoped ? all : Set(key.capabilities) }
     // Seeded pairs over the whole key set, about half allowed.
     var rng = SplitMix64(seed: 2026)
-    let count = 1_000_000
+    let count = max(1, options.decisions)
     var keys: [String] = []
     var capabilities: [String] = []
     keys.reserveCapacity(count)

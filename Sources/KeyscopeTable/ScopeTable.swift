@@ -74,9 +74,9 @@ public final class ScopeTable: @unchecked Sendable {
     private let keys: Int
     private let keysLength: Int
     private let capabilityIndex: Int
-    private let keyIndex: Int
+    private let keyBuckets: Int
     private let capabilityMask: Int
-    private let keyMask: Int
+    private let keyBucketCount: Int
     /// `header.expiresAt`, kept apart so a decision reads one word, not the header.
     private let expiresAt: Int64
 
@@ -146,7 +146,7 @@ public final class ScopeTable: @unchecked Sendable {
         keys = sections[4].offset
         keysLength = sections[4].length
         capabilityIndex = sections[5].offset
-        keyIndex = sections[6].offset
+        keyBuckets = sections[6].offset
 
         let flags = reader.u16(TableFormat.Header.flags)
         guard flags & ~TableFormat.flagHasRevision == 0, reader.u32(TableFormat.Header.reserved) == 0 else {
@@ -156,20 +156,20 @@ public final class ScopeTable: @unchecked Sendable {
         let keyCount = Int(reader.u32(TableFormat.Header.keyCount))
         let teamCount = Int(reader.u32(TableFormat.Header.teamCount))
         let capabilityCapacity = Int(reader.u32(TableFormat.Header.capabilityIndexCapacity))
-        let keyCapacity = Int(reader.u32(TableFormat.Header.keyIndexCapacity))
+        let bucketCount = Int(reader.u32(TableFormat.Header.keyBucketCount))
         func validCapacity(_ capacity: Int, _ count: Int) -> Bool {
             capacity >= 8 && capacity & (capacity - 1) == 0 && capacity >= 2 * count
         }
         guard capabilityCount <= TableFormat.maxCapabilities,
               sections[2].length == teamCount * TableFormat.teamRecordSize,
               sections[3].length == capabilityCount * TableFormat.capabilityRecordSize,
-              validCapacity(capabilityCapacity, capabilityCount), sections[5].length == capabilityCapacity * 4,
-              validCapacity(keyCapacity, keyCount), sections[6].length == keyCapacity * 4,
+              validCapacity(capabilityCapacity, capabilityCount), sections[5].length == capabilityCapacity * TableFormat.indexSlotSize,
+              bucketCount >= 1, bucketCount & (bucketCount - 1) == 0, bucketCount <= max(1, keyCount), sections[6].length == (bucketCount + 1) * 4,
               sections[1].length % 4 == 0 else {
             throw .malformed(offset: TableFormat.Header.capabilityCount, reason: .badHeader)
         }
         capabilityMask = capabilityCapacity - 1
-        keyMask = keyCapacity - 1
+        keyBucketCount = bucketCount
 
         var validator = TableValidator(
             reader: reader, strings: sections[0], lists: sections[1],
@@ -186,7 +186,7 @@ public final class ScopeTable: @unchecked Sendable {
             throw .malformed(offset: TableFormat.Header.revision, reason: .badHeader)
         }
         try validator.records(teams: sections[2], capabilities: sections[3], keys: sections[4], teamCount: teamCount, capabilityCount: capabilityCount, keyCount: keyCount,
-                              scopeSetCount: Int(reader.u32(TableFormat.Header.scopeSetCount)))
+                              scopeSetCount: Int(reader.u32(TableFormat.Header.scopeSetCount)), bucketCount: bucketCount)
 
         expiresAt = reader.i64(TableFormat.Header.expiresAt)
         header = TableHeader(
@@ -204,7 +204,7 @@ public final class ScopeTable: @unchecked Sendable {
         )
 
         // Indexes: every slot empty or naming a record, each record once, each reachable by its own lookup.
-        try checkIndexes(reader: reader, validator: validator, capabilityCount: capabilityCount, keyCount: keyCount, keyStarts: validator.keyStarts)
+        try checkIndexes(reader: reader, validator: validator, capabilityCount: capabilityCount, bucketStarts: validator.bucketStarts)
 
         if let expected = options.expectedProduct, expected != header.productID {
             throw .wrongProduct(expected: expected, found: header.productID)
@@ -217,24 +217,20 @@ public final class ScopeTable: @unchecked Sendable {
         }
     }
 
-    private func checkIndexes(reader: RawReader, validator: TableValidator, capabilityCount: Int, keyCount: Int, keyStarts: [Int]) throws(ScopeTableError) {
-        let startSet = Set(keyStarts)
+    private func checkIndexes(reader: RawReader, validator: TableValidator, capabilityCount: Int, bucketStarts: [Int]) throws(ScopeTableError) {
         var seenCapabilities = 0
         for slot in 0...capabilityMask {
-            let value = reader.u32(capabilityIndex + 4 * slot)
-            if value == TableFormat.none { continue }
-            guard Int(value) < capabilityCount else { throw .malformed(offset: capabilityIndex + 4 * slot, reason: .badIndex) }
+            let at = capabilityIndex + TableFormat.indexSlotSize * slot
+            let value = reader.u32(at)
+            if value == TableFormat.none {
+                guard reader.u32(at + 4) == 0 else { throw .malformed(offset: at + 4, reason: .badIndex) }
+                continue
+            }
+            guard Int(value) < capabilityCount else { throw .malformed(offset: at, reason: .badIndex) }
             seenCapabilities += 1
         }
-        var seenKeys = 0
-        for slot in 0...keyMask {
-            let value = reader.u32(keyIndex + 4 * slot)
-            if value == TableFormat.none { continue }
-            guard startSet.contains(Int(value)) else { throw .malformed(offset: keyIndex + 4 * slot, reason: .badIndex) }
-            seenKeys += 1
-        }
-        guard seenCapabilities == capabilityCount, seenKeys == keyCount else { throw .malformed(offset: capabilityIndex, reason: .badIndex) }
-        // Each capability and key must be found by a lookup of its own name (so no record is unreachable or listed twice).
+        guard seenCapabilities == capabilityCount else { throw .malformed(offset: capabilityIndex, reason: .badIndex) }
+        // Each capability must be found by a lookup of its own id (so none is unreachable or listed twice).
         for index in 0..<capabilityCount {
             let ref = reader.u32(capabilities + index * TableFormat.capabilityRecordSize)
             let (start, length) = validator.stringSpan(ref)
@@ -242,11 +238,10 @@ public final class ScopeTable: @unchecked Sendable {
                 throw .malformed(offset: capabilities + index * TableFormat.capabilityRecordSize, reason: .badIndex)
             }
         }
-        for start in keyStarts {
-            let length = Int(reader.u16(keys + start + 22))
-            guard findKey(UnsafeRawBufferPointer(start: base + keys + start + 24, count: length)) == start else {
-                throw .malformed(offset: keys + start, reason: .badIndex)
-            }
+        // The bucket array must be exactly where the records of each bucket start.
+        guard bucketStarts.count == keyBucketCount + 1 else { throw .malformed(offset: keyBuckets, reason: .badIndex) }
+        for (bucket, start) in bucketStarts.enumerated() where Int(reader.u32(keyBuckets + 4 * bucket)) != start {
+            throw .malformed(offset: keyBuckets + 4 * bucket, reason: .badIndex)
         }
     }
 
@@ -260,33 +255,73 @@ public final class ScopeTable: @unchecked Sendable {
     @inline(__always)
     private func stringEquals(_ ref: UInt32, _ bytes: UnsafeRawBufferPointer) -> Bool {
         let (start, length) = RawReader(base: base, count: 0).stringSpan(section: strings, ref: ref)
-        return length == bytes.count && (length == 0 || memcmp(base + start, bytes.baseAddress!, length) == 0)
+        return length == bytes.count && ScopeTable.bytesEqual(base + start, bytes.baseAddress, length)
+    }
+
+    /// Compares `count` bytes a word at a time: names are short, and a call to memcmp costs more than the comparison.
+    @inline(__always)
+    static func bytesEqual(_ a: UnsafeRawPointer, _ b: UnsafeRawPointer?, _ count: Int) -> Bool {
+        guard count > 0, let b else { return true }
+        var index = 0
+        while index + 8 <= count {
+            if a.loadUnaligned(fromByteOffset: index, as: UInt64.self) != b.loadUnaligned(fromByteOffset: index, as: UInt64.self) { return false }
+            index += 8
+        }
+        while index < count {
+            if a.load(fromByteOffset: index, as: UInt8.self) != b.load(fromByteOffset: index, as: UInt8.self) { return false }
+            index += 1
+        }
+        return true
     }
 
     /// The index of a capability by id, or nil.
     @inline(__always)
     func findCapability(_ id: UnsafeRawBufferPointer) -> Int? {
-        var slot = Int(TableFormat.hash(id) & UInt64(capabilityMask))
+        let hash = TableFormat.hash(id)
+        let tag = UInt32(truncatingIfNeeded: hash >> 32)
+        var slot = Int(hash & UInt64(capabilityMask))
         while true {
-            let value = u32(capabilityIndex + 4 * slot)
+            let entry = UInt64(littleEndian: base.loadUnaligned(fromByteOffset: capabilityIndex + 8 * slot, as: UInt64.self))
+            let value = UInt32(truncatingIfNeeded: entry)
             if value == TableFormat.none { return nil }
-            if stringEquals(u32(capabilities + Int(value) * TableFormat.capabilityRecordSize), id) { return Int(value) }
+            if UInt32(truncatingIfNeeded: entry >> 32) == tag, stringEquals(u32(capabilities + Int(value) * TableFormat.capabilityRecordSize), id) { return Int(value) }
             slot = (slot + 1) & capabilityMask
         }
     }
 
     /// The offset of a key record (within the keys section) by name, or nil.
+    ///
+    /// The bucket array is small enough to stay in cache; the bucket's records
+    /// are contiguous and sorted by hash, so a lookup reads one run of memory
+    /// and stops at the first record with a larger hash.
     @inline(__always)
     func findKey(_ name: UnsafeRawBufferPointer) -> Int? {
-        var slot = Int(TableFormat.hash(name) & UInt64(keyMask))
-        while true {
-            let value = u32(keyIndex + 4 * slot)
-            if value == TableFormat.none { return nil }
-            let record = keys + Int(value)
-            let length = Int(u16(record + 22))
-            if length == name.count && (length == 0 || memcmp(base + record + 24, name.baseAddress!, length) == 0) { return Int(value) }
-            slot = (slot + 1) & keyMask
+        let hash = TableFormat.hash(name)
+        let bucket = TableFormat.bucket(of: hash, bucketCount: keyBucketCount)
+        var offset = Int(u32(keyBuckets + 4 * bucket))
+        let end = Int(u32(keyBuckets + 4 * bucket + 4))
+        while offset < end {
+            let record = keys + offset
+            let recordHash = UInt64(littleEndian: base.loadUnaligned(fromByteOffset: record + TableFormat.keyHashOffset, as: UInt64.self))
+            let nameLength = Int(u16(record + 22))
+            if recordHash == hash {
+                if nameLength == name.count && ScopeTable.bytesEqual(base + record + TableFormat.keyNameOffset, name.baseAddress, nameLength) { return offset }
+            } else if recordHash > hash {
+                return nil
+            }
+            offset = ScopeTable.recordEnd(base: base, keys: keys, offset: offset, nameLength: nameLength)
         }
+        return nil
+    }
+
+    /// Offset (within the keys section) just past the record at `offset`, padding included.
+    @inline(__always)
+    static func recordEnd(base: UnsafeRawPointer, keys: Int, offset: Int, nameLength: Int) -> Int {
+        var end = (offset + TableFormat.keyRecordHeaderSize + nameLength + 1) & ~1
+        if base.load(fromByteOffset: keys + offset + 21, as: UInt8.self) & TableFormat.keyFlagScopeFollows != 0 {
+            end += 2 + 2 * Int(UInt16(littleEndian: base.loadUnaligned(fromByteOffset: keys + end, as: UInt16.self)))
+        }
+        return (end + 3) & ~3
     }
 
     /// Decides a call from UTF-8 bytes. `now` is Unix seconds (see `CoarseClock` for a clock without a system call per decision).
@@ -316,9 +351,17 @@ public final class ScopeTable: @unchecked Sendable {
         return .deny(.notInScope)
     }
 
-    /// Decides a call. Native Swift strings are contiguous UTF-8, so this does not allocate.
+    /// Decides a call. Native Swift strings are contiguous UTF-8, so this neither copies nor allocates.
     @inline(__always)
     public func decide(key: String, capability: String, now: Int64) -> Decision {
+        if let decision = key.utf8.withContiguousStorageIfAvailable({ keyBytes in
+            capability.utf8.withContiguousStorageIfAvailable { capabilityBytes in
+                decide(keyUTF8: UnsafeRawBufferPointer(keyBytes), capabilityUTF8: UnsafeRawBufferPointer(capabilityBytes), now: now)
+            }
+        }), let decision {
+            return decision
+        }
+        // Bridged or otherwise non-contiguous strings: copy once.
         var key = key
         var capability = capability
         return key.withUTF8 { keyBytes in
@@ -368,7 +411,7 @@ public final class ScopeTable: @unchecked Sendable {
                 capabilitiesOfKey = (0..<Int(reader.u16(set))).map { Int(reader.u16(set + 2 + 2 * $0)) }
             }
             keyList.append(TableKey(
-                name: String(decoding: UnsafeRawBufferPointer(start: base + at + 24, count: nameLength), as: UTF8.self),
+                name: String(decoding: UnsafeRawBufferPointer(start: base + at + TableFormat.keyNameOffset, count: nameLength), as: UTF8.self),
                 description: description == TableFormat.none ? nil : string(description),
                 audience: TableAudience(rawValue: reader.u8(at + 20)) ?? .customer,
                 owners: list(reader.u32(at + 4)).map { Int($0) },
@@ -377,10 +420,11 @@ public final class ScopeTable: @unchecked Sendable {
                 capabilities: capabilitiesOfKey,
                 selectors: list(reader.u32(at + 12)).map(string)
             ))
-            var end = (offset + TableFormat.keyRecordHeaderSize + nameLength + 1) & ~1
-            if flags & TableFormat.keyFlagScopeFollows != 0 { end += 2 + 2 * Int(reader.u16(keys + end)) }
-            offset = (end + 3) & ~3
+            _ = flags
+            offset = ScopeTable.recordEnd(base: base, keys: keys, offset: offset, nameLength: nameLength)
         }
+        // Records are stored in hash order; contents are listed by name.
+        keyList.sort { $0.name.utf8.lexicographicallyPrecedes($1.name.utf8) }
         let metadata = TableMetadata(
             productID: header.productID, productName: header.productName, serial: header.serial,
             issuedAt: header.issuedAt, expiresAt: header.expiresAt, revision: header.revision

@@ -45,11 +45,24 @@ public enum TableEncoder {
         }
 
         var keys = ByteWriter()
-        var keyOffsets: [UInt32] = []
-        keyOffsets.reserveCapacity(contents.keys.count)
-        for key in contents.keys {
+        // Key records are stored in (hash, name) order and found through buckets of the hash's
+        // top bits: a lookup reads a small bucket array (cache-resident) and then one run of
+        // neighbouring records, instead of an index slot and a record in two random places.
+        let keyHashes = contents.keys.map { key in Array(key.name.utf8).withUnsafeBytes { TableFormat.hash($0) } }
+        let recordOrder = contents.keys.indices.sorted { a, b in
+            keyHashes[a] != keyHashes[b] ? keyHashes[a] < keyHashes[b] : contents.keys[a].name.utf8.lexicographicallyPrecedes(contents.keys[b].name.utf8)
+        }
+        let bucketCount = TableFormat.keyBucketCount(for: contents.keys.count)
+        var bucketStarts = [UInt32](repeating: 0, count: bucketCount + 1)
+        var nextBucket = 0
+        for position in recordOrder {
+            let key = contents.keys[position]
             let recordStart = keys.count
-            keyOffsets.append(UInt32(recordStart))
+            let bucket = TableFormat.bucket(of: keyHashes[position], bucketCount: bucketCount)
+            while nextBucket <= bucket {
+                bucketStarts[nextBucket] = UInt32(recordStart)
+                nextBucket += 1
+            }
             let name = Array(key.name.utf8)
             let setStart = (recordStart + TableFormat.keyRecordHeaderSize + name.count + 1) & ~1
             var flags: UInt8 = 0
@@ -76,6 +89,7 @@ public enum TableEncoder {
             keys.u8(key.audience.rawValue)
             keys.u8(flags)
             keys.u16(UInt16(name.count))
+            keys.u64(keyHashes[position])
             keys.append(name)
             keys.align(2)
             if let inlineSet {
@@ -84,15 +98,20 @@ public enum TableEncoder {
             }
             keys.align(4)
         }
+        while nextBucket <= bucketCount {
+            bucketStarts[nextBucket] = UInt32(keys.count)
+            nextBucket += 1
+        }
+        var keyBuckets = ByteWriter()
+        for start in bucketStarts { keyBuckets.u32(start) }
 
         let capabilityIndex = buildIndex(contents.capabilities.map { Array($0.id.utf8) }, values: contents.capabilities.indices.map(UInt32.init))
-        let keyIndex = buildIndex(contents.keys.map { Array($0.name.utf8) }, values: keyOffsets)
 
         // Assemble: header, then sections in `TableFormat.Section` order, each 8-aligned.
         var output = ByteWriter()
         output.append([UInt8](repeating: 0, count: TableFormat.headerSize))
         var table: [(UInt32, UInt32)] = []
-        for section in [strings.writer.bytes, lists.writer.bytes, teams.bytes, capabilities.bytes, keys.bytes, capabilityIndex, keyIndex] {
+        for section in [strings.writer.bytes, lists.writer.bytes, teams.bytes, capabilities.bytes, keys.bytes, capabilityIndex, keyBuckets.bytes] {
             output.align(8)
             table.append((UInt32(output.count), UInt32(section.count)))
             output.append(section)
@@ -116,8 +135,8 @@ public enum TableEncoder {
         header.u32(UInt32(contents.keys.count))
         header.u32(UInt32(contents.teams.count))
         header.u32(UInt32(scopeOffsets.count))
-        header.u32(UInt32(capabilityIndex.count / 4))
-        header.u32(UInt32(keyIndex.count / 4))
+        header.u32(UInt32(capabilityIndex.count / TableFormat.indexSlotSize))
+        header.u32(UInt32(bucketCount))
         header.u32(0)
         for (offset, length) in table {
             header.u32(offset)
@@ -128,18 +147,23 @@ public enum TableEncoder {
         return output.bytes
     }
 
-    /// Open addressing with linear probing; empty slots hold `TableFormat.none`.
+    /// Open addressing with linear probing. A slot is (value, hash tag); empty slots are (`TableFormat.none`, 0).
     static func buildIndex(_ names: [[UInt8]], values: [UInt32]) -> [UInt8] {
         let capacity = TableFormat.indexCapacity(for: names.count)
-        var slots = [UInt32](repeating: TableFormat.none, count: capacity)
+        var slots = [(value: UInt32, tag: UInt32)](repeating: (TableFormat.none, 0), count: capacity)
         let mask = UInt64(capacity - 1)
         for (name, value) in zip(names, values) {
-            var slot = Int(name.withUnsafeBytes { TableFormat.hash($0) } & mask)
-            while slots[slot] != TableFormat.none { slot = (slot + 1) & Int(mask) }
-            slots[slot] = value
+            let hash = name.withUnsafeBytes { TableFormat.hash($0) }
+            var slot = Int(hash & mask)
+            while slots[slot].value != TableFormat.none { slot = (slot + 1) & Int(mask) }
+            slots[slot] = (value, UInt32(truncatingIfNeeded: hash >> 32))
         }
         var writer = ByteWriter()
-        for slot in slots { writer.u32(slot) }
+        writer.bytes.reserveCapacity(capacity * TableFormat.indexSlotSize)
+        for slot in slots {
+            writer.u32(slot.value)
+            writer.u32(slot.tag)
+        }
         return writer.bytes
     }
 

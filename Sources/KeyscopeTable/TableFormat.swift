@@ -33,21 +33,29 @@ public enum TableFormat {
         static let teamCount = 60
         static let scopeSetCount = 64
         static let capabilityIndexCapacity = 68
-        static let keyIndexCapacity = 72
+        /// Number of key buckets (a power of two).
+        static let keyBucketCount = 72
         static let reserved = 76
         static let sections = 80
     }
 
     /// Sections in file order; each is (u32 offset, u32 length) at `Header.sections + 8 * rawValue`.
     enum Section: Int, CaseIterable {
-        case strings, lists, teams, capabilities, keys, capabilityIndex, keyIndex
+        case strings, lists, teams, capabilities, keys, capabilityIndex, keyBuckets
     }
 
     static let flagHasRevision: UInt16 = 1
 
+    /// Index slots: u32 value (capability index or key record offset, NONE when empty) and u32 hash tag (bits 32-63 of the hash; 0 when empty).
+    static let indexSlotSize = 8
+
     static let teamRecordSize = 12
     static let capabilityRecordSize = 24
-    static let keyRecordHeaderSize = 24
+    static let keyRecordHeaderSize = 32
+    /// Offset of the u64 name hash in a key record.
+    static let keyHashOffset = 24
+    /// Offset of the name bytes in a key record.
+    static let keyNameOffset = 32
 
     static let keyFlagUnscoped: UInt8 = 1
     static let keyFlagHasExpiry: UInt8 = 2
@@ -89,6 +97,19 @@ public enum TableFormat {
         hash = hash &* 0x94D0_49BB_1331_11EB
         hash ^= hash >> 29
         return hash
+    }
+
+    /// Key buckets for `count` keys: the smallest power of two at least count / 4 (about four keys a bucket), at least 1.
+    static func keyBucketCount(for count: Int) -> Int {
+        var buckets = 1
+        while buckets * 4 < count { buckets <<= 1 }
+        return buckets
+    }
+
+    /// The bucket of a name hash: its top bits, so that records sorted by hash are sorted by bucket.
+    @inline(__always)
+    static func bucket(of hash: UInt64, bucketCount: Int) -> Int {
+        bucketCount <= 1 ? 0 : Int(hash >> UInt64(64 - bucketCount.trailingZeroBitCount))
     }
 
     /// Index capacity for `count` entries: the smallest power of two at least twice the count (load ≤ 0.5), at least 8.

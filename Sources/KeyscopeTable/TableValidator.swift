@@ -5,8 +5,8 @@ struct TableValidator {
     let lists: (offset: Int, length: Int)
     let teamCount: Int
     let capabilityCount: Int
-    /// Offsets (within the keys section) where key records start, in file order; filled by `records`.
-    private(set) var keyStarts: [Int] = []
+    /// Where each bucket's records start (within the keys section), as the records say; filled by `records`.
+    private(set) var bucketStarts: [Int] = []
 
     init(reader: RawReader, strings: (Int, Int), lists: (Int, Int), teamCount: Int, capabilityCount: Int) {
         self.reader = reader
@@ -82,7 +82,7 @@ struct TableValidator {
     }
 
     mutating func records(teams: (offset: Int, length: Int), capabilities: (offset: Int, length: Int), keys: (offset: Int, length: Int),
-                          teamCount: Int, capabilityCount: Int, keyCount: Int, scopeSetCount: Int) throws(ScopeTableError) {
+                          teamCount: Int, capabilityCount: Int, keyCount: Int, scopeSetCount: Int, bucketCount: Int) throws(ScopeTableError) {
         for index in 0..<teamCount {
             let at = teams.offset + index * TableFormat.teamRecordSize
             try string(reader.u32(at), at: at)
@@ -99,12 +99,13 @@ struct TableValidator {
             if deprecated != TableFormat.none { try string(deprecated, at: at + 16) }
         }
         var offset = 0
-        var previousName: UnsafeRawBufferPointer?
+        var previous: (hash: UInt64, name: UnsafeRawBufferPointer)?
+        bucketStarts = []
+        bucketStarts.reserveCapacity(bucketCount + 1)
         // Offsets of the scope sets stored so far; a key may only point back at one.
         var scopeSets = Set<Int>()
         // The header count is not trusted for sizing: a set needs a key, so there are at most `keyCount`.
         scopeSets.reserveCapacity(min(scopeSetCount, keyCount))
-        keyStarts.reserveCapacity(keyCount)
         for _ in 0..<keyCount {
             let at = keys.offset + offset
             guard offset <= keys.length - TableFormat.keyRecordHeaderSize else { throw .malformed(offset: at, reason: .badKey) }
@@ -121,10 +122,17 @@ struct TableValidator {
             let nameLength = Int(reader.u16(at + 22))
             let nameEnd = offset + TableFormat.keyRecordHeaderSize + nameLength
             guard nameEnd <= keys.length else { throw .malformed(offset: at, reason: .badKey) }
-            let name = UnsafeRawBufferPointer(start: reader.base + at + 24, count: nameLength)
-            guard TableValidator.isValidUTF8(name) else { throw .malformed(offset: at + 24, reason: .badKey) }
-            // Names strictly ascending: unique, and the order `contents()` promises.
-            if let previousName, !previousName.lexicographicallyPrecedes(name) { throw .malformed(offset: at + 24, reason: .badKey) }
+            let name = UnsafeRawBufferPointer(start: reader.base + at + TableFormat.keyNameOffset, count: nameLength)
+            guard TableValidator.isValidUTF8(name) else { throw .malformed(offset: at + TableFormat.keyNameOffset, reason: .badKey) }
+            // The stored hash is the name's; records are in strictly ascending (hash, name) order,
+            // which makes names unique and lets a lookup stop at the first larger hash.
+            let hash = reader.u64(at + TableFormat.keyHashOffset)
+            guard hash == TableFormat.hash(name) else { throw .malformed(offset: at + TableFormat.keyHashOffset, reason: .badIndex) }
+            if let previous, !(previous.hash < hash || (previous.hash == hash && previous.name.lexicographicallyPrecedes(name))) {
+                throw .malformed(offset: at + TableFormat.keyHashOffset, reason: .badKey)
+            }
+            let bucket = TableFormat.bucket(of: hash, bucketCount: bucketCount)
+            while bucketStarts.count <= bucket { bucketStarts.append(offset) }
             var end = (nameEnd + 1) & ~1
             let scope = reader.u32(at + 8)
             if flags & TableFormat.keyFlagUnscoped != 0 {
@@ -141,10 +149,10 @@ struct TableValidator {
             for pad in nameEnd..<next where pad >= end || pad < (nameEnd + 1) & ~1 {
                 guard reader.u8(keys.offset + pad) == 0 else { throw .malformed(offset: keys.offset + pad, reason: .badKey) }
             }
-            previousName = name
-            keyStarts.append(offset)
+            previous = (hash, name)
             offset = next
         }
+        while bucketStarts.count <= bucketCount { bucketStarts.append(offset) }
         guard scopeSets.count == scopeSetCount else { throw .malformed(offset: TableFormat.Header.scopeSetCount, reason: .badHeader) }
         guard offset == keys.length else { throw .malformed(offset: keys.offset + offset, reason: .badKey) }
     }

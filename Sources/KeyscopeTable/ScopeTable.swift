@@ -56,8 +56,8 @@ public enum DenyReason: String, Sendable, Hashable, CaseIterable {
 /// bounds and allocate nothing.
 public final class ScopeTable: @unchecked Sendable {
     // INVARIANT (offsets checked): every offset reachable from the header,
-    // the index slots and the records was checked against `storage` in
-    // `validate()`; the storage is immutable and lives as long as `self`.
+    // the index slots, the bucket array and the records was checked against
+    // `storage` in `init` (through `TableValidator` and `checkIndexes`); the storage is immutable and lives as long as `self`.
     // That is what makes the unchecked Sendable and the unchecked reads sound.
     private let storage: TableStorage
     private let base: UnsafeRawPointer
@@ -238,8 +238,8 @@ public final class ScopeTable: @unchecked Sendable {
                 throw .malformed(offset: capabilities + index * TableFormat.capabilityRecordSize, reason: .badIndex)
             }
         }
-        // The bucket array must be exactly where the records of each bucket start.
-        guard bucketStarts.count == keyBucketCount + 1 else { throw .malformed(offset: keyBuckets, reason: .badIndex) }
+        // The bucket array must be exactly where the records of each bucket start
+        // (the validator derived `bucketStarts`, one per bucket plus the end, from the records).
         for (bucket, start) in bucketStarts.enumerated() where Int(reader.u32(keyBuckets + 4 * bucket)) != start {
             throw .malformed(offset: keyBuckets + 4 * bucket, reason: .badIndex)
         }
@@ -420,7 +420,6 @@ public final class ScopeTable: @unchecked Sendable {
                 capabilities: capabilitiesOfKey,
                 selectors: list(reader.u32(at + 12)).map(string)
             ))
-            _ = flags
             offset = ScopeTable.recordEnd(base: base, keys: keys, offset: offset, nameLength: nameLength)
         }
         // Records are stored in hash order; contents are listed by name.

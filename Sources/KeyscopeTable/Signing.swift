@@ -105,6 +105,8 @@ public enum TableSigner {
         block.append(key.publicKey.id.bytes)
         block.append(signature)
         precondition(block.count == TableFormat.signatureBlockSize)
-        return unsigned + block.bytes
+        var signed = unsigned
+        signed.append(contentsOf: block.bytes)
+        return signed
     }
 }

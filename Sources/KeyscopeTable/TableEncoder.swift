@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Why contents could not be encoded.
 public struct TableEncodingError: Error, Sendable, Equatable, CustomStringConvertible {
     public var message: String
@@ -45,33 +51,38 @@ public enum TableEncoder {
         }
 
         var keys = ByteWriter()
+        keys.bytes.reserveCapacity(contents.keys.count * 56)
         // Key records are stored in (hash, name) order and found through buckets of the hash's
         // top bits: a lookup reads a small bucket array (cache-resident) and then one run of
         // neighbouring records, instead of an index slot and a record in two random places.
-        let keyHashes = contents.keys.map { key in Array(key.name.utf8).withUnsafeBytes { TableFormat.hash($0) } }
+        let keyNames = contents.keys.map { Array($0.name.utf8) }
+        let keyHashes = keyNames.map { name in name.withUnsafeBytes { TableFormat.hash($0) } }
         let recordOrder = contents.keys.indices.sorted { a, b in
-            keyHashes[a] != keyHashes[b] ? keyHashes[a] < keyHashes[b] : contents.keys[a].name.utf8.lexicographicallyPrecedes(contents.keys[b].name.utf8)
+            keyHashes[a] != keyHashes[b] ? keyHashes[a] < keyHashes[b] : keyNames[a].lexicographicallyPrecedes(keyNames[b])
         }
         let bucketCount = TableFormat.keyBucketCount(for: contents.keys.count)
         var bucketStarts = [UInt32](repeating: 0, count: bucketCount + 1)
         var nextBucket = 0
+        let keyRecords = contents.keys
+        keyRecords.withUnsafeBufferPointer { keyRecords in
         for position in recordOrder {
-            let key = contents.keys[position]
+            // Read in place: copying a key would retain each of its strings and arrays.
+            let key = UnsafePointer(keyRecords.baseAddress! + position)
             let recordStart = keys.count
             let bucket = TableFormat.bucket(of: keyHashes[position], bucketCount: bucketCount)
             while nextBucket <= bucket {
                 bucketStarts[nextBucket] = UInt32(recordStart)
                 nextBucket += 1
             }
-            let name = Array(key.name.utf8)
+            let name = keyNames[position]
             let setStart = (recordStart + TableFormat.keyRecordHeaderSize + name.count + 1) & ~1
             var flags: UInt8 = 0
-            if key.unscoped { flags |= TableFormat.keyFlagUnscoped }
-            if key.expiresDay != nil { flags |= TableFormat.keyFlagHasExpiry }
+            if key.pointee.unscoped { flags |= TableFormat.keyFlagUnscoped }
+            if key.pointee.expiresDay != nil { flags |= TableFormat.keyFlagHasExpiry }
             var scopeRef = TableFormat.none
             var inlineSet: [UInt16]?
-            if !key.unscoped {
-                let set = key.capabilities.map(UInt16.init)
+            if !key.pointee.unscoped {
+                let set = key.pointee.capabilities.map(UInt16.init)
                 if let existing = scopeOffsets[set] {
                     scopeRef = existing
                 } else {
@@ -81,12 +92,12 @@ public enum TableEncoder {
                     flags |= TableFormat.keyFlagScopeFollows
                 }
             }
-            keys.u32(key.description.map { strings.ref($0) } ?? TableFormat.none)
-            keys.u32(lists.ref(key.owners.map(UInt32.init)))
+            keys.u32(key.pointee.description.map { strings.ref($0) } ?? TableFormat.none)
+            keys.u32(lists.ref(key.pointee.owners.map(UInt32.init)))
             keys.u32(scopeRef)
-            keys.u32(lists.ref(key.selectors.map { strings.ref($0) }))
-            keys.i32(Int32(clamping: key.expiresDay ?? 0))
-            keys.u8(key.audience.rawValue)
+            keys.u32(key.pointee.selectors.isEmpty ? lists.ref([]) : lists.ref(key.pointee.selectors.map { strings.ref($0) }))
+            keys.i32(Int32(clamping: key.pointee.expiresDay ?? 0))
+            keys.u8(key.pointee.audience.rawValue)
             keys.u8(flags)
             keys.u16(UInt16(name.count))
             keys.u64(keyHashes[position])
@@ -97,6 +108,7 @@ public enum TableEncoder {
                 for item in inlineSet { keys.u16(item) }
             }
             keys.align(4)
+        }
         }
         while nextBucket <= bucketCount {
             bucketStarts[nextBucket] = UInt32(keys.count)
@@ -109,9 +121,11 @@ public enum TableEncoder {
 
         // Assemble: header, then sections in `TableFormat.Section` order, each 8-aligned.
         var output = ByteWriter()
+        let sectionBytes = [strings.writer.bytes, lists.writer.bytes, teams.bytes, capabilities.bytes, keys.bytes, capabilityIndex, keyBuckets.bytes]
+        output.bytes.reserveCapacity(TableFormat.headerSize + sectionBytes.reduce(0) { $0 + $1.count + 8 } + TableFormat.signatureBlockSize)
         output.append([UInt8](repeating: 0, count: TableFormat.headerSize))
         var table: [(UInt32, UInt32)] = []
-        for section in [strings.writer.bytes, lists.writer.bytes, teams.bytes, capabilities.bytes, keys.bytes, capabilityIndex, keyBuckets.bytes] {
+        for section in sectionBytes {
             output.align(8)
             table.append((UInt32(output.count), UInt32(section.count)))
             output.append(section)
@@ -171,18 +185,23 @@ public enum TableEncoder {
         guard contents.capabilities.count <= TableFormat.maxCapabilities else {
             throw TableEncodingError("\(contents.capabilities.count) capabilities: a table holds at most \(TableFormat.maxCapabilities)")
         }
-        func strictlySorted(_ names: [String]) -> Bool {
-            zip(names, names.dropFirst()).allSatisfy { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+        func strictlySorted<T>(_ items: [T], _ name: (T) -> String) -> Bool {
+            items.indices.dropFirst().allSatisfy { utf8Less(name(items[$0 - 1]), name(items[$0])) }
         }
-        guard strictlySorted(contents.teams.map(\.id)) else { throw TableEncodingError("team ids must be unique and sorted") }
-        guard strictlySorted(contents.capabilities.map(\.id)) else { throw TableEncodingError("capability ids must be unique and sorted") }
-        guard strictlySorted(contents.keys.map(\.name)) else { throw TableEncodingError("key names must be unique and sorted") }
+        guard strictlySorted(contents.teams, \.id) else { throw TableEncodingError("team ids must be unique and sorted") }
+        guard strictlySorted(contents.capabilities, \.id) else { throw TableEncodingError("capability ids must be unique and sorted") }
+        guard strictlySorted(contents.keys, \.name) else { throw TableEncodingError("key names must be unique and sorted") }
         // The reader accepts string lengths of at most four LEB128 bytes: check every string that goes in.
-        var strings: [String] = [contents.metadata.productID, contents.metadata.productName, contents.metadata.revision ?? ""]
-        for team in contents.teams { strings += [team.id, team.name] + team.reviewers }
-        for capability in contents.capabilities { strings += [capability.id, capability.name, capability.deprecated ?? ""] + capability.tags }
-        for key in contents.keys { strings += [key.description ?? ""] + key.selectors }
-        guard strings.allSatisfy({ $0.utf8.count < 1 << 28 }) else { throw TableEncodingError("a string is longer than 2^28-1 bytes") }
+        func fits(_ string: String?) -> Bool { (string?.utf8.count ?? 0) < 1 << 28 }
+        var fitting = fits(contents.metadata.productID) && fits(contents.metadata.productName) && fits(contents.metadata.revision)
+        for team in contents.teams { fitting = fitting && fits(team.id) && fits(team.name) && team.reviewers.allSatisfy(fits) }
+        for capability in contents.capabilities {
+            fitting = fitting && fits(capability.id) && fits(capability.name) && fits(capability.deprecated) && capability.tags.allSatisfy(fits)
+        }
+        for index in contents.keys.indices {
+            fitting = fitting && fits(contents.keys[index].description) && contents.keys[index].selectors.allSatisfy(fits)
+        }
+        guard fitting else { throw TableEncodingError("a string is longer than 2^28-1 bytes") }
         for capability in contents.capabilities where !contents.teams.indices.contains(capability.owner) {
             throw TableEncodingError("capability \(capability.id) has an owner outside the team list")
         }
@@ -251,4 +270,21 @@ struct ExactString: Hashable {
     static func == (lhs: ExactString, rhs: ExactString) -> Bool {
         lhs.value.utf8.elementsEqual(rhs.value.utf8)
     }
+}
+
+/// Bytewise UTF-8 order, through memcmp on contiguous storage.
+func utf8Less(_ lhs: String, _ rhs: String) -> Bool {
+    if let result = lhs.utf8.withContiguousStorageIfAvailable({ a in
+        rhs.utf8.withContiguousStorageIfAvailable { b -> Bool in
+            let common = min(a.count, b.count)
+            if common > 0 {
+                let order = memcmp(a.baseAddress!, b.baseAddress!, common)
+                if order != 0 { return order < 0 }
+            }
+            return a.count < b.count
+        }
+    }), let result {
+        return result
+    }
+    return lhs.utf8.lexicographicallyPrecedes(rhs.utf8)
 }

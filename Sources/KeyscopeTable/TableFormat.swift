@@ -46,7 +46,7 @@ public enum TableFormat {
 
     static let flagHasRevision: UInt16 = 1
 
-    /// Index slots: u32 value (capability index or key record offset, NONE when empty) and u32 hash tag (bits 32-63 of the hash; 0 when empty).
+    /// Capability index slots: u32 capability index (NONE when empty) and u32 hash tag (bits 32-63 of the hash; 0 when empty).
     static let indexSlotSize = 8
 
     static let teamRecordSize = 12
@@ -62,7 +62,7 @@ public enum TableFormat {
     /// The key's scope set is stored right after its record (its first user).
     static let keyFlagScopeFollows: UInt8 = 4
 
-    /// The hash of both indexes, over the UTF-8 bytes of a name.
+    /// The hash of the capability index and the key buckets, over the UTF-8 bytes of a name.
     ///
     /// Eight bytes per step (little-endian words, the last one zero-padded),
     /// seeded with the length, then a final avalanche: ids are 10 to 30 bytes,

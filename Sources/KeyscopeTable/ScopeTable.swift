@@ -423,7 +423,7 @@ public final class ScopeTable: @unchecked Sendable {
             offset = ScopeTable.recordEnd(base: base, keys: keys, offset: offset, nameLength: nameLength)
         }
         // Records are stored in hash order; contents are listed by name.
-        keyList.sort { $0.name.utf8.lexicographicallyPrecedes($1.name.utf8) }
+        keyList.sort { utf8Less($0.name, $1.name) }
         let metadata = TableMetadata(
             productID: header.productID, productName: header.productName, serial: header.serial,
             issuedAt: header.issuedAt, expiresAt: header.expiresAt, revision: header.revision

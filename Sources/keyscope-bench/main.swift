@@ -254,6 +254,8 @@ if enabled("decisions"), !tables.isEmpty, let validation {
 
 // MARK: Diff at 1% changed
 
+var diffProcessArguments: [(String, [String])] = []
+
 if enabled("diff"), let validation {
     let changedRoot = corpusDirectory.appendingPathComponent("changed").path
     for file in CorpusGenerator(parameters).changedFiles(percent: 1) {
@@ -275,6 +277,10 @@ if enabled("diff"), let validation {
     let changedValidation = try PolicyValidator.validate(root: changedRoot, checkDate: checkDate)
     let changedTable = try ScopeTableCompiler.compile(changedValidation.resolved, options: CompileOptions(serial: 2, issuedAt: checkDate.unixSeconds, validFor: 30 * 86_400, revision: nil), signer: signer)[0]
     let changedPath = corpusDirectory.appendingPathComponent("changed.kst").path
+    diffProcessArguments = [
+        ("diff table vs table", ["diff", "--from", tablePath, "--to", changedPath, "--trusted-key", corpusDirectory.appendingPathComponent("bench-key.pub.pem").path, "--format", "json"]),
+        ("diff policy vs policy", ["diff", "--from", "policy:" + root, "--to", "policy:" + changedRoot, "--now", checkDate.description, "--format", "json"]),
+    ]
     try Data(changedTable.bytes).write(to: URL(fileURLWithPath: changedPath))
     _ = validation
     let tableDiff = try timeKeepingResults(repetitions: lightRepetitions) {
@@ -286,12 +292,18 @@ if enabled("diff"), let validation {
 
 // MARK: Peak memory of a compile, in a child process
 
-if enabled("memory") || enabled("validate") {
+if enabled("process") || enabled("validate") || enabled("diff") {
     let binary = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent().appendingPathComponent("keyscope")
     if FileManager.default.isExecutableFile(atPath: binary.path) {
         let keyPath = corpusDirectory.appendingPathComponent("bench-key.pem")
         try Data(signer.pemRepresentation.utf8).write(to: keyPath)
-        for (command, extra) in [("validate", ["--now", checkDate.description]), ("compile", ["--out", corpusDirectory.appendingPathComponent("out").path, "--signing-key", keyPath.path, "--now", checkDate.description, "--issued-at", String(checkDate.unixSeconds), "--revision", "bench"])] {
+        try Data(signer.publicKey.pemRepresentation.utf8).write(to: corpusDirectory.appendingPathComponent("bench-key.pub.pem"))
+        var commands: [(String, [String])] = [
+            ("validate", ["validate", root, "--now", checkDate.description]),
+            ("compile", ["compile", root, "--out", corpusDirectory.appendingPathComponent("out").path, "--signing-key", keyPath.path, "--now", checkDate.description, "--issued-at", String(checkDate.unixSeconds), "--revision", "bench"]),
+        ]
+        commands += diffProcessArguments
+        for (command, arguments) in commands {
             var samples: [Double] = []
             var peak = 0.0
             for _ in 0..<max(1, min(5, heavyRepetitions)) {
@@ -301,10 +313,10 @@ if enabled("memory") || enabled("validate") {
                 let rssFile = corpusDirectory.appendingPathComponent("rss.txt").path
                 if FileManager.default.isExecutableFile(atPath: "/usr/bin/time") {
                     process.executableURL = URL(fileURLWithPath: "/usr/bin/time")
-                    process.arguments = ["-f", "%M", "-o", rssFile, binary.path, command, root] + extra
+                    process.arguments = ["-f", "%M", "-o", rssFile, binary.path] + arguments
                 } else {
                     process.executableURL = binary
-                    process.arguments = [command, root] + extra
+                    process.arguments = arguments
                 }
                 process.standardOutput = FileHandle.nullDevice
                 process.standardError = FileHandle.nullDevice

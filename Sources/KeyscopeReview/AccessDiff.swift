@@ -1,4 +1,6 @@
+import Dispatch
 import KeyscopePolicy
+import Synchronization
 
 /// How much a change matters to a reviewer (SPEC §6). Ordered: critical first.
 public enum Rank: String, Sendable, Hashable, Codable, CaseIterable, Comparable {
@@ -133,19 +135,30 @@ public struct AccessDiff: Sendable, Hashable {
     // MARK: Keys
 
     static func keyChanges(old: ProductState, new: ProductState) -> [Change] {
-        var changes: [Change] = []
-        let product = new.id
-        for (name, after) in new.keys {
-            guard let before = old.keys[name] else {
-                changes.append(keyAdded(after, product: new))
-                continue
+        // Comparing 100,000 keys is independent per key: split the names over the cores.
+        let names = Array(new.keys.keys)
+        let chunks = max(1, min(8, names.count / 5_000))
+        let results = ChunkResults(count: chunks)
+        DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
+            var changes: [Change] = []
+            var index = chunk
+            while index < names.count {
+                let name = names[index]
+                index += chunks
+                guard let after = new.keys[name] else { continue }
+                guard let before = old.keys[name] else {
+                    changes.append(keyAdded(after, product: new))
+                    continue
+                }
+                if before == after { continue }
+                changes += keyModified(before, after, old: old, new: new)
             }
-            if before == after { continue }
-            changes += keyModified(before, after, old: old, new: new)
+            results.set(chunk, changes)
         }
+        var changes = results.all()
         for (name, before) in old.keys where new.keys[name] == nil {
             changes.append(Change(
-                rank: .low, kind: .keyRemoved, product: product, subject: name,
+                rank: .low, kind: .keyRemoved, product: new.id, subject: name,
                 summary: "key `\(name)` removed", details: [], gained: [], approvers: before.owners
             ))
         }
@@ -310,4 +323,17 @@ public struct AccessDiff: Sendable, Hashable {
         }
         return changes
     }
+}
+
+/// Per-chunk results of concurrent key comparison (each chunk writes only its own slot).
+private final class ChunkResults: Sendable {
+    private let slots: Mutex<[[Change]]>
+
+    init(count: Int) { slots = Mutex(Array(repeating: [], count: count)) }
+
+    func set(_ index: Int, _ changes: [Change]) {
+        slots.withLock { $0[index] = changes }
+    }
+
+    func all() -> [Change] { slots.withLock { $0.flatMap { $0 } } }
 }

@@ -36,7 +36,6 @@ public enum ScopeTableCompiler {
         let tableTeams = teams.filter { referenced.contains($0.id) }
         var teamIndex: [String: Int] = [:]
         for (index, team) in tableTeams.enumerated() { teamIndex[team.id] = index }
-        // Owners that name no team cannot pass validation; they are dropped rather than trusted.
         let capabilities = product.capabilities.map { c in
             TableCapability(id: c.id, name: c.name, owner: teamIndex[c.owner] ?? 0, tags: c.tags, deprecated: c.deprecated)
         }
@@ -57,7 +56,19 @@ public enum ScopeTableCompiler {
     /// Compiles and signs a table for each product (or only `productID`).
     public static func compile(_ resolved: ResolvedPolicy, options: CompileOptions, signer: SigningKey, productID: String? = nil) throws -> [CompiledTable] {
         var tables: [CompiledTable] = []
+        let teams = Set(resolved.teams.map(\.id))
+        guard options.issuedAt.addingReportingOverflow(options.validFor).overflow == false else {
+            throw TableEncodingError("issue time plus validity overflows")
+        }
         for product in resolved.products where productID == nil || product.id == productID {
+            // A table names every owner as a team; an unknown one (possible when `unknown-owner`
+            // is configured below error) is refused rather than attributed to some other team.
+            if let capability = product.capabilities.first(where: { !teams.contains($0.owner) }) {
+                throw TableEncodingError("capability \(capability.id) of \(product.id) is owned by `\(capability.owner)`, which is not a team; a table cannot name it")
+            }
+            if let key = product.keys.first(where: { $0.owners.contains { !teams.contains($0) } }) {
+                throw TableEncodingError("key \(key.name) of \(product.id) has an owner that is not a team; a table cannot name it")
+            }
             let metadata = TableMetadata(
                 productID: product.id, productName: product.name, serial: options.serial,
                 issuedAt: options.issuedAt, expiresAt: options.issuedAt + options.validFor, revision: options.revision

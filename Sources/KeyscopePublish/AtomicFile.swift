@@ -42,7 +42,8 @@ public enum AtomicFile {
     /// Writes `bytes` to `path` atomically. `fault` is called between steps (tests kill the process there).
     public static func write(_ bytes: [UInt8], to path: String, mode: mode_t = 0o644, fault: (String) -> Void = { _ in }) throws(PublishError) {
         let directory = parent(of: path)
-        let temporary = "\(directory)/\(temporaryPrefix)\(getpid())-\(baseName(of: path))"
+        // Random as well as the pid: in a container the pid is often the same on every run.
+        let temporary = "\(directory)/\(temporaryPrefix)\(getpid())-\(String(UInt64.random(in: 0...UInt64.max), radix: 36))-\(baseName(of: path))"
         let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_EXCL, mode)
         guard fd >= 0 else { throw PublishError(.io, "cannot create \(temporary): \(errorText())") }
         var failure: String?
@@ -72,6 +73,19 @@ public enum AtomicFile {
             throw PublishError(.io, "cannot replace \(path): \(reason)")
         }
         fault("renamed:\(baseName(of: path))")
+        try syncDirectory(directory)
+    }
+
+    /// Like `write`, but never replaces an existing file: the complete file is linked into place,
+    /// which fails if `path` exists (no check-then-rename race). For keys.
+    public static func writeNew(_ bytes: [UInt8], to path: String, mode: mode_t) throws(PublishError) {
+        let directory = parent(of: path)
+        let staging = "\(directory)/\(temporaryPrefix)new-\(String(UInt64.random(in: 0...UInt64.max), radix: 36))"
+        try write(bytes, to: staging, mode: mode)
+        defer { unlink(staging) }
+        guard link(staging, path) == 0 else {
+            throw PublishError(.io, errno == EEXIST ? "\(path) already exists; refusing to overwrite it" : "cannot create \(path): \(errorText())")
+        }
         try syncDirectory(directory)
     }
 
@@ -115,9 +129,12 @@ public enum AtomicFile {
             return
         }
         try makeDirectories(parent(of: path), mode: mode)
-        if mkdir(path, mode) != 0 && errno != EEXIST {
+        if mkdir(path, mode) != 0 {
+            if errno == EEXIST { return }
             throw PublishError(.io, "cannot create directory \(path): \(errorText())")
         }
+        // The new entry must survive a power loss as much as the files written into it.
+        try syncDirectory(parent(of: path))
     }
 
     /// Entry names of a directory, sorted, without `.` and `..`.

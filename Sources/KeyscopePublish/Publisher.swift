@@ -72,34 +72,75 @@ public struct Publisher: Sendable {
 
     /// Publishes one table (already verified by `verify`).
     public func publish(_ table: ScopeTable, bytes: [UInt8]) throws(PublishError) -> PublishResult {
-        let product = table.header.productID
-        let productDirectory = "\(directory)/\(product)"
-        try AtomicFile.makeDirectories(productDirectory)
-        let lock = try ProductLock(directory: productDirectory, timeoutSeconds: lockTimeoutSeconds)
-        defer { withExtendedLifetime(lock) {} }
-        faultHook("locked")
-        try removeLeftovers(in: productDirectory)
+        try publish([(table, bytes)])[0]
+    }
 
-        // The floor is the highest serial ever published here: current.kst or any history file.
-        let previous = try current(productID: product)
-        let history = try historySerials(in: productDirectory)
-        let floor = max(previous?.metadata.serial ?? 0, history.last ?? 0)
-        let serial = table.header.serial
-        if previous != nil || !history.isEmpty, serial <= floor {
-            throw PublishError(.serialNotIncreasing, "refusing to publish \(product) serial \(serial): serial \(floor) is already published (serials must increase; this would be a rollback)")
+    /// Publishes several tables (already verified), all or nothing as far as the checks go:
+    /// every product is locked and its serial checked before any file is written.
+    public func publish(_ items: [(table: ScopeTable, bytes: [UInt8])]) throws(PublishError) -> [PublishResult] {
+        struct Plan {
+            var index: Int
+            var productDirectory: String
+            var previous: TableContents?
         }
-
-        let historyPath = "\(productDirectory)/\(serial).kst"
-        try AtomicFile.write(bytes, to: historyPath, fault: faultHook)
-        let currentPath = "\(productDirectory)/current.kst"
-        try AtomicFile.write(bytes, to: currentPath, fault: faultHook)
-        try AtomicFile.write(Array(metadata(table, bytes: bytes).utf8), to: "\(productDirectory)/current.json", fault: faultHook)
-        let pruned = try prune(productDirectory, keepingAlso: serial)
+        for item in items where !Publisher.isSlug(item.table.header.productID) {
+            throw PublishError(.rejectedTable, "product id \(item.table.header.productID.debugDescription) is not a slug; refusing to use it as a directory name")
+        }
+        let order = items.indices.sorted { items[$0].table.header.productID < items[$1].table.header.productID }
+        var locks: [ProductLock] = []
+        var plans: [Plan] = []
+        // Locks are taken in product order, so two multi-product publishes cannot deadlock.
+        for index in order {
+            let table = items[index].table
+            let product = table.header.productID
+            let productDirectory = "\(directory)/\(product)"
+            try AtomicFile.makeDirectories(productDirectory)
+            locks.append(try ProductLock(directory: productDirectory, timeoutSeconds: lockTimeoutSeconds))
+            try removeLeftovers(in: productDirectory)
+            // The floor is the highest serial ever published here: current.kst or any history file.
+            let previous = try current(productID: product)
+            let history = try historySerials(in: productDirectory)
+            let floor = max(previous?.metadata.serial ?? 0, history.last ?? 0)
+            let serial = table.header.serial
+            if previous != nil || !history.isEmpty, serial <= floor {
+                // A publish of this very table that crashed after writing its history file and before
+                // replacing current.kst may be run again: it finishes the job instead of being refused.
+                let historyPath = "\(productDirectory)/\(serial).kst"
+                let written = try AtomicFile.read(historyPath, limit: Publisher.maximumTableSize)
+                let resumable = serial == history.last && (previous?.metadata.serial ?? 0) < serial && written == items[index].bytes
+                if !resumable {
+                    throw PublishError(.serialNotIncreasing, "refusing to publish \(product) serial \(serial): serial \(floor) is already published (serials must increase; this would be a rollback)")
+                }
+            }
+            plans.append(Plan(index: index, productDirectory: productDirectory, previous: previous))
+        }
+        faultHook("locked")
+        var results: [Int: PublishResult] = [:]
+        for plan in plans {
+            let (table, bytes) = items[plan.index]
+            let serial = table.header.serial
+            let historyPath = "\(plan.productDirectory)/\(serial).kst"
+            try AtomicFile.write(bytes, to: historyPath, fault: faultHook)
+            let currentPath = "\(plan.productDirectory)/current.kst"
+            try AtomicFile.write(bytes, to: currentPath, fault: faultHook)
+            try AtomicFile.write(Array(metadata(table, bytes: bytes).utf8), to: "\(plan.productDirectory)/current.json", fault: faultHook)
+            let pruned = try prune(plan.productDirectory, keepingAlso: serial)
+            results[plan.index] = PublishResult(
+                productID: table.header.productID, previousSerial: plan.previous?.metadata.serial, serial: serial, currentPath: currentPath,
+                historyPath: historyPath, pruned: pruned, previous: plan.previous, contents: table.contents()
+            )
+        }
         faultHook("done")
-        return PublishResult(
-            productID: product, previousSerial: previous?.metadata.serial, serial: serial, currentPath: currentPath, historyPath: historyPath,
-            pruned: pruned, previous: previous, contents: table.contents()
-        )
+        withExtendedLifetime(locks) {}
+        return items.indices.map { results[$0]! }
+    }
+
+    /// Product ids become directory names: only `[a-z0-9][a-z0-9-]{0,62}` is accepted.
+    static func isSlug(_ id: String) -> Bool {
+        let bytes = Array(id.utf8)
+        guard let first = bytes.first, bytes.count <= 63 else { return false }
+        func ok(_ b: UInt8) -> Bool { (b >= 97 && b <= 122) || (b >= 48 && b <= 57) }
+        return ok(first) && bytes.allSatisfy { ok($0) || $0 == 45 }
     }
 
     /// `current.json`: what pollers need without downloading the table.

@@ -25,6 +25,8 @@ public enum ChangeKind: String, Sendable, Hashable, Codable, CaseIterable {
     case keyRemoved = "key-removed"
     case capabilitiesGained = "capabilities-gained"
     case capabilitiesLost = "capabilities-lost"
+    /// An `internal` capability newly reaches a customer or partner key without the key's scope changing (a re-tag, or an unscoped key).
+    case internalExposure = "internal-exposure"
     case becameUnscoped = "became-unscoped"
     case becameScoped = "became-scoped"
     case ownersChanged = "owners-changed"
@@ -137,6 +139,7 @@ public struct AccessDiff: Sendable, Hashable {
     static func keyChanges(old: ProductState, new: ProductState) -> [Change] {
         // Comparing 100,000 keys is independent per key: split the names over the cores.
         let names = Array(new.keys.keys)
+        let addedCapabilities = new.capabilities.keys.filter { old.capabilities[$0] == nil }.sorted()
         let chunks = max(1, min(8, names.count / 5_000))
         let results = ChunkResults(count: chunks)
         DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
@@ -150,6 +153,7 @@ public struct AccessDiff: Sendable, Hashable {
                     changes.append(keyAdded(after, product: new))
                     continue
                 }
+                changes += reachChanges(before, after, old: old, new: new, addedCapabilities: addedCapabilities)
                 if before == after { continue }
                 changes += keyModified(before, after, old: old, new: new)
             }
@@ -160,6 +164,45 @@ public struct AccessDiff: Sendable, Hashable {
             changes.append(Change(
                 rank: .low, kind: .keyRemoved, product: new.id, subject: name,
                 summary: "key `\(name)` removed", details: [], gained: [], approvers: before.owners
+            ))
+        }
+        return changes
+    }
+
+    /// Internal capabilities a customer or partner key reaches.
+    static func internalReach(_ key: KeyState, in product: ProductState) -> Set<String> {
+        guard key.isExternal else { return [] }
+        if key.unscoped { return Set(product.capabilities.values.filter(\.isInternal).map(\.id)) }
+        return Set(key.capabilities.filter { product.capabilities[$0]?.isInternal ?? false })
+    }
+
+    /// Access that changes without the key's own entry changing: new capabilities reaching an
+    /// unscoped key, and internal capabilities reaching an external key through a re-tag.
+    static func reachChanges(_ before: KeyState, _ after: KeyState, old: ProductState, new: ProductState, addedCapabilities: [String]) -> [Change] {
+        var changes: [Change] = []
+        let owners = Array(Set(before.owners + after.owners))
+        var reported = Set<String>()
+        if before.unscoped && after.unscoped && !addedCapabilities.isEmpty {
+            let gains = gained(addedCapabilities, key: after, product: new)
+            let exposes = after.isExternal && gains.contains(where: \.isInternal)
+            changes.append(Change(
+                rank: exposes ? .critical : .high, kind: .capabilitiesGained, product: new.id, subject: after.name,
+                summary: "unscoped key `\(after.name)` gains \(addedCapabilities.count) new capabilit\(addedCapabilities.count == 1 ? "y" : "ies")" + (exposes ? ": internal capability reaches a \(after.audience) key" : ""),
+                details: describe(gains), gained: gains, approvers: Array(Set(owners + AccessDiff.owners(of: addedCapabilities, in: new))).sorted()
+            ))
+            reported.formUnion(addedCapabilities)
+        }
+        // A key that becomes external or unscoped is reported (critical) by `keyModified`.
+        guard after.isExternal, before.isExternal, !(after.unscoped && !before.unscoped) else { return changes }
+        // Capabilities the key newly lists are reported (critical) by `keyModified`.
+        reported.formUnion(after.capabilities.filter { !before.capabilities.contains($0) })
+        let exposed = internalReach(after, in: new).subtracting(internalReach(before, in: old)).subtracting(reported).sorted()
+        if !exposed.isEmpty {
+            changes.append(Change(
+                rank: .critical, kind: .internalExposure, product: new.id, subject: after.name,
+                summary: "internal capabilit\(exposed.count == 1 ? "y" : "ies") now reach\(exposed.count == 1 ? "es" : "") \(after.audience) key `\(after.name)`",
+                details: exposed.map { "! \($0) [internal]" }, gained: exposed.map { GainedCapability(id: $0, via: nil, isInternal: true) },
+                approvers: Array(Set(owners + AccessDiff.owners(of: exposed, in: new))).sorted()
             ))
         }
         return changes

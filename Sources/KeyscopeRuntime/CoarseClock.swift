@@ -15,17 +15,23 @@ import Darwin
 /// `resolution` (default 100 ms) of the instant, far below the one-second
 /// granularity of the table's expiry fields.
 public final class CoarseClock: Sendable {
-    private let seconds: Atomic<Int64>
+    private let seconds: Seconds
     private let timer: TimerHandle
 
+    /// Held by the timer handler, so a handler that runs after the clock is gone touches live memory.
+    private final class Seconds: Sendable {
+        let value: Atomic<Int64>
+        init(_ value: Int64) { self.value = Atomic(value) }
+    }
+
     public init(resolutionMilliseconds: Int = 100) {
-        let seconds = Atomic(CoarseClock.systemNow())
+        let seconds = Seconds(CoarseClock.systemNow())
         self.seconds = seconds
         let source = DispatchSource.makeTimerSource(queue: DispatchQueue(label: "keyscope.coarse-clock"))
         timer = TimerHandle(source)
         source.schedule(deadline: .now(), repeating: .milliseconds(max(1, resolutionMilliseconds)))
-        source.setEventHandler { [unowned self] in
-            self.seconds.store(CoarseClock.systemNow(), ordering: .relaxed)
+        source.setEventHandler {
+            seconds.value.store(CoarseClock.systemNow(), ordering: .relaxed)
         }
         source.activate()
     }
@@ -34,7 +40,7 @@ public final class CoarseClock: Sendable {
 
     /// Unix seconds, at most `resolution` old.
     @inline(__always)
-    public var now: Int64 { seconds.load(ordering: .relaxed) }
+    public var now: Int64 { seconds.value.load(ordering: .relaxed) }
 
     /// Shared by every store that is not given its own clock.
     public static let shared = CoarseClock()

@@ -77,16 +77,22 @@ public final class ScopeTableStore: Sendable {
         if let served { options.minimumSerial = max(options.minimumSerial, served.header.serial) }
         do {
             let table = try ScopeTable(path: path, options: options)
-            if let served, table.header.serial == served.header.serial {
-                state.withLock { $0.fileIdentity = identity }
-                return .sameSerial(table.header.serial)
+            // Decide under the lock against what is served *now*: another reload may have
+            // installed a newer table while this one was being verified.
+            return state.withLock { state -> ReloadOutcome in
+                state.fileIdentity = identity
+                if let current = state.table {
+                    if table.header.serial == current.header.serial { return .sameSerial(table.header.serial) }
+                    if table.header.serial < current.header.serial {
+                        let error = ScopeTableError.serialBelowMinimum(serial: table.header.serial, minimum: current.header.serial)
+                        state.lastError = error
+                        return .rejected(error)
+                    }
+                }
+                state.table = table
+                state.lastError = nil
+                return .loaded(serial: table.header.serial)
             }
-            state.withLock {
-                $0.table = table
-                $0.fileIdentity = identity
-                $0.lastError = nil
-            }
-            return .loaded(serial: table.header.serial)
         } catch {
             state.withLock {
                 $0.lastError = error

@@ -86,9 +86,9 @@ public final class ScopeTable: @unchecked Sendable {
         try self.init(storage: TableStorage(copying: bytes), options: options, verifySignature: true)
     }
 
-    /// Opens and verifies a table file, memory-mapped.
+    /// Opens and verifies a table file, read into private memory (see `TableStorage.init(reading:)` for why it is not mapped).
     public convenience init(path: String, options: TableOpenOptions) throws(ScopeTableError) {
-        try self.init(storage: TableStorage(mapping: path, maximumSize: options.maximumSize), options: options, verifySignature: true)
+        try self.init(storage: TableStorage(reading: path, maximumSize: options.maximumSize), options: options, verifySignature: true)
     }
 
     /// Reads a table without checking its signature, for `inspect`/`diff --insecure-skip-verify` only.
@@ -478,7 +478,7 @@ struct RawReader {
     }
 }
 
-/// The bytes behind a table: a private copy, or a read-only memory map.
+/// The bytes behind a table: always a private copy that nothing else can change.
 final class TableStorage: @unchecked Sendable {
     let base: UnsafeRawPointer
     let count: Int
@@ -492,9 +492,14 @@ final class TableStorage: @unchecked Sendable {
         release = { pointer, _ in UnsafeMutableRawPointer(mutating: pointer).deallocate() }
     }
 
-    /// Maps a file read-only. The size limit is checked before anything is read.
-    /// Publishers replace tables by rename, so a mapped file is never changed under the reader.
-    init(mapping path: String, maximumSize: Int) throws(ScopeTableError) {
+    /// Reads a file into private memory. The size limit is checked before anything is read.
+    ///
+    /// Not a shared mapping, on purpose: with `mmap` (even `MAP_PRIVATE`) a later
+    /// in-place write to the file by anyone who can write it would show through
+    /// into a table that was verified at open, and a truncation would turn reads
+    /// into SIGBUS. Verifying a private copy is the only way "verify, then use"
+    /// holds; copying 10 MB costs a few milliseconds, once per table.
+    init(reading path: String, maximumSize: Int) throws(ScopeTableError) {
         let fd = open(path, O_RDONLY)
         guard fd >= 0 else { throw .unreadable(path: path, reason: String(cString: strerror(errno))) }
         defer { close(fd) }
@@ -504,12 +509,18 @@ final class TableStorage: @unchecked Sendable {
         let size = Int(info.st_size)
         guard size <= maximumSize else { throw .tooLarge(size: size, limit: maximumSize) }
         guard size > 0 else { throw .malformed(offset: 0, reason: .truncated) }
-        guard let mapped = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd, 0), mapped != MAP_FAILED else {
-            throw .unreadable(path: path, reason: String(cString: strerror(errno)))
+        let memory = UnsafeMutableRawPointer.allocate(byteCount: size, alignment: 16)
+        var total = 0
+        while total < size {
+            let count = read(fd, memory + total, size - total)
+            if count < 0 && errno == EINTR { continue }
+            if count <= 0 { break }
+            total += count
         }
-        base = UnsafeRawPointer(mapped)
-        count = size
-        release = { pointer, size in munmap(UnsafeMutableRawPointer(mutating: pointer), size) }
+        base = UnsafeRawPointer(memory)
+        // A file that shrank while being read is refused as truncated by the size checks.
+        count = total
+        release = { pointer, _ in UnsafeMutableRawPointer(mutating: pointer).deallocate() }
     }
 
     deinit { release(base, count) }

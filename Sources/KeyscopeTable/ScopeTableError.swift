@@ -77,6 +77,8 @@ public enum MalformedReason: String, Sendable, Equatable, CaseIterable, CustomSt
 public enum Timestamp {
     /// `2026-11-27T10:00:00Z`.
     public static func iso8601(_ seconds: Int64) -> String {
+        // Years 0001 to 9999: beyond that the date arithmetic would overflow, and no table lives there.
+        let seconds = min(max(seconds, -62_135_596_800), 253_402_300_799)
         let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
         let rest = Int(seconds - days * 86_400)
         func pad(_ v: Int) -> String { v < 10 ? "0\(v)" : String(v) }

@@ -101,11 +101,11 @@ struct TableValidator {
         var offset = 0
         var previous: (hash: UInt64, name: UnsafeRawBufferPointer)?
         bucketStarts = []
-        bucketStarts.reserveCapacity(bucketCount + 1)
+        bucketStarts.reserveCapacity(min(bucketCount, keys.length / TableFormat.keyRecordHeaderSize) + 1)
         // Offsets of the scope sets stored so far; a key may only point back at one.
         var scopeSets = Set<Int>()
-        // The header count is not trusted for sizing: a set needs a key, so there are at most `keyCount`.
-        scopeSets.reserveCapacity(min(scopeSetCount, keyCount))
+        // Header counts are not trusted for sizing: a stored set needs a key record of at least 32 bytes.
+        scopeSets.reserveCapacity(min(scopeSetCount, keyCount, keys.length / TableFormat.keyRecordHeaderSize))
         for _ in 0..<keyCount {
             let at = keys.offset + offset
             guard offset <= keys.length - TableFormat.keyRecordHeaderSize else { throw .malformed(offset: at, reason: .badKey) }

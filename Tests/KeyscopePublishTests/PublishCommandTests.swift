@@ -204,3 +204,75 @@ struct TestFailure: Error, CustomStringConvertible {
         #expect(leftovers.isEmpty, "\(leftovers)")
     }
 }
+
+@Suite(.serialized) struct PublishRecoveryTests {
+    /// A publish killed after its history file was written can be run again: it completes instead of being refused.
+    @Test func interruptedPublishCanBeRetried() throws {
+        let fixture = try PublishFixture()
+        defer { fixture.remove() }
+        #expect(try fixture.publish(try fixture.table(serial: 1)).status == 0)
+        let table = try fixture.table(serial: 2)
+        let killed = try fixture.publish(table, environment: ["KEYSCOPE_FAULT_INJECTION": "renamed:2.kst"])
+        #expect(killed.status != 0)
+        #expect(fixture.read("published/support-bot/current.kst") == fixture.read("tables/1/support-bot.kst"))
+        let retry = try fixture.publish(table)
+        #expect(retry.status == 0, "\(retry.stderr)")
+        #expect(fixture.read("published/support-bot/current.kst") == fixture.read(table))
+        // A different table with the same serial is still refused.
+        let other = try KeyscopeCommand.run(["compile", "policies", "--out", "other", "--serial", "2", "--issued-at", "1767225601", "--valid-for", "3650d", "--now", "2026-11-27", "--signing-key", "signing-key.pem"], in: fixture.dir)
+        #expect(other.status == 0)
+        #expect(try fixture.publish("other/support-bot.kst").status == 1)
+    }
+
+    /// Several tables: every product's serial is checked before anything is written.
+    @Test func multiTablePublishIsAllOrNothing() throws {
+        let fixture = try PublishFixture()
+        defer { fixture.remove() }
+        try TestPaths.write([
+            "second/all.yaml": """
+                apiVersion: keyscope/v1
+                kind: Product
+                id: aaa-second
+                name: Second
+                capabilities: [{id: cap_x, name: X, owner: t}]
+                ---
+                apiVersion: keyscope/v1
+                kind: Team
+                id: t
+                name: T
+                ---
+                apiVersion: keyscope/v1
+                kind: KeySet
+                product: aaa-second
+                owners: [t]
+                keys: [{name: k, audience: internal, capabilities: [cap_x]}]
+                """,
+        ], under: fixture.dir)
+        let second = try KeyscopeCommand.run(["compile", "second", "--out", "second-out", "--serial", "5", "--issued-at", "1767225600", "--valid-for", "3650d", "--now", "2026-11-27", "--signing-key", "signing-key.pem"], in: fixture.dir)
+        #expect(second.status == 0, "\(second.stderr)")
+        #expect(try fixture.publish(try fixture.table(serial: 9)).status == 0)
+        let before = fixture.snapshot()
+        // aaa-second sorts first and is new; support-bot's serial 8 is a rollback: nothing may be written.
+        let mixed = try KeyscopeCommand.run(["publish", "second-out/aaa-second.kst", try fixture.table(serial: 8), "--to", "published", "--trusted-key", "signing-key.pub.pem", "--at", "1767225700"], in: fixture.dir)
+        #expect(mixed.status == 1)
+        #expect(fixture.snapshot().filter { !$0.key.hasSuffix(".lock") } == before.filter { !$0.key.hasSuffix(".lock") }, "no product was published")
+        let both = try KeyscopeCommand.run(["publish", "second-out/aaa-second.kst", try fixture.table(serial: 10), "--to", "published", "--trusted-key", "signing-key.pub.pem", "--at", "1767225700"], in: fixture.dir)
+        #expect(both.status == 0, "\(both.stderr)")
+        #expect(both.stdout.contains("Published aaa-second serial none → 5"))
+        #expect(both.stdout.contains("Published support-bot serial 9 → 10"))
+    }
+
+    /// keygen never overwrites a key.
+    @Test func keygenRefusesToOverwrite() throws {
+        let fixture = try PublishFixture()
+        defer { fixture.remove() }
+        #expect(try KeyscopeCommand.run(["keygen", "--out", "k"], in: fixture.dir).status == 0)
+        let key = fixture.read("k/signing-key.pem")
+        let again = try KeyscopeCommand.run(["keygen", "--out", "k"], in: fixture.dir)
+        #expect(again.status == 1)
+        #expect(again.stderr.contains("already exists"))
+        #expect(fixture.read("k/signing-key.pem") == key)
+        let attributes = try FileManager.default.attributesOfItem(atPath: fixture.dir.appendingPathComponent("k/signing-key.pem").path)
+        #expect((attributes[.posixPermissions] as? Int) == 0o600)
+    }
+}

@@ -187,3 +187,27 @@ let customerFAQ = "  - {name: a, audience: customer, capabilities: [cap_faq], ex
         #expect(markdown.split(separator: "\n").count < 120)
     }
 }
+
+@Suite struct ReachChangeTests {
+    @Test func retaggingACapabilityInternalExposesExternalKeys() throws {
+        let settings = ["settings.yaml": "apiVersion: keyscope/v1\nkind: Settings\nrules:\n  internal-exposure: off\n"]
+        let keys = "  - {name: p, audience: partner, capabilities: [cap_orders]}\n  - {name: i, audience: internal, capabilities: [cap_orders]}\n"
+        let retagged = product.replacingAll("{id: cap_orders, name: Orders, owner: commerce}", "{id: cap_orders, name: Orders, owner: commerce, tags: [internal]}")
+        let d = try diff(policy(keys: keys, extra: settings), policy(keys: keys, product: retagged, extra: settings))
+        let exposure = d.changes.filter { $0.kind == .internalExposure }
+        #expect(exposure.map(\.subject) == ["p"], "only the external key is exposed")
+        #expect(exposure.first?.rank == .critical)
+        #expect(exposure.first?.approvers == ["commerce", "support"])
+    }
+
+    @Test func newCapabilitiesReachUnscopedKeys() throws {
+        let keys = "  - {name: ops, audience: internal, unscoped: true, justification: j, expires: 2027-01-15}\n"
+        let grown = product + "\n  - {id: cap_refunds, name: Refunds, owner: commerce}"
+        let d = try diff(policy(keys: keys), policy(keys: keys, product: grown))
+        let gains = d.changes.filter { $0.kind == .capabilitiesGained }
+        #expect(gains.map(\.subject) == ["ops"])
+        #expect(gains.first?.rank == .high)
+        #expect(gains.first?.gained.map(\.id) == ["cap_refunds"])
+        #expect(gains.first?.approvers == ["commerce", "support"])
+    }
+}

@@ -98,3 +98,25 @@ import Testing
         #expect(abs(clock.now - CoarseClock.systemNow()) <= 1)
     }
 }
+
+@Suite struct TableFileSnapshotTests {
+    /// A table opened from a file is a private copy: rewriting the file in place afterwards
+    /// (same inode, no rename) neither changes decisions nor crashes the reader.
+    @Test func inPlaceWritesDoNotReachAnOpenTable() throws {
+        let dir = try TestPaths.temporaryDirectory("keyscope-snapshot")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let result = try validated(try files(in: TestPaths.fixtures.appendingPathComponent("table-vector/policies")))
+        let bytes = try compileOne(result).bytes
+        let path = dir.appendingPathComponent("t.kst").path
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        let table = try ScopeTable(path: path, options: trusting())
+        #expect(table.decide(key: "customer-a", capability: "cap_admin", now: issuedAt + 60) == .deny(.notInScope))
+        // Overwrite every byte in place with 0xFF, then truncate to a few bytes.
+        let handle = try #require(FileHandle(forWritingAtPath: path))
+        try handle.write(contentsOf: Data(repeating: 0xFF, count: bytes.count))
+        try handle.truncate(atOffset: 10)
+        try handle.close()
+        #expect(table.decide(key: "customer-a", capability: "cap_admin", now: issuedAt + 60) == .deny(.notInScope))
+        #expect(table.decide(key: "customer-a", capability: "cap_orders", now: issuedAt + 60) == .allow)
+    }
+}

@@ -21,8 +21,9 @@ public enum DiffRenderer {
         out += "\(verdict(diff))\n\n"
         for change in diff.changes {
             let product = change.product.map { "[\($0)] " } ?? ""
-            out += "\(label(change.rank)) \(product)\(change.summary)\n"
-            for detail in change.details { out += "           \(detail)\n" }
+            // Names can come from tables, which are only checked to be UTF-8: no control sequences reach a terminal.
+            out += "\(label(change.rank)) \(Quote.sanitized(product, maxLength: 200))\(Quote.sanitized(change.summary, maxLength: 500))\n"
+            for detail in change.details { out += "           \(Quote.sanitized(detail, maxLength: 500))\n" }
             if !change.approvers.isEmpty { out += "           approvers: \(change.approvers.joined(separator: ", "))\n" }
         }
         out += "\n" + approversBlock(diff)

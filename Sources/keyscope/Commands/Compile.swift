@@ -52,6 +52,9 @@ struct Compile: ParsableCommand {
         } else {
             issued = Environment.now()
         }
+        if issued.addingReportingOverflow(validity).overflow {
+            throw ValidationError("issue time plus --valid-for is out of range")
+        }
         let rootPath = Environment.displayPath(root)
         let result: ValidationResult
         do {

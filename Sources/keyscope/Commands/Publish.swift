@@ -59,13 +59,15 @@ struct Publish: ParsableCommand {
             }
             let products = verified.map(\.table.header.productID)
             if Set(products).count != products.count { throw CommandFailure("two tables for the same product; publish one at a time") }
-            for item in verified {
-                if dryRun {
+            if dryRun {
+                for item in verified {
                     let current = try publisher.current(productID: item.table.header.productID)
                     print(summary(product: item.table.header.productID, previous: current, serial: item.table.header.serial, contents: item.table.contents(), path: "(dry run: nothing written)"))
-                    continue
                 }
-                let result = try publisher.publish(item.table, bytes: item.bytes)
+                return
+            }
+            // All products are locked and checked before any file is written.
+            for result in try publisher.publish(verified.map { ($0.table, $0.bytes) }) {
                 print(summary(product: result.productID, previous: result.previous, serial: result.serial, contents: result.contents, path: result.currentPath)
                       + (result.pruned.isEmpty ? "" : " Pruned \(result.pruned.count) old version\(result.pruned.count == 1 ? "" : "s")."))
             }

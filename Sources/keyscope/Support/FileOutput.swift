@@ -15,6 +15,14 @@ enum FileOutput {
         }
     }
 
+    /// Writes a file that must not exist yet (keys).
+    static func writeNew(_ bytes: [UInt8], to path: String, mode: mode_t) throws {
+        try failing {
+            try AtomicFile.makeDirectories(AtomicFile.parent(of: path))
+            try AtomicFile.writeNew(bytes, to: path, mode: mode)
+        }
+    }
+
     /// Writes every file under a staging name first and renames them only when all were written.
     static func writeAllAtomically(_ files: [(path: String, bytes: [UInt8])], mode: mode_t = 0o644) throws {
         var staged: [(temporary: String, path: String)] = []

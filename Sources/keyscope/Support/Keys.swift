@@ -64,8 +64,14 @@ enum KeyFiles {
         for path in [privatePath, publicPath] where access(path, F_OK) == 0 {
             throw CommandFailure("\(path) already exists; refusing to overwrite a key")
         }
-        try FileOutput.writeAtomically(Array(key.pemRepresentation.utf8), to: privatePath, mode: 0o600)
-        try FileOutput.writeAtomically(Array(key.publicKey.pemRepresentation.utf8), to: publicPath, mode: 0o644)
+        // Linked into place, never renamed over: a key created meanwhile is not overwritten.
+        try FileOutput.writeNew(Array(key.pemRepresentation.utf8), to: privatePath, mode: 0o600)
+        do {
+            try FileOutput.writeNew(Array(key.publicKey.pemRepresentation.utf8), to: publicPath, mode: 0o644)
+        } catch {
+            unlink(privatePath)
+            throw error
+        }
     }
 }
 

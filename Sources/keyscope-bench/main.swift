@@ -165,7 +165,7 @@ if let table = tables.first {
 let trust = TableOpenOptions(trustedKeys: [signer.publicKey], now: checkDate.unixSeconds)
 if enabled("table"), let table = tables.first {
     let open = try timeMilliseconds(repetitions: lightRepetitions) { blackHole(try ScopeTable(path: tablePath, options: trust)) }
-    rows.append(Row(group: "table", name: "open + verify table (mmap, Ed25519, all offsets)", repetitions: lightRepetitions, sample: open, ratio: "", note: "target < 50 ms"))
+    rows.append(Row(group: "table", name: "open + verify table (read, Ed25519, all offsets)", repetitions: lightRepetitions, sample: open, ratio: "", note: "target < 50 ms"))
     let perKey = Double(table.bytes.count) / Double(max(1, table.contents.keys.count))
     rows.append(Row(group: "table", name: "table size", repetitions: 1, sample: nil, ratio: ratio(Double(table.bytes.count), Double(yamlBytes)),
                     note: "\(table.bytes.count) bytes vs \(yamlBytes) bytes of YAML; \(format(perKey)) bytes/key; target ≤ 0.50×"))

@@ -26,7 +26,7 @@ public enum TableEncoder {
         // Scope sets are interned, and each is stored right after the record of
         // the first key that uses it: a decision then finds the key and its set
         // in neighbouring cache lines instead of a separate section.
-        var scopeOffsets: [Prehashed<[UInt16]>: UInt32] = [:]
+        var scopeOffsets: [[UInt16]: UInt32] = [:]
         scopeOffsets.reserveCapacity(contents.keys.count)
 
         let productID = strings.ref(contents.metadata.productID)
@@ -83,12 +83,11 @@ public enum TableEncoder {
             var inlineSet: [UInt16]?
             if !key.pointee.unscoped {
                 let set = key.pointee.capabilities.map(UInt16.init)
-                let setKey = Prehashed(set, hash: set.withUnsafeBytes { TableFormat.hash($0) })
-                if let existing = scopeOffsets[setKey] {
+                if let existing = scopeOffsets[set] {
                     scopeRef = existing
                 } else {
                     scopeRef = UInt32(setStart)
-                    scopeOffsets[setKey] = scopeRef
+                    scopeOffsets[set] = scopeRef
                     inlineSet = set
                     flags |= TableFormat.keyFlagScopeFollows
                 }
@@ -245,15 +244,14 @@ struct InternedStrings {
 /// Lists section: each list is a u32 count and u32 items; a reference is the list's offset.
 struct InternedLists {
     var writer = ByteWriter()
-    var offsets: [Prehashed<[UInt32]>: UInt32] = [:]
+    var offsets: [[UInt32]: UInt32] = [:]
 
     mutating func ref(_ items: [UInt32]) -> UInt32 {
-        let key = Prehashed(items, hash: items.withUnsafeBytes { TableFormat.hash($0) })
-        if let offset = offsets[key] { return offset }
+        if let offset = offsets[items] { return offset }
         let offset = UInt32(writer.count)
         writer.u32(UInt32(items.count))
         for item in items { writer.u32(item) }
-        offsets[key] = offset
+        offsets[items] = offset
         return offset
     }
 }
@@ -265,9 +263,8 @@ struct ExactString: Hashable {
     init(_ value: String) { self.value = value }
 
     func hash(into hasher: inout Hasher) {
-        // One word into the hasher instead of every byte: the table's own hash is fast and good enough for interning.
         var value = value
-        hasher.combine(value.withUTF8 { TableFormat.hash(UnsafeRawBufferPointer($0)) })
+        value.withUTF8 { hasher.combine(bytes: UnsafeRawBufferPointer($0)) }
     }
 
     static func == (lhs: ExactString, rhs: ExactString) -> Bool {
@@ -290,19 +287,4 @@ func utf8Less(_ lhs: String, _ rhs: String) -> Bool {
         return result
     }
     return lhs.utf8.lexicographicallyPrecedes(rhs.utf8)
-}
-
-/// A dictionary key whose hash is computed once by `TableFormat.hash` (one word for the hasher).
-struct Prehashed<Value: Equatable>: Hashable {
-    let value: Value
-    let hash: UInt64
-
-    init(_ value: Value, hash: UInt64) {
-        self.value = value
-        self.hash = hash
-    }
-
-    func hash(into hasher: inout Hasher) { hasher.combine(hash) }
-
-    static func == (lhs: Prehashed, rhs: Prehashed) -> Bool { lhs.hash == rhs.hash && lhs.value == rhs.value }
 }

@@ -140,6 +140,9 @@ public struct AccessDiff: Sendable, Hashable {
         // Comparing 100,000 keys is independent per key: split the names over the cores.
         let names = Array(new.keys.keys)
         let addedCapabilities = new.capabilities.keys.filter { old.capabilities[$0] == nil }.sorted()
+        // Capabilities that existed before and are tagged `internal` only now: the only way an
+        // external key's unchanged scope can newly reach internal access.
+        let newlyInternal = Set(new.capabilities.values.filter { $0.isInternal && old.capabilities[$0.id].map { !$0.isInternal } == true }.map(\.id))
         let chunks = max(1, min(8, names.count / 5_000))
         let results = ChunkResults(count: chunks)
         DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
@@ -153,7 +156,9 @@ public struct AccessDiff: Sendable, Hashable {
                     changes.append(keyAdded(after, product: new))
                     continue
                 }
-                changes += reachChanges(before, after, old: old, new: new, addedCapabilities: addedCapabilities)
+                if (before.unscoped && after.unscoped && !addedCapabilities.isEmpty) || (!newlyInternal.isEmpty && before.isExternal && after.isExternal) {
+                    changes += reachChanges(before, after, old: old, new: new, addedCapabilities: addedCapabilities, newlyInternal: newlyInternal)
+                }
                 if before == after { continue }
                 changes += keyModified(before, after, old: old, new: new)
             }
@@ -169,19 +174,11 @@ public struct AccessDiff: Sendable, Hashable {
         return changes
     }
 
-    /// Internal capabilities a customer or partner key reaches.
-    static func internalReach(_ key: KeyState, in product: ProductState) -> Set<String> {
-        guard key.isExternal else { return [] }
-        if key.unscoped { return Set(product.capabilities.values.filter(\.isInternal).map(\.id)) }
-        return Set(key.capabilities.filter { product.capabilities[$0]?.isInternal ?? false })
-    }
-
     /// Access that changes without the key's own entry changing: new capabilities reaching an
-    /// unscoped key, and internal capabilities reaching an external key through a re-tag.
-    static func reachChanges(_ before: KeyState, _ after: KeyState, old: ProductState, new: ProductState, addedCapabilities: [String]) -> [Change] {
+    /// unscoped key, and capabilities the key already held becoming `internal` while it is external.
+    static func reachChanges(_ before: KeyState, _ after: KeyState, old: ProductState, new: ProductState, addedCapabilities: [String], newlyInternal: Set<String>) -> [Change] {
         var changes: [Change] = []
         let owners = Array(Set(before.owners + after.owners))
-        var reported = Set<String>()
         if before.unscoped && after.unscoped && !addedCapabilities.isEmpty {
             let gains = gained(addedCapabilities, key: after, product: new)
             let exposes = after.isExternal && gains.contains(where: \.isInternal)
@@ -190,13 +187,14 @@ public struct AccessDiff: Sendable, Hashable {
                 summary: "unscoped key `\(after.name)` gains \(addedCapabilities.count) new capabilit\(addedCapabilities.count == 1 ? "y" : "ies")" + (exposes ? ": internal capability reaches a \(after.audience) key" : ""),
                 details: describe(gains), gained: gains, approvers: Array(Set(owners + AccessDiff.owners(of: addedCapabilities, in: new))).sorted()
             ))
-            reported.formUnion(addedCapabilities)
         }
-        // A key that becomes external or unscoped is reported (critical) by `keyModified`.
-        guard after.isExternal, before.isExternal, !(after.unscoped && !before.unscoped) else { return changes }
-        // Capabilities the key newly lists are reported (critical) by `keyModified`.
-        reported.formUnion(after.capabilities.filter { !before.capabilities.contains($0) })
-        let exposed = internalReach(after, in: new).subtracting(internalReach(before, in: old)).subtracting(reported).sorted()
+        // A key that becomes external or unscoped is reported (critical) by `keyModified`, and
+        // capabilities it newly lists there too; here only access it already had turns internal.
+        guard after.isExternal, before.isExternal, !newlyInternal.isEmpty, !(after.unscoped && !before.unscoped) else { return changes }
+        let held: [String] = before.unscoped && after.unscoped
+            ? old.capabilities.keys.filter { newlyInternal.contains($0) }
+            : after.capabilities.filter { newlyInternal.contains($0) && before.capabilities.contains($0) }
+        let exposed = held.sorted()
         if !exposed.isEmpty {
             changes.append(Change(
                 rank: .critical, kind: .internalExposure, product: new.id, subject: after.name,

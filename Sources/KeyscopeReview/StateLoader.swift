@@ -108,9 +108,10 @@ public struct StateLoader: Sendable {
 
     func open(_ bytes: [UInt8], label: String) throws(StateError) -> TableContents {
         do {
-            if skipVerification { return try ScopeTable.openUnverified(bytes: bytes).contents() }
+            // Keys go into a dictionary by name: no need to sort them.
+            if skipVerification { return try ScopeTable.openUnverified(bytes: bytes).contents(keysSortedByName: false) }
             // Expiry is not checked here: an expired deployed table is still the state being replaced.
-            return try ScopeTable(bytes: bytes, options: TableOpenOptions(trustedKeys: trustedKeys, now: nil)).contents()
+            return try ScopeTable(bytes: bytes, options: TableOpenOptions(trustedKeys: trustedKeys, now: nil)).contents(keysSortedByName: false)
         } catch {
             throw StateError("\(label): \(error)")
         }

@@ -373,8 +373,14 @@ public final class ScopeTable: @unchecked Sendable {
 
     // MARK: Contents (for inspect and diff; allocates)
 
-    /// Every record decoded into plain values.
+    /// Every record decoded into plain values, keys sorted by name.
     public func contents() -> TableContents {
+        contents(keysSortedByName: true)
+    }
+
+    /// Every record decoded into plain values. Keys are in storage (hash) order unless
+    /// `keysSortedByName`; a caller that indexes them by name anyway can skip the sort.
+    public func contents(keysSortedByName: Bool) -> TableContents {
         let reader = RawReader(base: base, count: storage.count)
         func string(_ ref: UInt32) -> String {
             let (start, length) = reader.stringSpan(section: strings, ref: ref)
@@ -422,8 +428,8 @@ public final class ScopeTable: @unchecked Sendable {
             ))
             offset = ScopeTable.recordEnd(base: base, keys: keys, offset: offset, nameLength: nameLength)
         }
-        // Records are stored in hash order; contents are listed by name.
-        keyList.sort { utf8Less($0.name, $1.name) }
+        // Records are stored in hash order; contents are listed by name when asked.
+        if keysSortedByName { keyList.sort { utf8Less($0.name, $1.name) } }
         let metadata = TableMetadata(
             productID: header.productID, productName: header.productName, serial: header.serial,
             issuedAt: header.issuedAt, expiresAt: header.expiresAt, revision: header.revision

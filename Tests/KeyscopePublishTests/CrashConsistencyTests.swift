@@ -51,7 +51,9 @@ func expectConsistent(_ fixture: PublishFixture, old: Data?, new: Data, sourceLo
         #expect(try fixture.publish(try fixture.table(serial: 1)).status == 0)
         var tables: [UInt64: Data] = [:]
         for serial: UInt64 in 2...201 {
-            tables[serial] = try #require(fixture.read(try fixture.table(serial: serial)))
+            let table = try fixture.table(serial: serial)
+            let bytes: Data = try #require(fixture.read(table))
+            tables[serial] = bytes
         }
         var rng = SystemRandomNumberGenerator()
         var killedMidway = 0

@@ -1,0 +1,39 @@
+import Foundation
+import KeyscopeTestSupport
+import Testing
+
+@Suite struct UtilityCommandTests {
+    /// The generated corpus is a valid repository at its reference date, with the requested shape.
+    @Test func generatedCorpusValidates() throws {
+        let dir = try TestPaths.temporaryDirectory("keyscope-corpus")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let generated = try KeyscopeCommand.run(["generate-corpus", "--preset", "small", "--keys", "1500", "--out", "corpus"], in: dir)
+        #expect(generated.status == 0, "\(generated.stderr)")
+        let date = try #require(generated.stdout.split(separator: " ").last.map { $0.trimmingCharacters(in: .whitespacesAndNewlines) })
+        let validated = try KeyscopeCommand.run(["validate", "corpus", "--now", date], in: dir)
+        #expect(validated.status == 0, "\(validated.stdout.suffix(500))")
+        #expect(validated.stdout.contains("50 capabilities, 1500 keys; 0 errors"))
+        // Deterministic: the same parameters give the same files.
+        #expect(try KeyscopeCommand.run(["generate-corpus", "--preset", "small", "--keys", "1500", "--out", "again"], in: dir).status == 0)
+        let first = try Data(contentsOf: dir.appendingPathComponent("corpus/keys/keys-00003.yaml"))
+        let second = try Data(contentsOf: dir.appendingPathComponent("again/keys/keys-00003.yaml"))
+        #expect(first == second)
+        // The changed copy differs and still validates.
+        #expect(try KeyscopeCommand.run(["generate-corpus", "--preset", "small", "--keys", "1500", "--changed-percent", "5", "--out", "changed"], in: dir).status == 0)
+        #expect(try KeyscopeCommand.run(["validate", "changed", "--now", date], in: dir).status == 0)
+    }
+
+    /// `keyscope schema` writes exactly the committed JSON Schemas.
+    @Test func schemaCommandMatchesCommittedSchemas() throws {
+        let dir = try TestPaths.temporaryDirectory("keyscope-schema")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let result = try KeyscopeCommand.run(["schema", "--out", "out"], in: dir)
+        #expect(result.status == 0)
+        let committed = TestPaths.packageRoot.appendingPathComponent("schemas")
+        let names = try FileManager.default.contentsOfDirectory(atPath: committed.path).sorted()
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.appendingPathComponent("out").path).sorted() == names)
+        for name in names {
+            #expect(try Data(contentsOf: committed.appendingPathComponent(name)) == Data(contentsOf: dir.appendingPathComponent("out/\(name)")), "\(name)")
+        }
+    }
+}

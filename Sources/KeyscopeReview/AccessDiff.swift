@@ -23,6 +23,8 @@ public enum Rank: String, Sendable, Hashable, Codable, CaseIterable, Comparable 
 public enum ChangeKind: String, Sendable, Hashable, Codable, CaseIterable {
     case keyAdded = "key-added"
     case keyRemoved = "key-removed"
+    /// A key removed and another added with exactly the same settings: the same access under a new name.
+    case keyRenamed = "key-renamed"
     case capabilitiesGained = "capabilities-gained"
     case capabilitiesLost = "capabilities-lost"
     /// An `internal` capability newly reaches a customer or partner key without the key's scope changing (a re-tag, or an unscoped key).
@@ -165,13 +167,63 @@ public struct AccessDiff: Sendable, Hashable {
             results.set(chunk, changes)
         }
         var changes = results.all()
-        for (name, before) in old.keys where new.keys[name] == nil {
+        let removed = old.keys.keys.filter { new.keys[$0] == nil }
+        var renamedFrom: [String: String] = [:]
+        if !removed.isEmpty {
+            // A removal and an addition with identical settings, each the only one with them, is a rename.
+            var removedBySettings: [RenameSignature: [String]] = [:]
+            for name in removed { removedBySettings[RenameSignature(old.keys[name]!), default: []].append(name) }
+            var addedBySettings: [RenameSignature: [String]] = [:]
+            for change in changes where change.kind == .keyAdded {
+                addedBySettings[RenameSignature(new.keys[change.subject]!), default: []].append(change.subject)
+            }
+            for (signature, added) in addedBySettings where added.count == 1 {
+                if let from = removedBySettings[signature], from.count == 1 { renamedFrom[added[0]] = from[0] }
+            }
+        }
+        if !renamedFrom.isEmpty {
+            let renamedOld = Set(renamedFrom.values)
+            changes = changes.map { change in
+                guard change.kind == .keyAdded, let from = renamedFrom[change.subject] else { return change }
+                return Change(
+                    rank: .low, kind: .keyRenamed, product: new.id, subject: change.subject,
+                    summary: "key `\(from)` renamed to `\(change.subject)` with the same access", details: [], gained: [],
+                    approvers: new.keys[change.subject]!.owners
+                )
+            }
+            for name in removed where !renamedOld.contains(name) {
+                changes.append(Change(rank: .low, kind: .keyRemoved, product: new.id, subject: name, summary: "key `\(name)` removed", details: [], gained: [], approvers: old.keys[name]!.owners))
+            }
+            return changes
+        }
+        for name in removed {
             changes.append(Change(
                 rank: .low, kind: .keyRemoved, product: new.id, subject: name,
-                summary: "key `\(name)` removed", details: [], gained: [], approvers: before.owners
+                summary: "key `\(name)` removed", details: [], gained: [], approvers: old.keys[name]!.owners
             ))
         }
         return changes
+    }
+
+    /// Everything about a key but its name.
+    struct RenameSignature: Hashable {
+        var description: String?
+        var audience: String
+        var owners: [String]
+        var expires: String?
+        var unscoped: Bool
+        var capabilities: [String]
+        var selectors: [String]
+
+        init(_ key: KeyState) {
+            description = key.description
+            audience = key.audience
+            owners = key.owners
+            expires = key.expires
+            unscoped = key.unscoped
+            capabilities = key.capabilities
+            selectors = key.selectors
+        }
     }
 
     /// Access that changes without the key's own entry changing: new capabilities reaching an

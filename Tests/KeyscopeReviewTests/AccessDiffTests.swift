@@ -211,3 +211,28 @@ let customerFAQ = "  - {name: a, audience: customer, capabilities: [cap_faq], ex
         #expect(gains.first?.approvers == ["commerce", "support"])
     }
 }
+
+@Suite struct RenameTests {
+    @Test func identicalKeyUnderANewNameIsARename() throws {
+        let before = policy(keys: "  - {name: old-name, audience: customer, capabilities: [cap_faq], expires: 2027-06-30}\n")
+        let after = policy(keys: "  - {name: new-name, audience: customer, capabilities: [cap_faq], expires: 2027-06-30}\n")
+        let d = try diff(before, after)
+        #expect(d.changes.map(\.kind) == [.keyRenamed])
+        #expect(d.changes.first?.rank == .low)
+        #expect(d.changes.first?.summary == "key `old-name` renamed to `new-name` with the same access")
+    }
+
+    @Test func differentSettingsAreNotARename() throws {
+        let before = policy(keys: "  - {name: old-name, audience: customer, capabilities: [cap_faq]}\n")
+        let after = policy(keys: "  - {name: new-name, audience: customer, capabilities: [cap_faq, cap_orders]}\n")
+        #expect(try diff(before, after).changes.map(\.kind).sorted { $0.rawValue < $1.rawValue } == [.keyAdded, .keyRemoved])
+    }
+
+    @Test func ambiguousMatchesAreNotRenames() throws {
+        let before = policy(keys: "  - {name: a1, audience: customer, capabilities: [cap_faq]}\n  - {name: a2, audience: customer, capabilities: [cap_faq]}\n")
+        let after = policy(keys: "  - {name: b1, audience: customer, capabilities: [cap_faq]}\n")
+        let kinds = try diff(before, after).changes.map(\.kind)
+        #expect(!kinds.contains(.keyRenamed))
+        #expect(kinds.count { $0 == .keyRemoved } == 2)
+    }
+}

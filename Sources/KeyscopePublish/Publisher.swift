@@ -156,23 +156,10 @@ public struct Publisher: Sendable {
               "sha256": "\(digest)",
               "signer": "\(table.signer)",
               "bytes": \(bytes.count),
-              "revision": \(h.revision.map { "\"\(jsonEscape($0))\"" } ?? "null")
+              "revision": \(h.revision.map { "\"\(JSONText.escaped($0))\"" } ?? "null")
             }
 
             """
-    }
-
-    func jsonEscape(_ value: String) -> String {
-        var out = ""
-        for scalar in value.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            default:
-                if scalar.value < 0x20 { out += "\\u" + String(repeating: "0", count: 4 - String(scalar.value, radix: 16).count) + String(scalar.value, radix: 16) } else { out.unicodeScalars.append(scalar) }
-            }
-        }
-        return out
     }
 
     /// Serials of `<serial>.kst` files, ascending.

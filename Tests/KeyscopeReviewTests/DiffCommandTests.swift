@@ -2,32 +2,18 @@ import Foundation
 import KeyscopeTestSupport
 import Testing
 
-/// Runs a shell-free command (git, …) in a directory.
-@discardableResult
-func sh(_ arguments: [String], in directory: URL) throws -> Int32 {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = arguments
-    process.currentDirectoryURL = directory
-    process.standardOutput = FileHandle.nullDevice
-    process.standardError = FileHandle.nullDevice
-    try process.run()
-    process.waitUntilExit()
-    return process.terminationStatus
-}
-
 /// A git repository with the example policies at HEAD~1 and a change at HEAD, plus a key pair.
 func fixtureRepository() throws -> URL {
     let dir = try TestPaths.temporaryDirectory("keyscope-diff")
     let fixture = TestPaths.fixtures.appendingPathComponent("diff")
     try FileManager.default.copyItem(at: fixture.appendingPathComponent("before"), to: dir.appendingPathComponent("policies"))
-    try sh(["git", "init", "-q", "."], in: dir)
-    try sh(["git", "-c", "user.email=t@example.com", "-c", "user.name=t", "add", "-A"], in: dir)
-    try sh(["git", "-c", "user.email=t@example.com", "-c", "user.name=t", "commit", "-qm", "before"], in: dir)
+    TestProcess.run(["git", "init", "-q", "."], in: dir)
+    TestProcess.run(["git", "-c", "user.email=t@example.com", "-c", "user.name=t", "add", "-A"], in: dir)
+    TestProcess.run(["git", "-c", "user.email=t@example.com", "-c", "user.name=t", "commit", "-qm", "before"], in: dir)
     try FileManager.default.removeItem(at: dir.appendingPathComponent("policies"))
     try FileManager.default.copyItem(at: fixture.appendingPathComponent("after"), to: dir.appendingPathComponent("policies"))
-    try sh(["git", "-c", "user.email=t@example.com", "-c", "user.name=t", "add", "-A"], in: dir)
-    try sh(["git", "-c", "user.email=t@example.com", "-c", "user.name=t", "commit", "-qm", "after"], in: dir)
+    TestProcess.run(["git", "-c", "user.email=t@example.com", "-c", "user.name=t", "add", "-A"], in: dir)
+    TestProcess.run(["git", "-c", "user.email=t@example.com", "-c", "user.name=t", "commit", "-qm", "after"], in: dir)
     try FileManager.default.copyItem(at: TestPaths.fixtures.appendingPathComponent("table-vector/signing-key.pem"), to: dir.appendingPathComponent("key.pem"))
     try FileManager.default.copyItem(at: TestPaths.fixtures.appendingPathComponent("table-vector/signing-key.pub.pem"), to: dir.appendingPathComponent("key.pub.pem"))
     return dir
@@ -84,7 +70,7 @@ let compileFlags = ["--now", "2026-11-27", "--issued-at", "1767225600", "--signi
         let dir = try fixtureRepository()
         defer { try? FileManager.default.removeItem(at: dir) }
         // Compile the old policy from git into a table, and lay it out as a publish directory.
-        try sh(["git", "worktree", "add", "-q", "old", "HEAD~1"], in: dir)
+        TestProcess.run(["git", "worktree", "add", "-q", "old", "HEAD~1"], in: dir)
         let compile = try KeyscopeCommand.run(["compile", "old/policies", "--out", "tables"] + compileFlags, in: dir)
         #expect(compile.status == 0, "\(compile.stderr)")
         try FileManager.default.createDirectory(at: dir.appendingPathComponent("published/support-bot"), withIntermediateDirectories: true)

@@ -100,3 +100,20 @@ public enum KeyscopeCommand {
         return CommandResult(status: process.terminationStatus, stdout: stdout, stderr: stderr, timedOut: timedOut)
     }
 }
+
+/// Runs a helper tool (git, openssl, …) through `/usr/bin/env`, output discarded.
+public enum TestProcess {
+    /// The exit status, or nil when the tool cannot be started.
+    @discardableResult
+    public static func run(_ arguments: [String], in directory: URL) -> Int32? {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = arguments
+        process.currentDirectoryURL = directory
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        guard (try? process.run()) != nil else { return nil }
+        process.waitUntilExit()
+        return process.terminationStatus
+    }
+}

@@ -84,7 +84,7 @@ struct Compile: ParsableCommand {
         if !result.diagnostics.isEmpty {
             Environment.printError("\(result.diagnostics.warningCount) warning(s); run `keyscope validate` to see them")
         }
-        Environment.exitNow(0)
+        Environment.exitNow(KeyscopeExit.success)
     }
 }
 

@@ -76,9 +76,9 @@ struct Diff: ParsableCommand {
         case .markdown: print(DiffRenderer.markdown(diff), terminator: "")
         case .json: print(DiffRenderer.json(diff), terminator: "")
         }
-        if let failOn, diff.has(atLeast: failOn) { Environment.exitNow(3) }
-        if exitCode, !diff.isEmpty { Environment.exitNow(2) }
-        withExtendedLifetime(states) { Environment.exitNow(0) }
+        if let failOn, diff.has(atLeast: failOn) { Environment.exitNow(KeyscopeExit.severityThreshold) }
+        if exitCode, !diff.isEmpty { Environment.exitNow(KeyscopeExit.changesPresent) }
+        withExtendedLifetime(states) { Environment.exitNow(KeyscopeExit.success) }
     }
 }
 

@@ -40,7 +40,7 @@ struct Validate: ParsableCommand {
         print(Validate.render(result, format: format, color: Environment.colorStdout(color)), terminator: "")
         let failed = result.diagnostics.hasErrors || (strict && result.diagnostics.warningCount > 0)
         // Exit now: tearing down a 100,000-key model takes longer than the OS reclaiming it.
-        Environment.exitNow(failed ? 1 : 0)
+        Environment.exitNow(failed ? KeyscopeExit.failure : KeyscopeExit.success)
     }
 
     static func render(_ result: ValidationResult, format: DiagnosticFormat, color: Bool) -> String {

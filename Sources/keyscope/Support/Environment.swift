@@ -52,9 +52,9 @@ enum Environment {
     static func now() -> Int64 { Int64(time(nil)) }
 
     /// Flushes standard output and ends the process without freeing what it built.
-    static func exitNow(_ code: Int32) -> Never {
+    static func exitNow(_ code: ExitCode) -> Never {
         fflush(nil)
-        exit(code)
+        exit(code.rawValue)
     }
 
     static func printError(_ message: String) {

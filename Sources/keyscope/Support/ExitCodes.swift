@@ -2,6 +2,7 @@ import ArgumentParser
 
 /// keyscope's exit codes (SPEC §9), in one place.
 enum KeyscopeExit {
+    static let success = ExitCode.success
     /// Policy errors, a refused operation, a denied check.
     static let failure = ExitCode(1)
     /// `diff --exit-code`: there are changes.

@@ -1,3 +1,5 @@
+import Dispatch
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -21,13 +23,7 @@ public enum TableEncoder {
         try check(contents)
         var strings = InternedStrings()
         var lists = InternedLists()
-        strings.offsets.reserveCapacity(2 * contents.keys.count + 4 * contents.capabilities.count + 2 * contents.teams.count + 8)
-        strings.writer.bytes.reserveCapacity(32 * contents.keys.count + 48 * contents.capabilities.count)
-        // Scope sets are interned, and each is stored right after the record of
-        // the first key that uses it: a decision then finds the key and its set
-        // in neighbouring cache lines instead of a separate section.
-        var scopeOffsets: [[UInt16]: UInt32] = [:]
-        scopeOffsets.reserveCapacity(contents.keys.count)
+        strings.writer.bytes.reserveCapacity(48 * contents.capabilities.count)
 
         let productID = strings.ref(contents.metadata.productID)
         let productName = strings.ref(contents.metadata.productName)
@@ -50,70 +46,50 @@ public enum TableEncoder {
             capabilities.u32(0)
         }
 
-        var keys = ByteWriter()
-        keys.bytes.reserveCapacity(contents.keys.count * 56)
         // Key records are stored in (hash, name) order and found through buckets of the hash's
         // top bits: a lookup reads a small bucket array (cache-resident) and then one run of
         // neighbouring records, instead of an index slot and a record in two random places.
-        let keyNames = contents.keys.map { Array($0.name.utf8) }
-        let keyHashes = keyNames.map { name in name.withUnsafeBytes { TableFormat.hash($0) } }
-        let recordOrder = contents.keys.indices.sorted { a, b in
-            keyHashes[a] != keyHashes[b] ? keyHashes[a] < keyHashes[b] : keyNames[a].lexicographicallyPrecedes(keyNames[b])
+        let keyRecords = contents.keys
+        let keyHashes = keyRecords.map { key in
+            key.name.utf8.withContiguousStorageIfAvailable { TableFormat.hash(UnsafeRawBufferPointer($0)) }
+                ?? Array(key.name.utf8).withUnsafeBytes { TableFormat.hash($0) }
+        }
+        let recordOrder = keyRecords.indices.sorted { a, b in
+            keyHashes[a] != keyHashes[b] ? keyHashes[a] < keyHashes[b] : utf8Less(keyRecords[a].name, keyRecords[b].name)
         }
         let bucketCount = TableFormat.keyBucketCount(for: contents.keys.count)
-        var bucketStarts = [UInt32](repeating: 0, count: bucketCount + 1)
-        var nextBucket = 0
-        let keyRecords = contents.keys
-        keyRecords.withUnsafeBufferPointer { keyRecords in
-        for position in recordOrder {
-            // Read in place: copying a key would retain each of its strings and arrays.
-            let key = UnsafePointer(keyRecords.baseAddress! + position)
-            let recordStart = keys.count
-            let bucket = TableFormat.bucket(of: keyHashes[position], bucketCount: bucketCount)
-            while nextBucket <= bucket {
-                bucketStarts[nextBucket] = UInt32(recordStart)
-                nextBucket += 1
+
+        // The strings and lists a key refers to, and the layout of its record, depend on
+        // nothing of each other: both walks over 100,000 keys are bound by memory latency,
+        // so they run side by side and the references are filled in afterwards.
+        let interning = Mutex<(strings: InternedStrings, lists: InternedLists, references: [KeyReferences])?>(nil)
+        let layout = Mutex<KeyLayout?>(nil)
+        let (sharedStrings, sharedLists) = (strings, lists)
+        DispatchQueue.concurrentPerform(iterations: 2) { part in
+            if part == 0 {
+                var strings = sharedStrings
+                var lists = sharedLists
+                let references = internKeyReferences(keyRecords, order: recordOrder, strings: &strings, lists: &lists)
+                interning.withLock { $0 = (strings, lists, references) }
+            } else {
+                let result = layOutKeyRecords(keyRecords, order: recordOrder, hashes: keyHashes, bucketCount: bucketCount)
+                layout.withLock { $0 = result }
             }
-            let name = keyNames[position]
-            let setStart = (recordStart + TableFormat.keyRecordHeaderSize + name.count + 1) & ~1
-            var flags: UInt8 = 0
-            if key.pointee.unscoped { flags |= TableFormat.keyFlagUnscoped }
-            if key.pointee.expiresDay != nil { flags |= TableFormat.keyFlagHasExpiry }
-            var scopeRef = TableFormat.none
-            var inlineSet: [UInt16]?
-            if !key.pointee.unscoped {
-                let set = key.pointee.capabilities.map(UInt16.init)
-                if let existing = scopeOffsets[set] {
-                    scopeRef = existing
-                } else {
-                    scopeRef = UInt32(setStart)
-                    scopeOffsets[set] = scopeRef
-                    inlineSet = set
-                    flags |= TableFormat.keyFlagScopeFollows
-                }
-            }
-            keys.u32(key.pointee.description.map { strings.ref($0) } ?? TableFormat.none)
-            keys.u32(lists.ref(key.pointee.owners.map(UInt32.init)))
-            keys.u32(scopeRef)
-            keys.u32(key.pointee.selectors.isEmpty ? lists.ref([]) : lists.ref(key.pointee.selectors.map { strings.ref($0) }))
-            keys.i32(Int32(clamping: key.pointee.expiresDay ?? 0))
-            keys.u8(key.pointee.audience.rawValue)
-            keys.u8(flags)
-            keys.u16(UInt16(name.count))
-            keys.u64(keyHashes[position])
-            keys.append(name)
-            keys.align(2)
-            if let inlineSet {
-                keys.u16(UInt16(inlineSet.count))
-                for item in inlineSet { keys.u16(item) }
-            }
-            keys.align(4)
         }
+        guard let interned = interning.withLock({ $0.take() }), var keyLayout = layout.withLock({ $0.take() }) else {
+            throw TableEncodingError("internal error: key encoding did not complete")
         }
-        while nextBucket <= bucketCount {
-            bucketStarts[nextBucket] = UInt32(keys.count)
-            nextBucket += 1
+        strings = interned.strings
+        lists = interned.lists
+        var keys = keyLayout.records
+        keyLayout.records = ByteWriter()
+        for (start, references) in zip(keyLayout.recordStarts, interned.references) {
+            keys.setU32(references.description, at: start + 0)
+            keys.setU32(references.owners, at: start + 4)
+            keys.setU32(references.selectors, at: start + 12)
         }
+        let bucketStarts = keyLayout.bucketStarts
+        let scopeSetCount = keyLayout.scopeSetCount
         var keyBuckets = ByteWriter()
         for start in bucketStarts { keyBuckets.u32(start) }
 
@@ -148,7 +124,7 @@ public enum TableEncoder {
         header.u32(UInt32(contents.capabilities.count))
         header.u32(UInt32(contents.keys.count))
         header.u32(UInt32(contents.teams.count))
-        header.u32(UInt32(scopeOffsets.count))
+        header.u32(UInt32(scopeSetCount))
         header.u32(UInt32(capabilityIndex.count / TableFormat.indexSlotSize))
         header.u32(UInt32(bucketCount))
         header.u32(0)
@@ -159,6 +135,91 @@ public enum TableEncoder {
         precondition(header.count == TableFormat.headerSize)
         output.bytes.replaceSubrange(0..<TableFormat.headerSize, with: header.bytes)
         return output.bytes
+    }
+
+    /// The description, owners and selectors references of each key, in record order.
+    static func internKeyReferences(_ keys: [TableKey], order: [Int], strings: inout InternedStrings, lists: inout InternedLists) -> [KeyReferences] {
+        var references: [KeyReferences] = []
+        references.reserveCapacity(order.count)
+        strings.writer.bytes.reserveCapacity(strings.writer.count + 32 * keys.count)
+        keys.withUnsafeBufferPointer { keys in
+            for position in order {
+                // Read in place: copying a key would retain each of its strings and arrays.
+                let key = keys.baseAddress! + position
+                references.append(KeyReferences(
+                    description: key.pointee.description.map { strings.ref($0) } ?? TableFormat.none,
+                    owners: lists.ref(indices: key.pointee.owners),
+                    selectors: key.pointee.selectors.isEmpty ? lists.ref([]) : lists.ref(key.pointee.selectors.map { strings.ref($0) })
+                ))
+            }
+        }
+        return references
+    }
+
+    /// The keys section with zeros for the references `internKeyReferences` finds, the bucket array,
+    /// and where each record starts.
+    ///
+    /// Scope sets are interned, and each is stored right after the record of
+    /// the first key that uses it: a decision then finds the key and its set
+    /// in neighbouring cache lines instead of a separate section.
+    static func layOutKeyRecords(_ keys: [TableKey], order: [Int], hashes: [UInt64], bucketCount: Int) -> KeyLayout {
+        var records = ByteWriter()
+        records.bytes.reserveCapacity(keys.count * 56)
+        var recordStarts: [Int] = []
+        recordStarts.reserveCapacity(keys.count)
+        var bucketStarts = [UInt32](repeating: 0, count: bucketCount + 1)
+        var nextBucket = 0
+        var scopeSets = EntryIndex()
+        var scopeSetCount = 0
+        keys.withUnsafeBufferPointer { keys in
+            for position in order {
+                let key = keys.baseAddress! + position
+                let recordStart = records.count
+                recordStarts.append(recordStart)
+                let bucket = TableFormat.bucket(of: hashes[position], bucketCount: bucketCount)
+                while nextBucket <= bucket {
+                    bucketStarts[nextBucket] = UInt32(recordStart)
+                    nextBucket += 1
+                }
+                let nameLength = key.pointee.name.utf8.count
+                let setStart = (recordStart + TableFormat.keyRecordHeaderSize + nameLength + 1) & ~1
+                let scoped = !key.pointee.unscoped
+                var flags: UInt8 = 0
+                if !scoped { flags |= TableFormat.keyFlagUnscoped }
+                if key.pointee.expiresDay != nil { flags |= TableFormat.keyFlagHasExpiry }
+                // A scoped key's set is written after its record, and dropped again when an earlier key stored the same set.
+                if scoped { flags |= TableFormat.keyFlagScopeFollows }
+                records.u32(0)
+                records.u32(0)
+                records.u32(scoped ? UInt32(setStart) : TableFormat.none)
+                records.u32(0)
+                records.i32(Int32(clamping: key.pointee.expiresDay ?? 0))
+                records.u8(key.pointee.audience.rawValue)
+                records.u8(flags)
+                records.u16(UInt16(nameLength))
+                records.u64(hashes[position])
+                records.append(utf8: key.pointee.name)
+                records.align(2)
+                if scoped {
+                    let set = key.pointee.capabilities
+                    records.u16(UInt16(set.count))
+                    for item in set { records.u16(UInt16(item)) }
+                    let scopeRef = scopeSets.intern(entryFrom: setStart, in: &records)
+                    if scopeRef == UInt32(setStart) {
+                        scopeSetCount += 1
+                    } else {
+                        records.setU32(scopeRef, at: recordStart + 8)
+                        records.bytes[recordStart + 21] = flags & ~TableFormat.keyFlagScopeFollows
+                    }
+                }
+                records.align(4)
+            }
+        }
+        while nextBucket <= bucketCount {
+            bucketStarts[nextBucket] = UInt32(records.count)
+            nextBucket += 1
+        }
+        return KeyLayout(records: records, recordStarts: recordStarts, bucketStarts: bucketStarts, scopeSetCount: scopeSetCount)
     }
 
     /// Open addressing with linear probing. A slot is (value, hash tag); empty slots are (`TableFormat.none`, 0).
@@ -198,22 +259,47 @@ public enum TableEncoder {
         for capability in contents.capabilities {
             fitting = fitting && fits(capability.id) && fits(capability.name) && fits(capability.deprecated) && capability.tags.allSatisfy(fits)
         }
-        for index in contents.keys.indices {
-            fitting = fitting && fits(contents.keys[index].description) && contents.keys[index].selectors.allSatisfy(fits)
-        }
         guard fitting else { throw TableEncodingError("a string is longer than 2^28-1 bytes") }
         for capability in contents.capabilities where !contents.teams.indices.contains(capability.owner) {
             throw TableEncodingError("capability \(capability.id) has an owner outside the team list")
         }
-        for key in contents.keys {
-            guard key.name.utf8.count <= 0xFFFF else { throw TableEncodingError("key name longer than 65535 bytes") }
-            guard key.owners.allSatisfy(contents.teams.indices.contains) else { throw TableEncodingError("key \(key.name) has an owner outside the team list") }
-            guard key.capabilities.allSatisfy(contents.capabilities.indices.contains), zip(key.capabilities, key.capabilities.dropFirst()).allSatisfy({ $0 < $1 }) else {
-                throw TableEncodingError("key \(key.name) has capability indices that are out of range or not ascending")
+        // Keys are read in place: copying each one would retain all of its strings and arrays.
+        let teamCount = contents.teams.count
+        let capabilityCount = contents.capabilities.count
+        let problem: String? = contents.keys.withUnsafeBufferPointer { keys in
+            for index in keys.indices {
+                let key = keys.baseAddress! + index
+                guard fits(key.pointee.description), key.pointee.selectors.allSatisfy(fits) else { return "a string is longer than 2^28-1 bytes" }
+                guard key.pointee.name.utf8.count <= 0xFFFF else { return "key name longer than 65535 bytes" }
+                guard key.pointee.owners.allSatisfy({ (0..<teamCount).contains($0) }) else { return "key \(key.pointee.name) has an owner outside the team list" }
+                var previous = -1
+                for capability in key.pointee.capabilities {
+                    guard capability > previous, capability < capabilityCount else {
+                        return "key \(key.pointee.name) has capability indices that are out of range or not ascending"
+                    }
+                    previous = capability
+                }
+                if let day = key.pointee.expiresDay, Int32(exactly: day) == nil { return "key \(key.pointee.name) has an expiry out of range" }
             }
-            if let day = key.expiresDay, Int32(exactly: day) == nil { throw TableEncodingError("key \(key.name) has an expiry out of range") }
+            return nil
         }
+        if let problem { throw TableEncodingError(problem) }
     }
+}
+
+/// What a key record refers to in the strings and lists sections.
+struct KeyReferences: Sendable {
+    var description: UInt32
+    var owners: UInt32
+    var selectors: UInt32
+}
+
+/// The keys section before `KeyReferences` are filled in.
+struct KeyLayout: Sendable {
+    var records: ByteWriter
+    var recordStarts: [Int]
+    var bucketStarts: [UInt32]
+    var scopeSetCount: Int
 }
 
 /// Strings section: each entry is a LEB128 length and UTF-8 bytes; a reference is the entry's offset.
@@ -222,12 +308,10 @@ public enum TableEncoder {
 /// equivalent text as equal, which would store one spelling for another.
 struct InternedStrings {
     var writer = ByteWriter()
-    var offsets: [ExactString: UInt32] = [:]
+    var index = EntryIndex()
 
     mutating func ref(_ string: String) -> UInt32 {
-        let key = ExactString(string)
-        if let offset = offsets[key] { return offset }
-        let offset = UInt32(writer.count)
+        let start = writer.count
         var length = string.utf8.count
         repeat {
             var byte = UInt8(length & 0x7F)
@@ -236,39 +320,90 @@ struct InternedStrings {
             writer.u8(byte)
         } while length > 0
         writer.append(utf8: string)
-        offsets[key] = offset
-        return offset
+        return index.intern(entryFrom: start, in: &writer)
     }
 }
 
 /// Lists section: each list is a u32 count and u32 items; a reference is the list's offset.
 struct InternedLists {
     var writer = ByteWriter()
-    var offsets: [[UInt32]: UInt32] = [:]
+    var index = EntryIndex()
+    /// The empty list, written on first use (most keys select no tags).
+    private var emptyList: UInt32?
 
     mutating func ref(_ items: [UInt32]) -> UInt32 {
-        if let offset = offsets[items] { return offset }
-        let offset = UInt32(writer.count)
+        if items.isEmpty, let emptyList { return emptyList }
+        let start = writer.count
         writer.u32(UInt32(items.count))
         for item in items { writer.u32(item) }
-        offsets[items] = offset
+        let offset = index.intern(entryFrom: start, in: &writer)
+        if items.isEmpty { emptyList = offset }
         return offset
+    }
+
+    /// The same for a list of indices, without building a `[UInt32]`.
+    mutating func ref(indices items: [Int]) -> UInt32 {
+        if items.isEmpty { return ref([]) }
+        let start = writer.count
+        writer.u32(UInt32(items.count))
+        for item in items { writer.u32(UInt32(item)) }
+        return index.intern(entryFrom: start, in: &writer)
     }
 }
 
-/// A string compared and hashed by its UTF-8 bytes (not by canonical equivalence, as `String` is).
-struct ExactString: Hashable {
-    let value: String
+/// Finds an earlier, byte-identical copy of an entry just written to a section.
+///
+/// Entries begin with their own length or count, so equal leading bytes mean
+/// equal entries. The index holds only offsets and hash tags: the section's
+/// bytes are the keys, and interning allocates nothing per entry (a
+/// `[String: UInt32]` spent most of the encoder's time hashing and allocating).
+struct EntryIndex {
+    /// 0 for an empty slot, else the entry's hash tag (high half) and offset + 1 (low half).
+    private var slots = [UInt64](repeating: 0, count: 256)
+    private var count = 0
 
-    init(_ value: String) { self.value = value }
-
-    func hash(into hasher: inout Hasher) {
-        var value = value
-        value.withUTF8 { hasher.combine(bytes: UnsafeRawBufferPointer($0)) }
+    /// Keeps the entry at `start..<writer.count` when it is new and returns its offset,
+    /// or removes it again and returns the offset of the earlier copy.
+    mutating func intern(entryFrom start: Int, in writer: inout ByteWriter) -> UInt32 {
+        let end = writer.count
+        let (found, hash): (Int?, UInt64) = writer.bytes.withUnsafeBytes { section in
+            let entry = UnsafeRawBufferPointer(rebasing: section[start..<end])
+            let hash = TableFormat.hash(entry)
+            let tag = UInt32(truncatingIfNeeded: hash)
+            var slot = Int(tag) & (slots.count - 1)
+            while slots[slot] != 0 {
+                let candidate = Int(truncatingIfNeeded: slots[slot] & 0xFFFF_FFFF) - 1
+                if UInt32(truncatingIfNeeded: slots[slot] >> 32) == tag, candidate + entry.count <= start,
+                   memcmp(section.baseAddress! + candidate, entry.baseAddress!, entry.count) == 0 {
+                    return (candidate, hash)
+                }
+                slot = (slot + 1) & (slots.count - 1)
+            }
+            return (nil, hash)
+        }
+        if let found {
+            writer.bytes.removeSubrange(start..<end)
+            return UInt32(found)
+        }
+        insert(tag: UInt32(truncatingIfNeeded: hash), offset: start)
+        return UInt32(start)
     }
 
-    static func == (lhs: ExactString, rhs: ExactString) -> Bool {
-        lhs.value.utf8.elementsEqual(rhs.value.utf8)
+    private mutating func insert(tag: UInt32, offset: Int) {
+        if (count + 1) * 2 > slots.count { grow() }
+        var slot = Int(tag) & (slots.count - 1)
+        while slots[slot] != 0 { slot = (slot + 1) & (slots.count - 1) }
+        slots[slot] = UInt64(tag) << 32 | UInt64(offset + 1)
+        count += 1
+    }
+
+    private mutating func grow() {
+        let old = slots
+        slots = [UInt64](repeating: 0, count: old.count * 2)
+        count = 0
+        for entry in old where entry != 0 {
+            insert(tag: UInt32(truncatingIfNeeded: entry >> 32), offset: Int(truncatingIfNeeded: entry & 0xFFFF_FFFF) - 1)
+        }
     }
 }
 

@@ -54,7 +54,11 @@ guard let parameters = CorpusParameters.preset(options.preset) else {
     FileHandle.standardError.write(Data("unknown preset \(options.preset)\n".utf8))
     exit(64)
 }
-func enabled(_ name: String) -> Bool { options.only.map { name.contains($0) } ?? true }
+/// `--only` takes a comma-separated list of groups, e.g. `--only parse,compile`.
+func enabled(_ name: String) -> Bool {
+    guard let only = options.only else { return true }
+    return only.split(separator: ",").contains { name.contains($0) }
+}
 let heavyRepetitions = options.repetitions ?? (parameters.keys >= 100_000 ? 5 : 15)
 let lightRepetitions = options.repetitions ?? 15
 var rows: [Row] = []

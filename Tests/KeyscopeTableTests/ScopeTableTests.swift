@@ -70,6 +70,19 @@ func expectedDecision(_ product: ResolvedProduct, key: ResolvedKey, capability: 
         #expect(table.header.scopeSetCount < 800, "equal scopes are interned")
     }
 
+    /// Pins the encoder's output for a generated repository, so a faster encoder cannot change
+    /// a byte unnoticed: interning order, shared scope sets, record order. The fingerprint
+    /// changes only with the format (then `docs/table-format.md` and the vector change too).
+    @Test func encoderOutputIsPinned() throws {
+        let parameters = CorpusParameters(capabilities: 120, teams: 10, keys: 2_000, files: 12)
+        let compiled = try compileOne(try validated(corpusFiles(parameters), date: CalendarDate(daysSinceEpoch: parameters.referenceDay)))
+        let fingerprint = compiled.bytes.withUnsafeBytes { TableFormat.hash($0) }
+        #expect(compiled.bytes.count == PinnedEncoding.size)
+        #expect(String(fingerprint, radix: 16) == PinnedEncoding.fingerprint)
+        let table = try ScopeTable(bytes: compiled.bytes, options: trusting(now: nil))
+        #expect(table.header.scopeSetCount == PinnedEncoding.scopeSets, "equal scopes share one stored set")
+    }
+
     @Test func compilationIsDeterministicAcrossFileOrder() throws {
         let sources = corpusFiles(CorpusParameters(capabilities: 40, teams: 4, keys: 500, files: 10))
         let date = CalendarDate(daysSinceEpoch: CorpusParameters.small.referenceDay)
@@ -191,4 +204,12 @@ func expectedDecision(_ product: ResolvedProduct, key: ResolvedKey, capability: 
     @Test func forbiddenBodyIsExact() {
         #expect(ForbiddenResponse.body(capabilityID: "cap_faq") == #"{"error": "API key does not have permission to access this capability", "capabilityId": "cap_faq"}"#)
     }
+}
+
+/// Output of the encoder for `encoderOutputIsPinned`, recorded when the encoder was rewritten
+/// (checked byte for byte against the previous encoder on the 100,000-key preset as well).
+enum PinnedEncoding {
+    static let size = 177_368
+    static let fingerprint = "cf967d57c3d7bf4c"
+    static let scopeSets = 1_453
 }

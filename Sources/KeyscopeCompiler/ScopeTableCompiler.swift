@@ -30,53 +30,87 @@ public struct CompiledTable: Sendable {
 ///     ResolvedPolicy --contents(for:)--> TableContents --TableEncoder--> bytes --TableSigner--> signed table
 public enum ScopeTableCompiler {
     /// The table contents of one product: only the teams it references, sorted, with indices remapped.
-    public static func contents(for product: ResolvedProduct, teams: [ResolvedTeam], metadata: TableMetadata) -> TableContents {
-        var referenced = Set(product.capabilities.map(\.owner))
-        for key in product.keys { referenced.formUnion(key.owners) }
-        let tableTeams = teams.filter { referenced.contains($0.id) }
-        var teamIndex: [String: Int] = [:]
-        for (index, team) in tableTeams.enumerated() { teamIndex[team.id] = index }
-        let capabilities = product.capabilities.map { c in
-            TableCapability(id: c.id, name: c.name, owner: teamIndex[c.owner] ?? 0, tags: c.tags, deprecated: c.deprecated)
+    ///
+    /// A table names every owner as a team; an owner that is not one (possible when
+    /// `unknown-owner` is configured below error) is refused rather than attributed to
+    /// some other team.
+    public static func contents(for product: ResolvedProduct, teams: [ResolvedTeam], metadata: TableMetadata) throws(TableEncodingError) -> TableContents {
+        var position: [String: Int] = [:]
+        for (index, team) in teams.enumerated() where position[team.id] == nil { position[team.id] = index }
+        var referenced = [Bool](repeating: false, count: teams.count)
+        var capabilityOwners: [Int] = []
+        capabilityOwners.reserveCapacity(product.capabilities.count)
+        for capability in product.capabilities {
+            guard let owner = position[capability.owner] else {
+                throw TableEncodingError("capability \(capability.id) of \(product.id) is owned by `\(capability.owner)`, which is not a team; a table cannot name it")
+            }
+            referenced[owner] = true
+            capabilityOwners.append(owner)
         }
-        let keys = product.keys.map { k in
-            TableKey(
-                name: k.name, description: k.description, audience: TableAudience(name: k.audience.rawValue) ?? .customer,
-                owners: k.owners.compactMap { teamIndex[$0] }.sorted(), expiresDay: k.expires?.daysSinceEpoch,
-                unscoped: k.unscoped, capabilities: k.capabilities, selectors: k.selectors
+        // Owners become positions in `teams` (-1: not a team); one walk over the keys, on all cores.
+        let teamPosition = position
+        var keys = parallelMap(product.keys) { key in
+            var owners = key.owners.map { teamPosition[$0] ?? -1 }
+            if owners.count > 1 { owners.sort() }
+            return TableKey(
+                name: key.name, description: key.description, audience: TableAudience(key.audience),
+                owners: owners, expiresDay: key.expires?.daysSinceEpoch,
+                unscoped: key.unscoped, capabilities: key.capabilities, selectors: key.selectors
             )
         }
-        return TableContents(
-            metadata: metadata,
-            teams: tableTeams.map { TableTeam(id: $0.id, name: $0.name, reviewers: $0.reviewers) },
-            capabilities: capabilities, keys: keys
-        )
+        var unknownOwner: Int?
+        keys.withUnsafeBufferPointer { keys in
+            for index in keys.indices {
+                for owner in keys[index].owners {
+                    if owner < 0 { unknownOwner = unknownOwner ?? index } else { referenced[owner] = true }
+                }
+            }
+        }
+        if let unknownOwner {
+            throw TableEncodingError("key \(product.keys[unknownOwner].name) of \(product.id) has an owner that is not a team; a table cannot name it")
+        }
+        // Keep only the referenced teams; positions shift only when some team is left out.
+        var tableIndex = [Int](repeating: -1, count: teams.count)
+        var tableTeams: [TableTeam] = []
+        for (index, team) in teams.enumerated() where referenced[index] {
+            tableIndex[index] = tableTeams.count
+            tableTeams.append(TableTeam(id: team.id, name: team.name, reviewers: team.reviewers))
+        }
+        if tableTeams.count < teams.count {
+            for index in keys.indices { keys[index].owners = keys[index].owners.map { tableIndex[$0] } }
+        }
+        let capabilities = zip(product.capabilities, capabilityOwners).map { c, owner in
+            TableCapability(id: c.id, name: c.name, owner: tableIndex[owner], tags: c.tags, deprecated: c.deprecated)
+        }
+        return TableContents(metadata: metadata, teams: tableTeams, capabilities: capabilities, keys: keys)
     }
 
     /// Compiles and signs a table for each product (or only `productID`).
     public static func compile(_ resolved: ResolvedPolicy, options: CompileOptions, signer: SigningKey, productID: String? = nil) throws -> [CompiledTable] {
         var tables: [CompiledTable] = []
-        let teams = Set(resolved.teams.map(\.id))
         guard options.issuedAt.addingReportingOverflow(options.validFor).overflow == false else {
             throw TableEncodingError("issue time plus validity overflows")
         }
         for product in resolved.products where productID == nil || product.id == productID {
-            // A table names every owner as a team; an unknown one (possible when `unknown-owner`
-            // is configured below error) is refused rather than attributed to some other team.
-            if let capability = product.capabilities.first(where: { !teams.contains($0.owner) }) {
-                throw TableEncodingError("capability \(capability.id) of \(product.id) is owned by `\(capability.owner)`, which is not a team; a table cannot name it")
-            }
-            if let key = product.keys.first(where: { $0.owners.contains { !teams.contains($0) } }) {
-                throw TableEncodingError("key \(key.name) of \(product.id) has an owner that is not a team; a table cannot name it")
-            }
             let metadata = TableMetadata(
                 productID: product.id, productName: product.name, serial: options.serial,
                 issuedAt: options.issuedAt, expiresAt: options.issuedAt + options.validFor, revision: options.revision
             )
-            let contents = contents(for: product, teams: resolved.teams, metadata: metadata)
+            let contents = try contents(for: product, teams: resolved.teams, metadata: metadata)
             let unsigned = try TableEncoder.encode(contents)
             tables.append(CompiledTable(productID: product.id, bytes: try TableSigner.sign(unsigned, with: signer), contents: contents))
         }
         return tables
+    }
+}
+
+extension TableAudience {
+    init(_ audience: Audience) {
+        switch audience {
+        case .firstParty: self = .firstParty
+        case .internal: self = .internal
+        case .customer: self = .customer
+        case .partner: self = .partner
+        }
     }
 }

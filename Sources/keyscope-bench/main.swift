@@ -149,8 +149,8 @@ if enabled("compile") {
 if enabled("compile"), let validation {
     let product = validation.resolved.products[0]
     let metadata = TableMetadata(productID: product.id, productName: product.name, serial: 1, issuedAt: checkDate.unixSeconds, expiresAt: checkDate.unixSeconds + 86_400, revision: nil)
-    let build = timeKeepingResults(repetitions: heavyRepetitions) { ScopeTableCompiler.contents(for: product, teams: validation.resolved.teams, metadata: metadata) }
-    let contents = ScopeTableCompiler.contents(for: product, teams: validation.resolved.teams, metadata: metadata)
+    let build = try timeKeepingResults(repetitions: heavyRepetitions) { try ScopeTableCompiler.contents(for: product, teams: validation.resolved.teams, metadata: metadata) }
+    let contents = try ScopeTableCompiler.contents(for: product, teams: validation.resolved.teams, metadata: metadata)
     let encode = try timeKeepingResults(repetitions: heavyRepetitions) { try TableEncoder.encode(contents) }
     let unsigned = try TableEncoder.encode(contents)
     let sign = try timeKeepingResults(repetitions: heavyRepetitions) { try TableSigner.sign(unsigned, with: signer) }

@@ -37,21 +37,21 @@ public enum PolicyValidator {
     /// Validates a loaded policy as of `checkDate`.
     public static func validate(_ loaded: LoadedPolicy, checkDate: CalendarDate) -> ValidationResult {
         let context = RuleContext(policy: loaded.policy, checkDate: checkDate)
-        // The rules and the resolution of effective access only read the
-        // context: they run side by side on two cores.
-        let ruleFindings = ConcurrentResults<[Diagnostic]>(count: 1)
+        // The rules and the resolution of effective access only read the context: each is
+        // its own task, the longest (resolution) first, and the cores take them as they free up.
+        let ruleFindings = ConcurrentResults<[Diagnostic]>(count: rules.count)
         let resolution = ConcurrentResults<ResolvedPolicy>(count: 1)
-        DispatchQueue.concurrentPerform(iterations: 2) { task in
+        DispatchQueue.concurrentPerform(iterations: rules.count + 1) { task in
             if task == 0 {
-                var found: [Diagnostic] = []
-                for rule in rules { rule.check(context, into: &found) }
-                ruleFindings.set(0, found)
-            } else {
                 resolution.set(0, context.resolve())
+            } else {
+                var found: [Diagnostic] = []
+                rules[task - 1].check(context, into: &found)
+                ruleFindings.set(task - 1, found)
             }
         }
         var findings = loaded.diagnostics
-        findings += ruleFindings.values()[0]
+        for found in ruleFindings.values() { findings += found }
         let settings = loaded.policy.settings
         var diagnostics: [Diagnostic] = []
         diagnostics.reserveCapacity(findings.count)
@@ -235,50 +235,82 @@ struct RuleContext {
             }
             sortedCapabilities[id] = (capabilities, newIndex)
         }
-        var seenNames: [String: Set<String>] = [:]
-        forEachKey { key, keySet, product, grants in
-            guard let product else { return }
-            let productID = product.product.id.value
-            guard seenNames[productID, default: []].insert(key.name.value).inserted else { return }
-            let mapping = sortedCapabilities[productID]!.newIndex
-            let unscoped = key.isUnscoped
-            var capabilities: [Int] = []
-            if !unscoped {
-                capabilities.reserveCapacity(grants.count)
-                for grant in grants { capabilities.append(mapping[grant.capability]) }
-                capabilities.sort()
+        policy.keySets.withUnsafeBufferPointer { keySets in
+            for setIndex in keySets.indices {
+                guard let product = keySetProducts[setIndex] else { continue }
+                let productID = product.product.id.value
+                let mapping = sortedCapabilities[productID]!.newIndex
+                let setGrants = grants[setIndex]
+                let setOwners = keySets[setIndex].owners?.value ?? []
+                // Appended in place: the list is taken out of the dictionary, so it is never copied.
+                var resolved = keysByProduct.removeValue(forKey: productID) ?? []
+                keySets[setIndex].keys.withUnsafeBufferPointer { keys in
+                    for keyIndex in keys.indices {
+                        let key = keys[keyIndex]
+                        let unscoped = key.isUnscoped
+                        var capabilities: [Int] = []
+                        if !unscoped {
+                            let keyGrants = setGrants[keyIndex]
+                            capabilities.reserveCapacity(keyGrants.count)
+                            for grant in keyGrants { capabilities.append(mapping[grant.capability]) }
+                            capabilities.sort()
+                        }
+                        var selectors: [String] = []
+                        for entry in key.scope?.value ?? [] {
+                            if case .tag(let tag) = entry.value, !selectors.contains(tag) { selectors.append(tag) }
+                        }
+                        if selectors.count > 1 { selectors.sort() }
+                        var owners = (key.owners?.value ?? setOwners).map(\.value)
+                        if owners.count > 1 {
+                            owners.sort()
+                            owners = owners.enumerated().filter { $0.offset == 0 || owners[$0.offset - 1] != $0.element }.map(\.element)
+                        }
+                        resolved.append(ResolvedKey(
+                            name: key.name.value,
+                            description: key.description,
+                            audience: key.audience ?? .customer,
+                            owners: owners,
+                            expires: key.expires?.value,
+                            unscoped: unscoped,
+                            capabilities: capabilities,
+                            selectors: selectors
+                        ))
+                    }
+                }
+                keysByProduct[productID] = resolved
             }
-            var selectors: [String] = []
-            for entry in key.scope?.value ?? [] {
-                if case .tag(let tag) = entry.value, !selectors.contains(tag) { selectors.append(tag) }
-            }
-            var owners = owners(of: key, in: keySet).map(\.value)
-            if owners.count > 1 { owners = Array(Set(owners)).sorted() }
-            keysByProduct[productID, default: []].append(ResolvedKey(
-                name: key.name.value,
-                description: key.description,
-                audience: key.audience ?? .customer,
-                owners: owners,
-                expires: key.expires?.value,
-                unscoped: unscoped,
-                capabilities: capabilities,
-                selectors: selectors.sorted()
-            ))
         }
         let resolvedProducts = products.values.map { index in
             ResolvedProduct(
                 id: index.product.id.value,
                 name: index.product.name,
                 capabilities: sortedCapabilities[index.product.id.value]!.capabilities,
-                keys: {
-                    var keys = keysByProduct.removeValue(forKey: index.product.id.value) ?? []
-                    keys.sort { bytewiseLess($0.name, $1.name) }
-                    return keys
-                }()
+                keys: Self.sortedFirstDeclarations(keysByProduct.removeValue(forKey: index.product.id.value) ?? [])
             )
         }.sorted { bytewiseLess($0.id, $1.id) }
         let resolvedTeams = teams.values.map { ResolvedTeam(id: $0.id.value, name: $0.name, reviewers: $0.reviewers) }.sorted { bytewiseLess($0.id, $1.id) }
         return ResolvedPolicy(products: resolvedProducts, teams: resolvedTeams)
+    }
+
+    /// Keys sorted by name, with only the first declaration of a name (the others are
+    /// `duplicate-name` findings; names are slugs, so equal bytes and equal strings agree).
+    ///
+    /// Positions are sorted, not the keys: an 8-byte move instead of a key's, and ties
+    /// broken by position, so the first declared comes first whatever the algorithm.
+    static func sortedFirstDeclarations(_ keys: [ResolvedKey]) -> [ResolvedKey] {
+        var order = Array(keys.indices)
+        keys.withUnsafeBufferPointer { keys in
+            order.sort { a, b in
+                let (left, right) = (keys[a].name, keys[b].name)
+                return left == right ? a < b : bytewiseLess(left, right)
+            }
+        }
+        var sorted: [ResolvedKey] = []
+        sorted.reserveCapacity(keys.count)
+        for position in order where sorted.last?.name != keys[position].name {
+            sorted.append(keys[position])
+        }
+        return sorted
     }
 }
 

@@ -278,3 +278,25 @@ func check(_ keyFile: String, expect: [DiagnosticSpec], extra: [String: String] 
             """), expect: [DiagnosticSpec("1️⃣", in: "keys.yaml", rule: .expiredKey, severity: .warning)])
     }
 }
+
+@Suite struct ResolutionTests {
+    /// With `duplicate-name` off, the first declaration of a name in file order is the one
+    /// resolved, however the names sort: many keys in reverse order, each name declared
+    /// twice with a different description, across two files.
+    @Test func firstDeclarationWinsWhenDuplicatesAreAllowed() throws {
+        let count = 300
+        func keySet(_ tag: String) -> String {
+            keys((0..<count).reversed().map { "  - name: k\($0)\n    description: \(tag)\n    audience: customer\n    capabilities: [cap_faq]\n" }.joined())
+        }
+        var files = baseFiles.map { SourceFile(path: $0.key, text: $0.value) }
+        files.append(SourceFile(path: "a.yaml", text: keySet("first")))
+        files.append(SourceFile(path: "b.yaml", text: keySet("second")))
+        files.append(SourceFile(path: "c.yaml", text: "apiVersion: keyscope/v1\nkind: Settings\nrules:\n  duplicate-name: off\n"))
+        let result = PolicyValidator.validate(PolicyLoader().load(files: files), checkDate: CalendarDate(parsing: "2026-11-27")!)
+        #expect(!result.diagnostics.hasErrors, "\(result.diagnostics.map(\.message))")
+        let resolved = try #require(result.resolved.products.first).keys
+        #expect(resolved.count == count)
+        #expect(resolved.map(\.name) == (0..<count).map { "k\($0)" }.sorted { bytewiseLess($0, $1) })
+        #expect(resolved.allSatisfy { $0.description == "first" })
+    }
+}

@@ -18,7 +18,9 @@ public struct YAMLScalar: Sendable, Hashable {
 
     /// A plain `null`, `~` or empty scalar, which the schema treats as an absent value.
     public var isNull: Bool {
-        style == .plain && (value.isEmpty || value == "~" || value == "null" || value == "Null" || value == "NULL")
+        // Most scalars are longer than four bytes: decided by the length alone.
+        guard style == .plain, value.utf8.count <= 4 else { return false }
+        return value.isEmpty || value == "~" || value == "null" || value == "Null" || value == "NULL"
     }
 }
 

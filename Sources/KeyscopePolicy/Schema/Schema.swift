@@ -3,13 +3,17 @@
 /// The same definitions drive the strict decoder (`SchemaChecker`) and the
 /// JSON Schema files in `schemas/` (`JSONSchemaGenerator`), so editors and the
 /// compiler cannot disagree about what a field accepts.
-public struct StringFormat: Sendable {
+///
+/// A class, like `ObjectSchema`: the checker passes formats and schemas around for
+/// each of a repository's million scalars, and a reference is one retain where a
+/// struct of strings and a closure is four.
+public final class StringFormat: Sendable {
     /// Short name, used in messages ("capability id").
-    public var name: String
+    public let name: String
     /// The same rule as an ECMA-262 regular expression, for JSON Schema.
-    public var pattern: String?
+    public let pattern: String?
     /// What a valid value looks like, for messages.
-    public var expectation: String
+    public let expectation: String
     let isValid: @Sendable (UnsafeBufferPointer<UInt8>) -> Bool
 
     public init(name: String, pattern: String?, expectation: String, isValid: @escaping @Sendable (UnsafeBufferPointer<UInt8>) -> Bool) {
@@ -20,6 +24,7 @@ public struct StringFormat: Sendable {
     }
 
     public func accepts(_ value: String) -> Bool {
+        if let result = value.utf8.withContiguousStorageIfAvailable(isValid) { return result }
         var value = value
         return value.withUTF8 { isValid($0) }
     }
@@ -64,17 +69,28 @@ public struct FieldSchema: Sendable {
 }
 
 /// An object: its fields, and what to call it in messages ("a key").
-public struct ObjectSchema: Sendable {
-    public var name: String
-    public var title: String
-    public var documentation: String
-    public var fields: [FieldSchema]
+public final class ObjectSchema: Sendable {
+    public let name: String
+    public let title: String
+    public let documentation: String
+    public let fields: [FieldSchema]
+    /// The field names, for the checker's lookup without touching the rest of each field.
+    let fieldNames: [String]
 
     public init(name: String, title: String, documentation: String, fields: [FieldSchema]) {
         self.name = name
         self.title = title
         self.documentation = documentation
         self.fields = fields
+        fieldNames = fields.map(\.name)
+    }
+
+    /// The position of the field called `name`, trying `hint` first: documents usually list
+    /// fields in schema order, so the field after the previous one is most often the match.
+    @inline(__always)
+    func position(of name: String, hint: Int) -> Int? {
+        if hint < fieldNames.count, fieldNames[hint] == name { return hint }
+        return fieldNames.firstIndex(of: name)
     }
 
     public func field(_ name: String) -> FieldSchema? {

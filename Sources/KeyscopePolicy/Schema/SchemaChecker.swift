@@ -13,15 +13,18 @@ struct SchemaChecker {
         }
         // Required fields are ticked off while walking the entries (no second search).
         var seen: UInt64 = 0
-        for entry in mapping.entries {
-            guard let position = schema.fields.firstIndex(where: { $0.name == entry.key.value }) else {
-                let help = Suggestions.didYouMean(entry.key.value, among: schema.fields.map(\.name))
-                    ?? "known fields: \(schema.fields.map(\.name).joined(separator: ", "))"
-                report("unknown field \(Quote.quoted(entry.key.value)) in \(schema.name)", at: entry.key.location, help: help)
+        var hint = 0
+        for index in mapping.entries.indices {
+            let key = mapping.entries[index].key.value
+            guard let position = schema.position(of: key, hint: hint) else {
+                let help = Suggestions.didYouMean(key, among: schema.fieldNames)
+                    ?? "known fields: \(schema.fieldNames.joined(separator: ", "))"
+                report("unknown field \(Quote.quoted(key)) in \(schema.name)", at: mapping.entries[index].key.location, help: help)
                 continue
             }
+            hint = position + 1
             if position < 64 { seen |= 1 << UInt64(position) }
-            check(entry.value, type: schema.fields[position].type, field: schema.fields[position].name)
+            check(mapping.entries[index].value, type: schema.fields[position].type, field: schema.fieldNames[position])
         }
         for (position, field) in schema.fields.enumerated() where field.required && (position >= 64 ? mapping[field.name] == nil : seen & (1 << UInt64(position)) == 0) {
             report("missing required field \(Quote.quoted(field.name)) in \(schema.name)", at: mapping.location)
@@ -38,8 +41,8 @@ struct SchemaChecker {
                 report("expected a list for \(Quote.quoted(field)), found \(node.kindName)", at: node.location)
                 return
             }
-            for item in sequence.items {
-                check(item, type: element, field: field)
+            for index in sequence.items.indices {
+                check(sequence.items[index], type: element, field: field)
             }
         case .dictionary(let keys, let value):
             guard case .mapping(let mapping) = node else {

@@ -48,6 +48,14 @@ struct Row {
     var note: String
 }
 
+// `--libyaml-parse ROOT`: the reference as a process of its own, for the process rounds.
+if CommandLine.arguments.count == 3, CommandLine.arguments[1] == "--libyaml-parse" {
+    let loader = PolicyLoader()
+    let files = try loader.findFiles(root: CommandLine.arguments[2]).map { (try? loader.readFile($0).get().bytes) ?? [] }
+    print(LibYAMLReference.parse(files))
+    exit(0)
+}
+
 AllocatorTuning.configureForBatchRun()
 let options = Options(CommandLine.arguments)
 guard let parameters = CorpusParameters.preset(options.preset) else {
@@ -100,28 +108,8 @@ func Keyscope_version() -> String { "0.1.0" }
 
 let readFiles: () -> [[UInt8]] = { paths.map { (try? loader.readFile($0).get().bytes) ?? [] } }
 var libyamlMedian = 0.0
-if enabled("parse") {
-    let single = timeMilliseconds(repetitions: heavyRepetitions) { blackHole(LibYAMLReference.parse(readFiles())) }
-    libyamlMedian = single.median
-    rows.append(Row(group: "parse", name: "libyaml event parse, 1 thread (reference)", repetitions: heavyRepetitions, sample: single, ratio: "1.00×", note: "read + yaml_parser_parse, events discarded"))
-    let parallel = timeMilliseconds(repetitions: heavyRepetitions) {
-        let counts = ConcurrentCounter(paths.count)
-        DispatchQueue.concurrentPerform(iterations: paths.count) { index in
-            counts.add(LibYAMLReference.parse((try? loader.readFile(paths[index]).get().bytes) ?? []))
-        }
-        blackHole(counts)
-    }
-    rows.append(Row(group: "parse", name: "libyaml event parse, all cores", repetitions: heavyRepetitions, sample: parallel, ratio: ratio(parallel.median, libyamlMedian), note: "same, files spread over \(cores) cores"))
-    let reader = StrictYAMLReader()
-    let strict = timeKeepingResults(repetitions: heavyRepetitions) {
-        let documents = ConcurrentSlots<YAMLReadResult>(paths.count)
-        DispatchQueue.concurrentPerform(iterations: paths.count) { index in
-            if case .success(let file) = loader.readFile(paths[index]) { documents.set(index, reader.read(file)) }
-        }
-        return documents
-    }
-    rows.append(Row(group: "parse", name: "keyscope strict reader (node trees)", repetitions: heavyRepetitions, sample: strict, ratio: ratio(strict.median, libyamlMedian), note: "all cores"))
-}
+let signer = try SigningKey(seed: Array(repeating: 7, count: 32))
+let compileOptions = CompileOptions(serial: 1, issuedAt: checkDate.unixSeconds, validFor: 30 * 86_400, revision: nil)
 
 var validation: ValidationResult?
 if enabled("parse") || enabled("validate") || enabled("compile") || enabled("decisions") || enabled("table") || enabled("diff") {
@@ -131,18 +119,51 @@ if enabled("parse") || enabled("validate") || enabled("compile") || enabled("dec
         exit(1)
     }
 }
-if enabled("validate") {
-    let sample = try timeKeepingResults(repetitions: heavyRepetitions) { try PolicyValidator.validate(root: root, checkDate: checkDate) }
-    rows.append(Row(group: "parse", name: "keyscope validate (read, parse, decode, all rules)", repetitions: heavyRepetitions, sample: sample, ratio: ratio(sample.median, libyamlMedian), note: "target ≤ 2× libyaml"))
-}
-let signer = try SigningKey(seed: Array(repeating: 7, count: 32))
-let compileOptions = CompileOptions(serial: 1, issuedAt: checkDate.unixSeconds, validFor: 30 * 86_400, revision: nil)
-if enabled("compile") {
-    let sample = try timeKeepingResults(repetitions: heavyRepetitions) {
-        let result = try PolicyValidator.validate(root: root, checkDate: checkDate)
-        return (result, try ScopeTableCompiler.compile(result.resolved, options: compileOptions, signer: signer))
+
+// The reference and everything compared with it run in rounds, one repetition of each per
+// round, and each ratio is the median of the per-round ratios: the machine's speed drifts
+// between rounds, and a ratio taken within a round cancels most of that drift.
+if enabled("parse") || enabled("validate") || enabled("compile") {
+    let reader = StrictYAMLReader()
+    var contestants: [Contestant] = [
+        Contestant(name: "libyaml event parse, 1 thread (reference)", note: "read + yaml_parser_parse, events discarded") {
+            LibYAMLReference.parse(readFiles())
+        },
+    ]
+    if enabled("parse") {
+        contestants.append(Contestant(name: "libyaml event parse, all cores", note: "same, files spread over \(cores) cores") {
+            let counts = ConcurrentCounter(paths.count)
+            DispatchQueue.concurrentPerform(iterations: paths.count) { index in
+                counts.add(LibYAMLReference.parse((try? loader.readFile(paths[index]).get().bytes) ?? []))
+            }
+            return counts
+        })
+        contestants.append(Contestant(name: "keyscope strict reader (node trees)", note: "all cores") {
+            let documents = ConcurrentSlots<YAMLReadResult>(paths.count)
+            DispatchQueue.concurrentPerform(iterations: paths.count) { index in
+                if case .success(let file) = loader.readFile(paths[index]) { documents.set(index, reader.read(file)) }
+            }
+            return documents
+        })
     }
-    rows.append(Row(group: "parse", name: "keyscope compile (validate + build + sign)", repetitions: heavyRepetitions, sample: sample, ratio: ratio(sample.median, libyamlMedian), note: "target ≤ 2.5× libyaml"))
+    if enabled("validate") {
+        contestants.append(Contestant(name: "keyscope validate (read, parse, decode, all rules)", note: "target ≤ 2× libyaml") {
+            try PolicyValidator.validate(root: root, checkDate: checkDate)
+        })
+    }
+    if enabled("compile") {
+        contestants.append(Contestant(name: "keyscope compile (validate + build + sign)", note: "target ≤ 2.5× libyaml") {
+            let result = try PolicyValidator.validate(root: root, checkDate: checkDate)
+            return (result, try ScopeTableCompiler.compile(result.resolved, options: compileOptions, signer: signer))
+        })
+    }
+    let samples = try timeInRounds(repetitions: heavyRepetitions, contestants.map(\.body))
+    libyamlMedian = samples[0].median
+    for (contestant, sample) in zip(contestants, samples) {
+        let perRound = zip(sample.values, samples[0].values).map { $0 / $1 }
+        let roundRatio = Sample(values: perRound, unit: "×").median
+        rows.append(Row(group: "parse", name: contestant.name, repetitions: heavyRepetitions, sample: sample, ratio: format(roundRatio) + "×", note: contestant.note))
+    }
 }
 
 // Where the compile time beyond validation goes.
@@ -294,47 +315,61 @@ if enabled("diff"), let validation {
     rows.append(Row(group: "diff", name: "diff table vs table, 1% of keys changed", repetitions: lightRepetitions, sample: tableDiff, ratio: "", note: "verify + decode both tables + diff; target < 500 ms"))
 }
 
-// MARK: Peak memory of a compile, in a child process
+// MARK: Whole commands, as child processes
 
-if enabled("process") || enabled("validate") || enabled("diff") {
+// Each command runs as a fresh process, in rounds with a fresh process of the libyaml reference
+// (this executable with `--libyaml-parse`), so both pay process start-up and a cold heap, and
+// each ratio is the median of the per-round ratios.
+if enabled("process") || enabled("validate") || enabled("compile") || enabled("diff") {
     let binary = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent().appendingPathComponent("keyscope")
     if FileManager.default.isExecutableFile(atPath: binary.path) {
         let keyPath = corpusDirectory.appendingPathComponent("bench-key.pem")
         try Data(signer.pemRepresentation.utf8).write(to: keyPath)
         try Data(signer.publicKey.pemRepresentation.utf8).write(to: corpusDirectory.appendingPathComponent("bench-key.pub.pem"))
-        var commands: [(String, [String])] = [
-            ("validate", ["validate", root, "--now", checkDate.description]),
-            ("compile", ["compile", root, "--out", corpusDirectory.appendingPathComponent("out").path, "--signing-key", keyPath.path, "--now", checkDate.description, "--issued-at", String(checkDate.unixSeconds), "--revision", "bench"]),
+        let benchBinary = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+        var commands: [(name: String, executable: URL, arguments: [String])] = [
+            ("libyaml event parse, 1 thread (reference)", benchBinary, ["--libyaml-parse", root]),
         ]
-        commands += diffProcessArguments
-        for (command, arguments) in commands {
-            var samples: [Double] = []
-            var peak = 0.0
-            for _ in 0..<max(1, min(5, heavyRepetitions)) {
+        if enabled("process") || enabled("validate") {
+            commands.append(("`keyscope validate`", binary, ["validate", root, "--now", checkDate.description]))
+        }
+        if enabled("process") || enabled("compile") {
+            commands.append(("`keyscope compile`", binary, ["compile", root, "--out", corpusDirectory.appendingPathComponent("out").path, "--signing-key", keyPath.path, "--now", checkDate.description, "--issued-at", String(checkDate.unixSeconds), "--revision", "bench"]))
+        }
+        if enabled("process") || enabled("diff") {
+            commands += diffProcessArguments.map { ("`keyscope \($0.0)`", binary, $0.1) }
+        }
+        let rounds = max(1, min(5, heavyRepetitions))
+        var samples = [[Double]](repeating: [], count: commands.count)
+        var peaks = [Double](repeating: 0, count: commands.count)
+        for round in 0...rounds {
+            for (index, command) in commands.enumerated() {
                 // The child's peak RSS is read by GNU time when present: a forked child's own
                 // ru_maxrss would include the benchmark's memory from before exec.
-                let process = Process()
                 let rssFile = corpusDirectory.appendingPathComponent("rss.txt").path
-                if FileManager.default.isExecutableFile(atPath: "/usr/bin/time") {
-                    process.executableURL = URL(fileURLWithPath: "/usr/bin/time")
-                    process.arguments = ["-f", "%M", "-o", rssFile, binary.path] + arguments
-                } else {
-                    process.executableURL = binary
-                    process.arguments = arguments
-                }
-                process.standardOutput = FileHandle.nullDevice
-                process.standardError = FileHandle.nullDevice
+                let timed = FileManager.default.isExecutableFile(atPath: "/usr/bin/time")
                 let start = monotonicNanoseconds()
-                try process.run()
-                process.waitUntilExit()
-                samples.append(Double(monotonicNanoseconds() - start) / 1e6)
+                let status = timed
+                    ? try runChild("/usr/bin/time", ["-f", "%M", "-o", rssFile, command.executable.path] + command.arguments)
+                    : try runChild(command.executable.path, command.arguments)
+                if status != 0 && !command.name.contains("diff") {
+                    FileHandle.standardError.write(Data("warning: \(command.name) exited with \(status)\n".utf8))
+                }
+                let elapsed = Double(monotonicNanoseconds() - start) / 1e6
+                // Round 0 warms the page cache and is not counted.
+                if round > 0 { samples[index].append(elapsed) }
                 if let text = try? String(contentsOfFile: rssFile, encoding: .utf8), let kilobytes = Double(text.trimmingCharacters(in: .whitespacesAndNewlines)) {
-                    peak = Swift.max(peak, kilobytes / 1024)
+                    peaks[index] = Swift.max(peaks[index], kilobytes / 1024)
                 }
             }
-            let sample = Sample(values: samples, unit: "ms")
-            rows.append(Row(group: "process", name: "`keyscope \(command)` process (wall)", repetitions: samples.count, sample: sample, ratio: libyamlMedian > 0 ? ratio(sample.median, libyamlMedian) : "",
-                            note: peak > 0 ? "peak RSS \(format(peak)) MiB (whole process, GNU time)" : "peak RSS not measured (no /usr/bin/time)"))
+        }
+        for (index, command) in commands.enumerated() {
+            let sample = Sample(values: samples[index], unit: "ms")
+            let perRound = zip(samples[index], samples[0]).map { $0 / $1 }
+            var note = peaks[index] > 0 ? "peak RSS \(format(peaks[index])) MiB (whole process, GNU time)" : "peak RSS not measured (no /usr/bin/time)"
+            if command.name.contains("compile") { note += "; target ≤ 2.5× libyaml" }
+            rows.append(Row(group: "process", name: command.name + " process (wall)", repetitions: sample.values.count, sample: sample,
+                            ratio: format(Sample(values: perRound, unit: "×").median) + "×", note: note))
         }
     }
 }
@@ -363,6 +398,13 @@ if options.markdown {
 func ratio(_ value: Double, _ reference: Double) -> String {
     guard reference > 0 else { return "" }
     return format(value / reference) + "×"
+}
+
+/// One body measured in `timeInRounds`, with its row's name and note.
+struct Contestant {
+    var name: String
+    var note: String
+    var body: () throws -> Any
 }
 
 /// Results of concurrent workers, one slot each (kept so the work is not optimised away).

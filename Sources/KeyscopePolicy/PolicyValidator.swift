@@ -200,15 +200,23 @@ struct RuleContext {
     }
 
     /// Every key with its key set, its product (when declared) and its grants, without copying keys.
+    ///
+    /// Keys and grants are lent, not retained: the policy holds them for the whole walk, and
+    /// with rules on both cores, retaining a key would bounce its reference count between them.
     @inline(__always)
-    func forEachKey(_ body: (_ key: Key, _ keySet: borrowing KeySet, _ product: ProductIndex?, _ grants: [Grant]) -> Void) {
+    func forEachKey(_ body: (_ key: Key, _ keySet: borrowing KeySet, _ product: ProductIndex?, _ grants: UnsafeBufferPointer<Grant>) -> Void) {
         policy.keySets.withUnsafeBufferPointer { keySets in
             for setIndex in keySets.indices {
                 let product = keySetProducts[setIndex]
-                let setGrants = grants[setIndex]
-                keySets[setIndex].keys.withUnsafeBufferPointer { keys in
-                    for keyIndex in keys.indices {
-                        body(keys[keyIndex], keySets[setIndex], product, setGrants[keyIndex])
+                grants[setIndex].withUnsafeBufferPointer { setGrants in
+                    keySets[setIndex].keys.withUnsafeBufferPointer { keys in
+                        for keyIndex in keys.indices {
+                            setGrants[keyIndex].withUnsafeBufferPointer { keyGrants in
+                                Unmanaged.passUnretained(keys[keyIndex])._withUnsafeGuaranteedRef { key in
+                                    body(key, keySets[setIndex], product, keyGrants)
+                                }
+                            }
+                        }
                     }
                 }
             }

@@ -50,18 +50,15 @@ public enum TableEncoder {
         // top bits: a lookup reads a small bucket array (cache-resident) and then one run of
         // neighbouring records, instead of an index slot and a record in two random places.
         let keyRecords = contents.keys
-        let keyHashes = keyRecords.map { key in
-            key.name.utf8.withContiguousStorageIfAvailable { TableFormat.hash(UnsafeRawBufferPointer($0)) }
-                ?? Array(key.name.utf8).withUnsafeBytes { TableFormat.hash($0) }
-        }
-        let recordOrder = keyRecords.indices.sorted { a, b in
-            keyHashes[a] != keyHashes[b] ? keyHashes[a] < keyHashes[b] : utf8Less(keyRecords[a].name, keyRecords[b].name)
+        let columns = KeyColumns(keyRecords)
+        let recordOrder = columns.hashes.indices.sorted { a, b in
+            columns.hashes[a] != columns.hashes[b] ? columns.hashes[a] < columns.hashes[b] : columns.nameLess(a, b)
         }
         let bucketCount = TableFormat.keyBucketCount(for: contents.keys.count)
 
         // The strings and lists a key refers to, and the layout of its record, depend on
-        // nothing of each other: both walks over 100,000 keys are bound by memory latency,
-        // so they run side by side and the references are filled in afterwards.
+        // nothing of each other: both walks run side by side, over the compact columns
+        // rather than the keys, and the references are filled in afterwards.
         let interning = Mutex<(strings: InternedStrings, lists: InternedLists, references: [KeyReferences])?>(nil)
         let layout = Mutex<KeyLayout?>(nil)
         let (sharedStrings, sharedLists) = (strings, lists)
@@ -69,10 +66,10 @@ public enum TableEncoder {
             if part == 0 {
                 var strings = sharedStrings
                 var lists = sharedLists
-                let references = internKeyReferences(keyRecords, order: recordOrder, strings: &strings, lists: &lists)
+                let references = internKeyReferences(columns, keys: keyRecords, order: recordOrder, strings: &strings, lists: &lists)
                 interning.withLock { $0 = (strings, lists, references) }
             } else {
-                let result = layOutKeyRecords(keyRecords, order: recordOrder, hashes: keyHashes, bucketCount: bucketCount)
+                let result = layOutKeyRecords(columns, order: recordOrder, bucketCount: bucketCount)
                 layout.withLock { $0 = result }
             }
         }
@@ -138,19 +135,24 @@ public enum TableEncoder {
     }
 
     /// The description, owners and selectors references of each key, in record order.
-    static func internKeyReferences(_ keys: [TableKey], order: [Int], strings: inout InternedStrings, lists: inout InternedLists) -> [KeyReferences] {
+    static func internKeyReferences(_ columns: KeyColumns, keys: [TableKey], order: [Int], strings: inout InternedStrings, lists: inout InternedLists) -> [KeyReferences] {
         var references: [KeyReferences] = []
         references.reserveCapacity(order.count)
-        strings.writer.bytes.reserveCapacity(strings.writer.count + 32 * keys.count)
-        keys.withUnsafeBufferPointer { keys in
-            for position in order {
-                // Read in place: copying a key would retain each of its strings and arrays.
-                let key = keys.baseAddress! + position
-                references.append(KeyReferences(
-                    description: key.pointee.description.map { strings.ref($0) } ?? TableFormat.none,
-                    owners: lists.ref(indices: key.pointee.owners),
-                    selectors: key.pointee.selectors.isEmpty ? lists.ref([]) : lists.ref(key.pointee.selectors.map { strings.ref($0) })
-                ))
+        strings.writer.bytes.reserveCapacity(strings.writer.count + columns.descriptions.count + 2 * order.count)
+        columns.descriptions.withUnsafeBytes { descriptions in
+            columns.owners.withUnsafeBufferPointer { owners in
+                for position in order {
+                    let descriptionRange = Int(columns.descriptionStarts[position])..<Int(columns.descriptionStarts[position + 1])
+                    let ownerRange = Int(columns.ownerStarts[position])..<Int(columns.ownerStarts[position + 1])
+                    references.append(KeyReferences(
+                        description: columns.hasDescription[position]
+                            ? strings.ref(utf8: UnsafeRawBufferPointer(rebasing: descriptions[descriptionRange]))
+                            : TableFormat.none,
+                        owners: lists.ref(UnsafeBufferPointer(rebasing: owners[ownerRange])),
+                        // Few keys select tags: only theirs are read from the keys themselves.
+                        selectors: columns.hasSelectors[position] ? lists.ref(keys[position].selectors.map { strings.ref($0) }) : lists.ref([])
+                    ))
+                }
             }
         }
         return references
@@ -162,57 +164,60 @@ public enum TableEncoder {
     /// Scope sets are interned, and each is stored right after the record of
     /// the first key that uses it: a decision then finds the key and its set
     /// in neighbouring cache lines instead of a separate section.
-    static func layOutKeyRecords(_ keys: [TableKey], order: [Int], hashes: [UInt64], bucketCount: Int) -> KeyLayout {
+    static func layOutKeyRecords(_ columns: KeyColumns, order: [Int], bucketCount: Int) -> KeyLayout {
         var records = ByteWriter()
-        records.bytes.reserveCapacity(keys.count * 56)
+        records.bytes.reserveCapacity(columns.names.count + columns.capabilities.count * 2 + order.count * 40)
         var recordStarts: [Int] = []
-        recordStarts.reserveCapacity(keys.count)
+        recordStarts.reserveCapacity(order.count)
         var bucketStarts = [UInt32](repeating: 0, count: bucketCount + 1)
         var nextBucket = 0
         var scopeSets = EntryIndex()
         var scopeSetCount = 0
-        keys.withUnsafeBufferPointer { keys in
-            for position in order {
-                let key = keys.baseAddress! + position
-                let recordStart = records.count
-                recordStarts.append(recordStart)
-                let bucket = TableFormat.bucket(of: hashes[position], bucketCount: bucketCount)
-                while nextBucket <= bucket {
-                    bucketStarts[nextBucket] = UInt32(recordStart)
-                    nextBucket += 1
-                }
-                let nameLength = key.pointee.name.utf8.count
-                let setStart = (recordStart + TableFormat.keyRecordHeaderSize + nameLength + 1) & ~1
-                let scoped = !key.pointee.unscoped
-                var flags: UInt8 = 0
-                if !scoped { flags |= TableFormat.keyFlagUnscoped }
-                if key.pointee.expiresDay != nil { flags |= TableFormat.keyFlagHasExpiry }
-                // A scoped key's set is written after its record, and dropped again when an earlier key stored the same set.
-                if scoped { flags |= TableFormat.keyFlagScopeFollows }
-                records.u32(0)
-                records.u32(0)
-                records.u32(scoped ? UInt32(setStart) : TableFormat.none)
-                records.u32(0)
-                records.i32(Int32(clamping: key.pointee.expiresDay ?? 0))
-                records.u8(key.pointee.audience.rawValue)
-                records.u8(flags)
-                records.u16(UInt16(nameLength))
-                records.u64(hashes[position])
-                records.append(utf8: key.pointee.name)
-                records.align(2)
-                if scoped {
-                    let set = key.pointee.capabilities
-                    records.u16(UInt16(set.count))
-                    for item in set { records.u16(UInt16(item)) }
-                    let scopeRef = scopeSets.intern(entryFrom: setStart, in: &records)
-                    if scopeRef == UInt32(setStart) {
-                        scopeSetCount += 1
-                    } else {
-                        records.setU32(scopeRef, at: recordStart + 8)
-                        records.bytes[recordStart + 21] = flags & ~TableFormat.keyFlagScopeFollows
+        columns.names.withUnsafeBytes { names in
+            columns.capabilities.withUnsafeBufferPointer { capabilities in
+                for position in order {
+                    let recordStart = records.count
+                    recordStarts.append(recordStart)
+                    let hash = columns.hashes[position]
+                    let bucket = TableFormat.bucket(of: hash, bucketCount: bucketCount)
+                    while nextBucket <= bucket {
+                        bucketStarts[nextBucket] = UInt32(recordStart)
+                        nextBucket += 1
                     }
+                    let name = UnsafeRawBufferPointer(rebasing: names[Int(columns.nameStarts[position])..<Int(columns.nameStarts[position + 1])])
+                    let setStart = (recordStart + TableFormat.keyRecordHeaderSize + name.count + 1) & ~1
+                    let scoped = !columns.unscoped[position]
+                    let expiresDay = columns.expiresDays[position]
+                    var flags: UInt8 = 0
+                    if !scoped { flags |= TableFormat.keyFlagUnscoped }
+                    if expiresDay != nil { flags |= TableFormat.keyFlagHasExpiry }
+                    // A scoped key's set is written after its record, and dropped again when an earlier key stored the same set.
+                    if scoped { flags |= TableFormat.keyFlagScopeFollows }
+                    records.u32(0)
+                    records.u32(0)
+                    records.u32(scoped ? UInt32(setStart) : TableFormat.none)
+                    records.u32(0)
+                    records.i32(expiresDay ?? 0)
+                    records.u8(columns.audiences[position])
+                    records.u8(flags)
+                    records.u16(UInt16(name.count))
+                    records.u64(hash)
+                    records.bytes.append(contentsOf: name)
+                    records.align(2)
+                    if scoped {
+                        let set = capabilities[Int(columns.capabilityStarts[position])..<Int(columns.capabilityStarts[position + 1])]
+                        records.u16(UInt16(set.count))
+                        for item in set { records.u16(item) }
+                        let scopeRef = scopeSets.intern(entryFrom: setStart, in: &records)
+                        if scopeRef == UInt32(setStart) {
+                            scopeSetCount += 1
+                        } else {
+                            records.setU32(scopeRef, at: recordStart + 8)
+                            records.bytes[recordStart + 21] = flags & ~TableFormat.keyFlagScopeFollows
+                        }
+                    }
+                    records.align(4)
                 }
-                records.align(4)
             }
         }
         while nextBucket <= bucketCount {
@@ -322,6 +327,20 @@ struct InternedStrings {
         writer.append(utf8: string)
         return index.intern(entryFrom: start, in: &writer)
     }
+
+    /// The same for text already copied out of its `String`.
+    mutating func ref(utf8 bytes: UnsafeRawBufferPointer) -> UInt32 {
+        let start = writer.count
+        var length = bytes.count
+        repeat {
+            var byte = UInt8(length & 0x7F)
+            length >>= 7
+            if length > 0 { byte |= 0x80 }
+            writer.u8(byte)
+        } while length > 0
+        writer.bytes.append(contentsOf: bytes)
+        return index.intern(entryFrom: start, in: &writer)
+    }
 }
 
 /// Lists section: each list is a u32 count and u32 items; a reference is the list's offset.
@@ -341,12 +360,12 @@ struct InternedLists {
         return offset
     }
 
-    /// The same for a list of indices, without building a `[UInt32]`.
-    mutating func ref(indices items: [Int]) -> UInt32 {
+    /// The same for items read from a column.
+    mutating func ref(_ items: UnsafeBufferPointer<UInt32>) -> UInt32 {
         if items.isEmpty { return ref([]) }
         let start = writer.count
         writer.u32(UInt32(items.count))
-        for item in items { writer.u32(UInt32(item)) }
+        for item in items { writer.u32(item) }
         return index.intern(entryFrom: start, in: &writer)
     }
 }

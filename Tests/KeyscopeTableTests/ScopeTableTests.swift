@@ -83,6 +83,32 @@ func expectedDecision(_ product: ResolvedProduct, key: ResolvedKey, capability: 
         #expect(table.header.scopeSetCount == PinnedEncoding.scopeSets, "equal scopes share one stored set")
     }
 
+    /// Every shape of key the encoder's columns must keep apart: no description and an empty
+    /// one, selectors, unscoped, with and without expiry, equal scope sets, no owners.
+    @Test func handMadeContentsRoundTrip() throws {
+        let metadata = TableMetadata(productID: "p", productName: "P", serial: 3, issuedAt: issuedAt, expiresAt: issuedAt + 86_400, revision: "abc")
+        let teams = [TableTeam(id: "a", name: "A", reviewers: ["@x/a"]), TableTeam(id: "b", name: "B", reviewers: [])]
+        let capabilities = [
+            TableCapability(id: "cap_a", name: "A", owner: 0, tags: ["safe"], deprecated: nil),
+            TableCapability(id: "cap_b", name: "B", owner: 1, tags: [], deprecated: "use cap_a"),
+            TableCapability(id: "cap_c", name: "C", owner: 1, tags: ["safe", "x"], deprecated: nil),
+        ]
+        let keys = [
+            TableKey(name: "k1", description: nil, audience: .customer, owners: [0], expiresDay: nil, unscoped: false, capabilities: [0, 2], selectors: ["safe"]),
+            TableKey(name: "k2", description: "", audience: .partner, owners: [], expiresDay: 30_000, unscoped: false, capabilities: [0, 2], selectors: []),
+            TableKey(name: "k3", description: "the third", audience: .internal, owners: [0, 1], expiresDay: -5, unscoped: true, capabilities: [], selectors: []),
+            TableKey(name: "k4", description: "the third", audience: .firstParty, owners: [1], expiresDay: nil, unscoped: false, capabilities: [], selectors: ["x", "safe"].sorted()),
+        ]
+        let contents = TableContents(metadata: metadata, teams: teams, capabilities: capabilities, keys: keys)
+        let signed = try TableSigner.sign(try TableEncoder.encode(contents), with: vectorKey)
+        let table = try ScopeTable(bytes: signed, options: trusting(now: issuedAt))
+        #expect(table.contents() == contents)
+        #expect(table.header.scopeSetCount == 2, "k1 and k2 share one set; k4's empty set is the other")
+        #expect(table.decide(key: "k2", capability: "cap_c", now: issuedAt) == .allow)
+        #expect(table.decide(key: "k2", capability: "cap_b", now: issuedAt) == .deny(.notInScope))
+        #expect(table.decide(key: "k3", capability: "cap_b", now: issuedAt) == .deny(.keyExpired))
+    }
+
     @Test func compilationIsDeterministicAcrossFileOrder() throws {
         let sources = corpusFiles(CorpusParameters(capabilities: 40, teams: 4, keys: 500, files: 10))
         let date = CalendarDate(daysSinceEpoch: CorpusParameters.small.referenceDay)

@@ -82,7 +82,7 @@ let package = Package(
         .testTarget(name: "KeyscopeYAMLTests", dependencies: ["KeyscopeYAML", "KeyscopeTestSupport"]),
         .testTarget(name: "KeyscopePolicyTests", dependencies: ["KeyscopePolicy", "KeyscopeTestSupport"]),
         .testTarget(name: "KeyscopeTableTests", dependencies: ["KeyscopeCompiler", "KeyscopeRuntime", "KeyscopeCorpus", "KeyscopeTestSupport"]),
-        .testTarget(name: "KeyscopeReviewTests", dependencies: ["KeyscopeReview", "KeyscopeTestSupport"]),
+        .testTarget(name: "KeyscopeReviewTests", dependencies: ["KeyscopeReview", "KeyscopeCompiler", "KeyscopeTestSupport"]),
         .testTarget(name: "KeyscopePublishTests", dependencies: ["KeyscopeTestSupport"]),
         .testTarget(name: "KeyscopeEndToEndTests", dependencies: ["KeyscopeTestSupport"]),
     ],

@@ -59,24 +59,24 @@ public final class ScopeTable: @unchecked Sendable {
     // the index slots, the bucket array and the records was checked against
     // `storage` in `init` (through `TableValidator` and `checkIndexes`); the storage is immutable and lives as long as `self`.
     // That is what makes the unchecked Sendable and the unchecked reads sound.
-    private let storage: TableStorage
-    private let base: UnsafeRawPointer
+    let storage: TableStorage
+    let base: UnsafeRawPointer
     public let header: TableHeader
     /// The key that signed the table.
     public let signer: KeyID
     /// Size of the whole file, signature block included.
     public var byteCount: Int { storage.count }
 
-    private let strings: Int
-    private let lists: Int
-    private let teams: Int
-    private let capabilities: Int
-    private let keys: Int
-    private let keysLength: Int
-    private let capabilityIndex: Int
-    private let keyBuckets: Int
-    private let capabilityMask: Int
-    private let keyBucketCount: Int
+    let strings: Int
+    let lists: Int
+    let teams: Int
+    let capabilities: Int
+    let keys: Int
+    let keysLength: Int
+    let capabilityIndex: Int
+    let keyBuckets: Int
+    let capabilityMask: Int
+    let keyBucketCount: Int
     /// `header.expiresAt`, kept apart so a decision reads one word, not the header.
     private let expiresAt: Int64
 
@@ -95,6 +95,11 @@ public final class ScopeTable: @unchecked Sendable {
     /// Structure is still fully validated. Gateways must never use this.
     public static func openUnverified(bytes: [UInt8]) throws(ScopeTableError) -> ScopeTable {
         try ScopeTable(storage: TableStorage(copying: bytes), options: TableOpenOptions(trustedKeys: [], now: nil), verifySignature: false)
+    }
+
+    /// The same for a file.
+    public static func openUnverified(path: String, maximumSize: Int = 256 << 20) throws(ScopeTableError) -> ScopeTable {
+        try ScopeTable(storage: TableStorage(reading: path, maximumSize: maximumSize), options: TableOpenOptions(trustedKeys: [], now: nil), verifySignature: false)
     }
 
     private init(storage: TableStorage, options: TableOpenOptions, verifySignature: Bool) throws(ScopeTableError) {
@@ -248,9 +253,9 @@ public final class ScopeTable: @unchecked Sendable {
     // MARK: Lookups (no allocation, no bounds failures: see INVARIANT above)
 
     @inline(__always)
-    private func u32(_ offset: Int) -> UInt32 { UInt32(littleEndian: base.loadUnaligned(fromByteOffset: offset, as: UInt32.self)) }
+    func u32(_ offset: Int) -> UInt32 { UInt32(littleEndian: base.loadUnaligned(fromByteOffset: offset, as: UInt32.self)) }
     @inline(__always)
-    private func u16(_ offset: Int) -> UInt16 { UInt16(littleEndian: base.loadUnaligned(fromByteOffset: offset, as: UInt16.self)) }
+    func u16(_ offset: Int) -> UInt16 { UInt16(littleEndian: base.loadUnaligned(fromByteOffset: offset, as: UInt16.self)) }
 
     @inline(__always)
     private func stringEquals(_ ref: UInt32, _ bytes: UnsafeRawBufferPointer) -> Bool {
@@ -381,6 +386,11 @@ public final class ScopeTable: @unchecked Sendable {
     /// Every record decoded into plain values. Keys are in storage (hash) order unless
     /// `keysSortedByName`; a caller that indexes them by name anyway can skip the sort.
     public func contents(keysSortedByName: Bool) -> TableContents {
+        contents(keysSortedByName: keysSortedByName, omitting: nil)
+    }
+
+    /// The same, leaving out the keys whose flag in `omitting` (one per key, storage order) is set.
+    public func contents(keysSortedByName: Bool, omitting: [Bool]?) -> TableContents {
         let reader = RawReader(base: base, count: storage.count)
         func string(_ ref: UInt32) -> String {
             let (start, length) = reader.stringSpan(section: strings, ref: ref)
@@ -394,19 +404,16 @@ public final class ScopeTable: @unchecked Sendable {
             let at = teams + index * TableFormat.teamRecordSize
             return TableTeam(id: string(reader.u32(at)), name: string(reader.u32(at + 4)), reviewers: list(reader.u32(at + 8)).map(string))
         }
-        let capabilityList = (0..<header.capabilityCount).map { index -> TableCapability in
-            let at = capabilities + index * TableFormat.capabilityRecordSize
-            let deprecated = reader.u32(at + 16)
-            return TableCapability(
-                id: string(reader.u32(at)), name: string(reader.u32(at + 4)), owner: Int(reader.u32(at + 8)),
-                tags: list(reader.u32(at + 12)).map(string), deprecated: deprecated == TableFormat.none ? nil : string(deprecated)
-            )
-        }
+        let capabilityList = decodedCapabilities()
         var keyList: [TableKey] = []
         keyList.reserveCapacity(header.keyCount)
         var offset = 0
-        for _ in 0..<header.keyCount {
+        for position in 0..<header.keyCount {
             let at = keys + offset
+            if let omitting, position < omitting.count, omitting[position] {
+                offset = ScopeTable.recordEnd(base: base, keys: keys, offset: offset, nameLength: Int(reader.u16(at + 22)))
+                continue
+            }
             let description = reader.u32(at)
             let scope = reader.u32(at + 8)
             let flags = reader.u8(at + 21)
@@ -435,6 +442,26 @@ public final class ScopeTable: @unchecked Sendable {
             issuedAt: header.issuedAt, expiresAt: header.expiresAt, revision: header.revision
         )
         return TableContents(metadata: metadata, teams: teamList, capabilities: capabilityList, keys: keyList)
+    }
+}
+
+extension ScopeTable {
+    /// The capability records decoded into values, in index order (the catalog without the keys).
+    public func decodedCapabilities() -> [TableCapability] {
+        let reader = RawReader(base: base, count: storage.count)
+        func string(_ ref: UInt32) -> String {
+            withString(ref) { String(decoding: $0, as: UTF8.self) }
+        }
+        return (0..<header.capabilityCount).map { index -> TableCapability in
+            let at = capabilities + index * TableFormat.capabilityRecordSize
+            let deprecated = reader.u32(at + 16)
+            let tagList = lists + Int(reader.u32(at + 12))
+            let tags = (0..<Int(reader.u32(tagList))).map { string(reader.u32(tagList + 4 + 4 * $0)) }
+            return TableCapability(
+                id: string(reader.u32(at)), name: string(reader.u32(at + 4)), owner: Int(reader.u32(at + 8)),
+                tags: tags, deprecated: deprecated == TableFormat.none ? nil : string(deprecated)
+            )
+        }
     }
 }
 

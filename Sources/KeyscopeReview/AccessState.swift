@@ -95,6 +95,12 @@ public struct SettingsState: Sendable, Hashable {
 extension AccessState {
     /// The state of a validated policy.
     public init(source: String, validation: ValidationResult) {
+        self.init(source: source, validation: validation, omitting: [:])
+    }
+
+    /// The same, leaving out the keys whose flag is set in `omitting[product id]` (one per key of
+    /// the resolved product, in its order): what `StateLoader.loadPair` uses for keys alike in both states.
+    init(source: String, validation: ValidationResult, omitting: [String: [Bool]]) {
         let resolved = validation.resolved
         var products: [String: ProductState] = [:]
         for product in resolved.products {
@@ -103,8 +109,9 @@ extension AccessState {
                 capabilities[c.id] = CapabilityState(id: c.id, name: c.name, owner: c.owner, tags: c.tags, deprecated: c.deprecated)
             }
             var keys: [String: KeyState] = [:]
+            let omitted = omitting[product.id]
             keys.reserveCapacity(product.keys.count)
-            for k in product.keys {
+            for (position, k) in product.keys.enumerated() where !(omitted?[position] ?? false) {
                 keys[k.name] = KeyState(
                     name: k.name, description: k.description, audience: k.audience.rawValue, owners: k.owners,
                     expires: k.expires?.description, unscoped: k.unscoped,
@@ -147,5 +154,43 @@ extension AccessState {
             products[contents.metadata.productID] = ProductState(id: contents.metadata.productID, name: contents.metadata.productName, capabilities: capabilities, keys: keys)
         }
         self.init(source: source, products: products, teams: teams, settings: nil)
+    }
+}
+
+extension ResolvedProduct {
+    /// Which keys this product and `other` hold alike: same name, description, audience, owners,
+    /// expiry, unscoped flag, capabilities (by id) and selectors. Keys of a resolved product are
+    /// sorted by name, so one merge walk finds the pairs, without hashing 200,000 names.
+    ///
+    /// `omittable` may keep a key alike in both out of the result (see `StateLoader.loadPair`).
+    func alikeKeys(in other: ResolvedProduct, omittable: (ResolvedKey) -> Bool) -> (first: [Bool], second: [Bool]) {
+        var otherIndex: [String: Int] = [:]
+        for (index, capability) in other.capabilities.enumerated() { otherIndex[capability.id] = index }
+        let capabilityMap = capabilities.map { otherIndex[$0.id] ?? -1 }
+        var first = [Bool](repeating: false, count: keys.count)
+        var second = [Bool](repeating: false, count: other.keys.count)
+        var (i, j) = (0, 0)
+        keys.withUnsafeBufferPointer { mine in
+            other.keys.withUnsafeBufferPointer { theirs in
+                while i < mine.count && j < theirs.count {
+                    let (a, b) = (mine[i], theirs[j])
+                    if a.name == b.name {
+                        if a.description == b.description && a.audience == b.audience && a.owners == b.owners && a.expires == b.expires
+                            && a.unscoped == b.unscoped && a.selectors == b.selectors && a.capabilities.count == b.capabilities.count
+                            && zip(a.capabilities, b.capabilities).allSatisfy({ capabilityMap[$0] == $1 }) && omittable(a) {
+                            first[i] = true
+                            second[j] = true
+                        }
+                        i += 1
+                        j += 1
+                    } else if bytewiseLess(a.name, b.name) {
+                        i += 1
+                    } else {
+                        j += 1
+                    }
+                }
+            }
+        }
+        return (first, second)
     }
 }

@@ -76,10 +76,9 @@ public struct StateLoader: Sendable {
 
     public func load(_ source: StateSource) throws(StateError) -> AccessState {
         switch source {
-        case .policy(let path):
-            return try policyState(root: path, label: path)
-        case .git(let revision, let root):
-            return try gitState(revision: revision, policyRoot: root)
+        case .policy, .git:
+            let (label, validation) = try validatedPolicy(source)
+            return AccessState(source: label, validation: validation)
         case .table, .published, .url:
             let (label, tables) = try openTables(source)
             return AccessState(source: label, tables: tables.map { $0.contents(keysSortedByName: false) })
@@ -88,13 +87,15 @@ public struct StateLoader: Sendable {
 
     /// Loads two states side by side (each on its own core when it is a table; policy trees use both cores anyway).
     ///
-    /// The states are for diffing. When both are tables, keys held alike by both (see
-    /// `ScopeTable.identicalKeys`) are left out of both states, since they cannot change the
-    /// diff: a 1% change of 100,000 keys then decodes 2,000 keys instead of 200,000. Keys that
-    /// a catalog change can still reach are kept: unscoped keys when capabilities were added,
-    /// customer and partner keys when a capability became `internal`.
+    /// The states are for diffing. When both are tables, or both are policy sources, keys held
+    /// alike by both (see `ScopeTable.identicalKeys` and `ResolvedProduct.alikeKeys`) are left
+    /// out of both states, since they cannot change the diff: a 1% change of 100,000 keys then
+    /// builds 2,000 keys instead of 200,000. Keys that a catalog change can still reach are kept:
+    /// unscoped keys when capabilities were added, customer and partner keys when a capability
+    /// became `internal`.
     public func loadPair(_ first: StateSource, _ second: StateSource) throws(StateError) -> (AccessState, AccessState) {
         if first.isTable && second.isTable { return try loadTablePair(first, second) }
+        if !first.isTable && !second.isTable { return try loadPolicyPair(first, second) }
         let results = PairResults<AccessState>()
         DispatchQueue.concurrentPerform(iterations: 2) { index in
             let result = Result { () throws(StateError) -> AccessState in try load(index == 0 ? first : second) }
@@ -131,6 +132,45 @@ public struct StateLoader: Sendable {
             AccessState(source: firstLabel, tables: zip(firstTables, firstOmitted).map { $0.contents(keysSortedByName: false, omitting: $1) }),
             AccessState(source: secondLabel, tables: zip(secondTables, secondOmitted).map { $0.contents(keysSortedByName: false, omitting: $1) })
         )
+    }
+
+    func loadPolicyPair(_ first: StateSource, _ second: StateSource) throws(StateError) -> (AccessState, AccessState) {
+        let results = PairResults<(String, ValidationResult)>()
+        DispatchQueue.concurrentPerform(iterations: 2) { index in
+            results.set(index, Result { () throws(StateError) -> (String, ValidationResult) in try validatedPolicy(index == 0 ? first : second) })
+        }
+        let (a, b) = results.get()
+        let (firstLabel, old) = try a.get()
+        let (secondLabel, new) = try b.get()
+        var firstOmitted: [String: [Bool]] = [:]
+        var secondOmitted: [String: [Bool]] = [:]
+        for oldProduct in old.resolved.products {
+            guard let newProduct = new.resolved.products.first(where: { $0.id == oldProduct.id }) else { continue }
+            let oldCatalog = Dictionary(oldProduct.capabilities.map { ($0.id, $0.tags.contains("internal")) }, uniquingKeysWith: { a, _ in a })
+            let catalogGrew = newProduct.capabilities.contains { oldCatalog[$0.id] == nil }
+            let newlyInternal = newProduct.capabilities.contains { $0.tags.contains("internal") && oldCatalog[$0.id] == false }
+            let alike = oldProduct.alikeKeys(in: newProduct) { key in
+                !(key.unscoped && catalogGrew) && !(newlyInternal && key.audience.isExternal)
+            }
+            firstOmitted[oldProduct.id] = alike.first
+            secondOmitted[newProduct.id] = alike.second
+        }
+        return (
+            AccessState(source: firstLabel, validation: old, omitting: firstOmitted),
+            AccessState(source: secondLabel, validation: new, omitting: secondOmitted)
+        )
+    }
+
+    /// The validated policy of a policy-directory or git state, and its label; a policy with errors is refused.
+    func validatedPolicy(_ source: StateSource) throws(StateError) -> (String, ValidationResult) {
+        switch source {
+        case .policy(let path):
+            return (path, try validatedPolicy(root: path, label: path))
+        case .git(let revision, let root):
+            return ("git:\(revision)", try gitPolicy(revision: revision, policyRoot: root))
+        case .table, .published, .url:
+            throw StateError("\(source) is not a policy")
+        }
     }
 
     /// The verified tables of a table, publish-directory or URL state, and its label.
@@ -171,7 +211,7 @@ public struct StateLoader: Sendable {
         }
     }
 
-    func policyState(root: String, label: String) throws(StateError) -> AccessState {
+    func validatedPolicy(root: String, label: String) throws(StateError) -> ValidationResult {
         let result: ValidationResult
         do {
             result = try PolicyValidator.validate(root: root, checkDate: checkDate)
@@ -181,11 +221,11 @@ public struct StateLoader: Sendable {
         guard !result.diagnostics.hasErrors else {
             throw StateError("policy \(label) has \(result.diagnostics.errorCount) error(s); run `keyscope validate \(root)` to see them")
         }
-        return AccessState(source: label, validation: result)
+        return result
     }
 
     /// Extracts the policy directory at `revision` into a temporary directory with `git archive | tar`, and reads it there.
-    func gitState(revision: String, policyRoot: String) throws(StateError) -> AccessState {
+    func gitPolicy(revision: String, policyRoot: String) throws(StateError) -> ValidationResult {
         let directory = policyRoot.isEmpty ? "." : policyRoot
         let top = try git(["-C", directory, "rev-parse", "--show-toplevel"], what: "\(directory) is not in a git repository")
         let prefix = try git(["-C", directory, "rev-parse", "--show-prefix"], what: "cannot locate \(directory) in its repository")
@@ -210,9 +250,7 @@ public struct StateLoader: Sendable {
         guard tar.status == 0 else { throw StateError("cannot unpack the archive of \(revision): \(tar.stderr)") }
         let root = pathInRepo == "." ? extracted.path : extracted.appendingPathComponent(pathInRepo).path
         guard FileManager.default.fileExists(atPath: root) else { throw StateError("\(pathInRepo) does not exist at git revision \(revision)") }
-        var state = try policyState(root: root, label: "git:\(revision)")
-        state.source = "git:\(revision)"
-        return state
+        return try validatedPolicy(root: root, label: "git:\(revision)")
     }
 
     func git(_ arguments: [String], what: String) throws(StateError) -> String {

@@ -5,9 +5,9 @@ import KeyscopeReview
 import KeyscopeTestSupport
 import Testing
 
-/// `StateLoader.loadPair` leaves out of two table states the keys both hold alike. These tests
-/// diff the same two tables both ways, with and without that shortcut, for each kind of change
-/// that could make a key look alike on the bytes and still matter.
+/// `StateLoader.loadPair` leaves out of two table states, or two policy states, the keys both
+/// hold alike. These tests diff the same two states both ways, with and without that shortcut,
+/// for each kind of change that could make a key look alike and still matter.
 @Suite struct TablePairTests {
     struct Scenario: CustomTestStringConvertible, Sendable {
         var name: String
@@ -88,6 +88,27 @@ import Testing
         #expect(shortNew.products["shop"]!.keys.count < fullNew.products["shop"]!.keys.count - 30)
         // And the policy states themselves diff the same way.
         #expect(short.changes.map(\.kind) == (try diff(scenario.before, scenario.after)).changes.map(\.kind))
+    }
+
+    @Test(arguments: scenarios)
+    func policyShortcutReportsWhatTheFullDiffReports(_ scenario: Scenario) throws {
+        let directory = try TestPaths.temporaryDirectory("policy-pair")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let before = directory.appendingPathComponent("before")
+        let after = directory.appendingPathComponent("after")
+        try TestPaths.write(scenario.before, under: before)
+        try TestPaths.write(scenario.after, under: after)
+
+        let loader = StateLoader(trustedKeys: [], checkDate: CalendarDate(parsing: "2026-11-27")!)
+        let (shortOld, shortNew) = try loader.loadPair(.policy(before.path), .policy(after.path))
+        let (fullOld, fullNew) = (try loader.load(.policy(before.path)), try loader.load(.policy(after.path)))
+        let short = AccessDiff(from: shortOld, to: shortNew)
+        let full = AccessDiff(from: fullOld, to: fullNew)
+
+        #expect(!full.changes.isEmpty)
+        #expect(short.changes == full.changes)
+        #expect(short.approvers == full.approvers)
+        #expect(shortNew.products["shop"]!.keys.count < fullNew.products["shop"]!.keys.count - 30)
     }
 
     @Test func identicalKeysComparesByMeaningNotByOffsets() throws {

@@ -44,18 +44,28 @@ enum DuplicateCapability: PolicyRule {
 enum DuplicateName: PolicyRule {
     static let id = RuleID.duplicateName
     static func check(_ context: RuleContext, into diagnostics: inout [Diagnostic]) {
-        var first: [String: [String: SourceLocation]] = [:]
-        for product in context.products.keys { first[product, default: [:]].reserveCapacity(context.policy.keyCount) }
-        context.forEachKey { key, keySet, _, _ in
+        // Product id -> key name -> where it was first declared, as (key set, key) packed in one word.
+        var first: [String: [String: Int]] = [:]
+        let keySets = context.policy.keySets
+        for (setIndex, keySet) in keySets.enumerated() {
             let product = keySet.product.value
-            if let previous = first[product, default: [:]].updateValue(key.name.location, forKey: key.name.value) {
-                // Keep the first declaration as the one later duplicates point at.
-                first[product]![key.name.value] = previous
-                diagnostics.append(finding(
-                    "duplicate key name \(Quote.quoted(key.name.value)) in product \(Quote.quoted(product))", at: key.name.location,
-                    notes: [DiagnosticNote("first defined here", at: previous)]
-                ))
+            // The product's names are taken out for the whole key set: one lookup per set, not per key.
+            var names = first.removeValue(forKey: product) ?? Dictionary(minimumCapacity: context.policy.keyCount)
+            keySet.keys.withUnsafeBufferPointer { keys in
+                for keyIndex in keys.indices {
+                    let name = keys[keyIndex].name
+                    if let previous = names[name.value] {
+                        let earlier = keySets[previous >> 32].keys[previous & 0xFFFF_FFFF].name.location
+                        diagnostics.append(finding(
+                            "duplicate key name \(Quote.quoted(name.value)) in product \(Quote.quoted(product))", at: name.location,
+                            notes: [DiagnosticNote("first defined here", at: earlier)]
+                        ))
+                    } else {
+                        names[name.value] = setIndex << 32 | keyIndex
+                    }
+                }
             }
+            first[product] = names
         }
     }
 }

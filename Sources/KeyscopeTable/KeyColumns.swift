@@ -1,76 +1,197 @@
-/// The keys of a table, column by column, in name order: what the encoder's two walks in
-/// hash order read instead of the keys themselves.
+import Dispatch
+
+/// The keys of a table, column by column, in record order: (name hash, name), the order the
+/// encoder writes them in.
 ///
 /// Keys, their descriptions and their lists are separate heap objects, laid out roughly in
-/// the order they were decoded, which is close to name order. Walking them in hash order
-/// missed the cache on nearly every one; copying them out in one pass in name order, then
-/// reading these few megabytes in hash order, keeps the random reads in the cache.
+/// the order they were decoded, close to name order. Walking them in hash order missed the
+/// cache on nearly every one. So they are read in name order, on all cores, and their bytes
+/// scattered into these columns at their record positions; the encoder then walks the
+/// columns front to back.
 struct KeyColumns: Sendable {
-    /// Name bytes; key `i` is `names[nameStarts[i]..<nameStarts[i + 1]]`.
-    var names: [UInt8] = []
-    var nameStarts: [UInt32] = [0]
-    var hashes: [UInt64] = []
+    /// Index into the contents' keys of the key at each record position.
+    var keyIndex: [Int]
+    var hashes: [UInt64]
+    /// Name bytes; the key at position `r` is `names[nameStarts[r]..<nameStarts[r + 1]]`.
+    var names: [UInt8]
+    var nameStarts: [UInt32]
     /// Description bytes, like names; `hasDescription` tells an empty one from none.
-    var descriptions: [UInt8] = []
-    var descriptionStarts: [UInt32] = [0]
-    var hasDescription: [Bool] = []
-    var owners: [UInt32] = []
-    var ownerStarts: [UInt32] = [0]
-    var capabilities: [UInt16] = []
-    var capabilityStarts: [UInt32] = [0]
-    var unscoped: [Bool] = []
-    var expiresDays: [Int32?] = []
-    var audiences: [UInt8] = []
-    var hasSelectors: [Bool] = []
+    var descriptions: [UInt8]
+    var descriptionStarts: [UInt32]
+    var hasDescription: [Bool]
+    var owners: [UInt32]
+    var ownerStarts: [UInt32]
+    var capabilities: [UInt16]
+    var capabilityStarts: [UInt32]
+    var unscoped: [Bool]
+    var expiresDays: [Int32?]
+    var audiences: [UInt8]
+    var hasSelectors: [Bool]
+
+    var count: Int { keyIndex.count }
+
+    /// What the first pass learns of a key: where it sorts and how much room it takes.
+    private struct Measure {
+        var hash: UInt64 = 0
+        var nameLength = 0
+        var descriptionLength = 0
+        var ownerCount = 0
+        var capabilityCount = 0
+    }
 
     init(_ keys: [TableKey]) {
         let count = keys.count
-        nameStarts.reserveCapacity(count + 1)
-        hashes.reserveCapacity(count)
-        descriptionStarts.reserveCapacity(count + 1)
-        hasDescription.reserveCapacity(count)
-        ownerStarts.reserveCapacity(count + 1)
-        capabilityStarts.reserveCapacity(count + 1)
-        unscoped.reserveCapacity(count)
-        expiresDays.reserveCapacity(count)
-        audiences.reserveCapacity(count)
-        hasSelectors.reserveCapacity(count)
-        names.reserveCapacity(16 * count)
-        descriptions.reserveCapacity(32 * count)
-        owners.reserveCapacity(2 * count)
-        keys.withUnsafeBufferPointer { keys in
-            for index in keys.indices {
-                let key = keys.baseAddress! + index
-                let nameStart = names.count
-                appendUTF8(key.pointee.name, to: &names)
-                hashes.append(names.withUnsafeBytes { TableFormat.hash(UnsafeRawBufferPointer(rebasing: $0[nameStart...])) })
-                nameStarts.append(UInt32(names.count))
-                if let description = key.pointee.description { appendUTF8(description, to: &descriptions) }
-                descriptionStarts.append(UInt32(descriptions.count))
-                hasDescription.append(key.pointee.description != nil)
-                for owner in key.pointee.owners { owners.append(UInt32(owner)) }
-                ownerStarts.append(UInt32(owners.count))
-                for capability in key.pointee.capabilities { capabilities.append(UInt16(truncatingIfNeeded: capability)) }
-                capabilityStarts.append(UInt32(capabilities.count))
-                unscoped.append(key.pointee.unscoped)
-                expiresDays.append(key.pointee.expiresDay.map { Int32(clamping: $0) })
-                audiences.append(key.pointee.audience.rawValue)
-                hasSelectors.append(!key.pointee.selectors.isEmpty)
+        // Pass 1, in name order: hashes and sizes.
+        let measures = concurrentMap(keys) { key in
+            var measure = Measure()
+            measure.hash = hashUTF8(key.name)
+            measure.nameLength = key.name.utf8.count
+            measure.descriptionLength = key.description?.utf8.count ?? 0
+            measure.ownerCount = key.owners.count
+            measure.capabilityCount = key.capabilities.count
+            return measure
+        }
+        // Sorted as (hash, index) pairs: the comparison reads the pair itself, not two keys.
+        var pairs = measures.enumerated().map { (hash: $0.element.hash, index: $0.offset) }
+        pairs.sort { a, b in a.hash != b.hash ? a.hash < b.hash : utf8Less(keys[a.index].name, keys[b.index].name) }
+        let order = pairs.map(\.index)
+        var rank = [Int](repeating: 0, count: count)
+        var nameStarts = [UInt32](repeating: 0, count: count + 1)
+        var descriptionStarts = nameStarts
+        var ownerStarts = nameStarts
+        var capabilityStarts = nameStarts
+        for (position, index) in order.enumerated() {
+            rank[index] = position
+            let measure = measures[index]
+            nameStarts[position + 1] = nameStarts[position] + UInt32(measure.nameLength)
+            descriptionStarts[position + 1] = descriptionStarts[position] + UInt32(measure.descriptionLength)
+            ownerStarts[position + 1] = ownerStarts[position] + UInt32(measure.ownerCount)
+            capabilityStarts[position + 1] = capabilityStarts[position] + UInt32(measure.capabilityCount)
+        }
+        keyIndex = order
+        hashes = order.map { measures[$0].hash }
+        self.nameStarts = nameStarts
+        self.descriptionStarts = descriptionStarts
+        self.ownerStarts = ownerStarts
+        self.capabilityStarts = capabilityStarts
+
+        // Pass 2, in name order again: every key's bytes go to its record position.
+        let nameColumn = ColumnBuffer<UInt8>(count: Int(nameStarts[count]), zero: 0)
+        let descriptionColumn = ColumnBuffer<UInt8>(count: Int(descriptionStarts[count]), zero: 0)
+        let ownerColumn = ColumnBuffer<UInt32>(count: Int(ownerStarts[count]), zero: 0)
+        let capabilityColumn = ColumnBuffer<UInt16>(count: Int(capabilityStarts[count]), zero: 0)
+        let hasDescriptionColumn = ColumnBuffer<Bool>(count: count, zero: false)
+        let unscopedColumn = ColumnBuffer<Bool>(count: count, zero: false)
+        let expiresColumn = ColumnBuffer<Int32?>(count: count, zero: nil)
+        let audienceColumn = ColumnBuffer<UInt8>(count: count, zero: 0)
+        let selectorsColumn = ColumnBuffer<Bool>(count: count, zero: false)
+        let rankOf = rank
+        let (nameAt, descriptionAt, ownerAt, capabilityAt) = (nameStarts, descriptionStarts, ownerStarts, capabilityStarts)
+        concurrentChunks(count) { range in
+            keys.withUnsafeBufferPointer { keys in
+                for index in range {
+                    let key = keys.baseAddress! + index
+                    let position = rankOf[index]
+                    copyUTF8(key.pointee.name, to: nameColumn.base + Int(nameAt[position]))
+                    if let description = key.pointee.description {
+                        copyUTF8(description, to: descriptionColumn.base + Int(descriptionAt[position]))
+                        hasDescriptionColumn.base[position] = true
+                    }
+                    var owner = Int(ownerAt[position])
+                    for team in key.pointee.owners {
+                        ownerColumn.base[owner] = UInt32(team)
+                        owner += 1
+                    }
+                    var capability = Int(capabilityAt[position])
+                    for index in key.pointee.capabilities {
+                        capabilityColumn.base[capability] = UInt16(truncatingIfNeeded: index)
+                        capability += 1
+                    }
+                    unscopedColumn.base[position] = key.pointee.unscoped
+                    expiresColumn.base[position] = key.pointee.expiresDay.map { Int32(clamping: $0) }
+                    audienceColumn.base[position] = key.pointee.audience.rawValue
+                    selectorsColumn.base[position] = !key.pointee.selectors.isEmpty
+                }
             }
         }
-    }
-
-    /// Bytewise order of two keys' names.
-    func nameLess(_ a: Int, _ b: Int) -> Bool {
-        names.withUnsafeBytes { names in
-            let left = names[Int(nameStarts[a])..<Int(nameStarts[a + 1])]
-            let right = names[Int(nameStarts[b])..<Int(nameStarts[b + 1])]
-            return left.lexicographicallyPrecedes(right)
-        }
+        names = nameColumn.array()
+        descriptions = descriptionColumn.array()
+        owners = ownerColumn.array()
+        capabilities = capabilityColumn.array()
+        hasDescription = hasDescriptionColumn.array()
+        unscoped = unscopedColumn.array()
+        expiresDays = expiresColumn.array()
+        audiences = audienceColumn.array()
+        hasSelectors = selectorsColumn.array()
     }
 }
 
-private func appendUTF8(_ string: String, to bytes: inout [UInt8]) {
-    if let done: Void = string.utf8.withContiguousStorageIfAvailable({ bytes.append(contentsOf: $0) }) { return done }
-    bytes.append(contentsOf: string.utf8)
+/// A column being filled by the workers of pass 2.
+///
+/// INVARIANT (disjoint writes): every key writes only the elements of its own record position,
+/// so workers never write the same element, and `array()` is read after all of them are done.
+private final class ColumnBuffer<Element>: @unchecked Sendable {
+    let base: UnsafeMutablePointer<Element>
+    let count: Int
+
+    init(count: Int, zero: Element) {
+        self.count = count
+        base = .allocate(capacity: max(count, 1))
+        base.initialize(repeating: zero, count: count)
+    }
+
+    deinit {
+        base.deinitialize(count: count)
+        base.deallocate()
+    }
+
+    func array() -> [Element] { Array(UnsafeBufferPointer(start: base, count: count)) }
+}
+
+private func hashUTF8(_ string: String) -> UInt64 {
+    if let hash = string.utf8.withContiguousStorageIfAvailable({ TableFormat.hash(UnsafeRawBufferPointer($0)) }) { return hash }
+    return Array(string.utf8).withUnsafeBytes { TableFormat.hash($0) }
+}
+
+private func copyUTF8(_ string: String, to destination: UnsafeMutablePointer<UInt8>) {
+    if string.utf8.withContiguousStorageIfAvailable({ destination.update(from: $0.baseAddress!, count: $0.count) }) != nil { return }
+    for (offset, byte) in string.utf8.enumerated() { destination[offset] = byte }
+}
+
+/// Splits `0..<count` over the cores (one chunk when there is little to share).
+private func concurrentChunks(_ count: Int, minimumChunk: Int = 8_192, _ body: @Sendable (Range<Int>) -> Void) {
+    let chunks = min(2, max(1, count / minimumChunk))
+    let perChunk = (count + chunks - 1) / max(1, chunks)
+    if chunks == 1 { return body(0..<count) }
+    DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
+        body((chunk * perChunk)..<min(count, (chunk + 1) * perChunk))
+    }
+}
+
+/// `keys.map(transform)` on all cores, in order.
+private func concurrentMap<Result: Sendable>(_ keys: [TableKey], _ transform: @Sendable (borrowing TableKey) -> Result) -> [Result] {
+    let slots = MapSlots<Result>(count: keys.count)
+    concurrentChunks(keys.count) { range in
+        keys.withUnsafeBufferPointer { keys in
+            for index in range { slots.set(index, transform(keys[index])) }
+        }
+    }
+    return slots.values()
+}
+
+/// Results of `concurrentMap`: each index written by exactly one worker, read after all are done.
+private final class MapSlots<Value>: @unchecked Sendable {
+    private let storage: UnsafeMutablePointer<Value?>
+    private let count: Int
+    init(count: Int) {
+        self.count = count
+        storage = .allocate(capacity: max(count, 1))
+        storage.initialize(repeating: nil, count: count)
+    }
+    deinit {
+        storage.deinitialize(count: count)
+        storage.deallocate()
+    }
+    func set(_ index: Int, _ value: Value) { storage[index] = value }
+    func values() -> [Value] { (0..<count).map { storage[$0]! } }
 }

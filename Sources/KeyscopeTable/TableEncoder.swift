@@ -51,9 +51,6 @@ public enum TableEncoder {
         // neighbouring records, instead of an index slot and a record in two random places.
         let keyRecords = contents.keys
         let columns = KeyColumns(keyRecords)
-        let recordOrder = columns.hashes.indices.sorted { a, b in
-            columns.hashes[a] != columns.hashes[b] ? columns.hashes[a] < columns.hashes[b] : columns.nameLess(a, b)
-        }
         let bucketCount = TableFormat.keyBucketCount(for: contents.keys.count)
 
         // The strings and lists a key refers to, and the layout of its record, depend on
@@ -66,10 +63,10 @@ public enum TableEncoder {
             if part == 0 {
                 var strings = sharedStrings
                 var lists = sharedLists
-                let references = internKeyReferences(columns, keys: keyRecords, order: recordOrder, strings: &strings, lists: &lists)
+                let references = internKeyReferences(columns, keys: keyRecords, strings: &strings, lists: &lists)
                 interning.withLock { $0 = (strings, lists, references) }
             } else {
-                let result = layOutKeyRecords(columns, order: recordOrder, bucketCount: bucketCount)
+                let result = layOutKeyRecords(columns, bucketCount: bucketCount)
                 layout.withLock { $0 = result }
             }
         }
@@ -135,13 +132,13 @@ public enum TableEncoder {
     }
 
     /// The description, owners and selectors references of each key, in record order.
-    static func internKeyReferences(_ columns: KeyColumns, keys: [TableKey], order: [Int], strings: inout InternedStrings, lists: inout InternedLists) -> [KeyReferences] {
+    static func internKeyReferences(_ columns: KeyColumns, keys: [TableKey], strings: inout InternedStrings, lists: inout InternedLists) -> [KeyReferences] {
         var references: [KeyReferences] = []
-        references.reserveCapacity(order.count)
-        strings.writer.bytes.reserveCapacity(strings.writer.count + columns.descriptions.count + 2 * order.count)
+        references.reserveCapacity(columns.count)
+        strings.writer.bytes.reserveCapacity(strings.writer.count + columns.descriptions.count + 2 * columns.count)
         columns.descriptions.withUnsafeBytes { descriptions in
             columns.owners.withUnsafeBufferPointer { owners in
-                for position in order {
+                for position in 0..<columns.count {
                     let descriptionRange = Int(columns.descriptionStarts[position])..<Int(columns.descriptionStarts[position + 1])
                     let ownerRange = Int(columns.ownerStarts[position])..<Int(columns.ownerStarts[position + 1])
                     references.append(KeyReferences(
@@ -150,7 +147,7 @@ public enum TableEncoder {
                             : TableFormat.none,
                         owners: lists.ref(UnsafeBufferPointer(rebasing: owners[ownerRange])),
                         // Few keys select tags: only theirs are read from the keys themselves.
-                        selectors: columns.hasSelectors[position] ? lists.ref(keys[position].selectors.map { strings.ref($0) }) : lists.ref([])
+                        selectors: columns.hasSelectors[position] ? lists.ref(keys[columns.keyIndex[position]].selectors.map { strings.ref($0) }) : lists.ref([])
                     ))
                 }
             }
@@ -164,18 +161,18 @@ public enum TableEncoder {
     /// Scope sets are interned, and each is stored right after the record of
     /// the first key that uses it: a decision then finds the key and its set
     /// in neighbouring cache lines instead of a separate section.
-    static func layOutKeyRecords(_ columns: KeyColumns, order: [Int], bucketCount: Int) -> KeyLayout {
+    static func layOutKeyRecords(_ columns: KeyColumns, bucketCount: Int) -> KeyLayout {
         var records = ByteWriter()
-        records.bytes.reserveCapacity(columns.names.count + columns.capabilities.count * 2 + order.count * 40)
+        records.bytes.reserveCapacity(columns.names.count + columns.capabilities.count * 2 + columns.count * 40)
         var recordStarts: [Int] = []
-        recordStarts.reserveCapacity(order.count)
+        recordStarts.reserveCapacity(columns.count)
         var bucketStarts = [UInt32](repeating: 0, count: bucketCount + 1)
         var nextBucket = 0
         var scopeSets = EntryIndex()
         var scopeSetCount = 0
         columns.names.withUnsafeBytes { names in
             columns.capabilities.withUnsafeBufferPointer { capabilities in
-                for position in order {
+                for position in 0..<columns.count {
                     let recordStart = records.count
                     recordStarts.append(recordStart)
                     let hash = columns.hashes[position]

@@ -12,6 +12,10 @@ public struct AccessState: Sendable, Hashable {
     public var teams: [String: TeamState]
     /// Validation settings; nil for states read from tables (which do not carry them).
     public var settings: SettingsState?
+    /// The validated policy the state was built from, kept alive with it (not part of equality).
+    /// Freeing a 100,000-key model costs more CPU than diffing it; the CLI exits without freeing,
+    /// so the model must outlive the call that built the state for that to help.
+    var origin: StateOrigin?
 
     public init(source: String, products: [String: ProductState], teams: [String: TeamState], settings: SettingsState?) {
         self.source = source
@@ -19,6 +23,14 @@ public struct AccessState: Sendable, Hashable {
         self.teams = teams
         self.settings = settings
     }
+}
+
+/// Keeps a validated policy alive; every origin equals every other, so states compare by content.
+final class StateOrigin: Sendable, Hashable {
+    let validation: ValidationResult
+    init(_ validation: ValidationResult) { self.validation = validation }
+    static func == (lhs: StateOrigin, rhs: StateOrigin) -> Bool { true }
+    func hash(into hasher: inout Hasher) {}
 }
 
 public struct ProductState: Sendable, Hashable {
@@ -128,6 +140,7 @@ extension AccessState {
             severities[rule.id.rawValue] = settings.severity(of: rule.id)?.rawValue ?? "off"
         }
         self.init(source: source, products: products, teams: teams, settings: SettingsState(severities: severities, unscopedMaxDays: settings.unscopedMaxDays))
+        origin = StateOrigin(validation)
     }
 
     /// The state held by one or more tables (one per product).

@@ -135,13 +135,9 @@ public struct StateLoader: Sendable {
     }
 
     func loadPolicyPair(_ first: StateSource, _ second: StateSource) throws(StateError) -> (AccessState, AccessState) {
-        let results = PairResults<(String, ValidationResult)>()
-        DispatchQueue.concurrentPerform(iterations: 2) { index in
-            results.set(index, Result { () throws(StateError) -> (String, ValidationResult) in try validatedPolicy(index == 0 ? first : second) })
-        }
-        let (a, b) = results.get()
-        let (firstLabel, old) = try a.get()
-        let (secondLabel, new) = try b.get()
+        // One after the other: each validation already keeps every core busy.
+        let (firstLabel, old) = try validatedPolicy(first)
+        let (secondLabel, new) = try validatedPolicy(second)
         var firstOmitted: [String: [Bool]] = [:]
         var secondOmitted: [String: [Bool]] = [:]
         for oldProduct in old.resolved.products {

@@ -304,13 +304,14 @@ if enabled("diff"), validation != nil {
     // In rounds, like the parse group: the policy diff's ratio is against validating one tree in the same round.
     let samples = try timeInRounds(repetitions: heavyRepetitions, [
         { try PolicyValidator.validate(root: root, checkDate: checkDate) },
-        { () throws -> AccessDiff in
+        // The states are returned too, so that they are freed after the clock stops (the CLI exits without freeing them).
+        { () throws -> Any in
             let (before, after) = try loader.loadPair(.policy(root), .policy(changedRoot))
-            return AccessDiff(from: before, to: after)
+            return (before, after, AccessDiff(from: before, to: after))
         },
-        { () throws -> AccessDiff in
+        { () throws -> Any in
             let (before, after) = try loader.loadPair(.table(tablePath), .table(changedPath))
-            return AccessDiff(from: before, to: after)
+            return (before, after, AccessDiff(from: before, to: after))
         },
     ])
     let perRound = zip(samples[1].values, samples[0].values).map { $0 / $1 }

@@ -42,7 +42,7 @@ struct KeyColumns: Sendable {
     init(_ keys: [TableKey]) {
         let count = keys.count
         // Pass 1, in name order: hashes and sizes.
-        let measures = concurrentMap(keys) { key in
+        let measures = concurrentMap(keys, zero: Measure()) { key in
             var measure = Measure()
             measure.hash = hashUTF8(key.name)
             measure.nameLength = key.name.utf8.count
@@ -126,10 +126,10 @@ struct KeyColumns: Sendable {
     }
 }
 
-/// A column being filled by the workers of pass 2.
+/// A column being filled by concurrent workers.
 ///
-/// INVARIANT (disjoint writes): every key writes only the elements of its own record position,
-/// so workers never write the same element, and `array()` is read after all of them are done.
+/// INVARIANT (disjoint writes): every key writes only the elements of its own position, so
+/// workers never write the same element, and `array()` is read after all of them are done.
 private final class ColumnBuffer<Element>: @unchecked Sendable {
     let base: UnsafeMutablePointer<Element>
     let count: Int
@@ -169,29 +169,12 @@ private func concurrentChunks(_ count: Int, minimumChunk: Int = 8_192, _ body: @
 }
 
 /// `keys.map(transform)` on all cores, in order.
-private func concurrentMap<Result: Sendable>(_ keys: [TableKey], _ transform: @Sendable (borrowing TableKey) -> Result) -> [Result] {
-    let slots = MapSlots<Result>(count: keys.count)
+private func concurrentMap<Result: Sendable>(_ keys: [TableKey], zero: Result, _ transform: @Sendable (borrowing TableKey) -> Result) -> [Result] {
+    let results = ColumnBuffer<Result>(count: keys.count, zero: zero)
     concurrentChunks(keys.count) { range in
         keys.withUnsafeBufferPointer { keys in
-            for index in range { slots.set(index, transform(keys[index])) }
+            for index in range { results.base[index] = transform(keys[index]) }
         }
     }
-    return slots.values()
-}
-
-/// Results of `concurrentMap`: each index written by exactly one worker, read after all are done.
-private final class MapSlots<Value>: @unchecked Sendable {
-    private let storage: UnsafeMutablePointer<Value?>
-    private let count: Int
-    init(count: Int) {
-        self.count = count
-        storage = .allocate(capacity: max(count, 1))
-        storage.initialize(repeating: nil, count: count)
-    }
-    deinit {
-        storage.deinitialize(count: count)
-        storage.deallocate()
-    }
-    func set(_ index: Int, _ value: Value) { storage[index] = value }
-    func values() -> [Value] { (0..<count).map { storage[$0]! } }
+    return results.array()
 }

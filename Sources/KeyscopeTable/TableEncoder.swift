@@ -313,19 +313,12 @@ struct InternedStrings {
     var index = EntryIndex()
 
     mutating func ref(_ string: String) -> UInt32 {
-        let start = writer.count
-        var length = string.utf8.count
-        repeat {
-            var byte = UInt8(length & 0x7F)
-            length >>= 7
-            if length > 0 { byte |= 0x80 }
-            writer.u8(byte)
-        } while length > 0
-        writer.append(utf8: string)
-        return index.intern(entryFrom: start, in: &writer)
+        if let offset = string.utf8.withContiguousStorageIfAvailable({ ref(utf8: UnsafeRawBufferPointer($0)) }) { return offset }
+        var string = string
+        return string.withUTF8 { ref(utf8: UnsafeRawBufferPointer($0)) }
     }
 
-    /// The same for text already copied out of its `String`.
+    /// The same for UTF-8 bytes (read from a column, or out of a `String`).
     mutating func ref(utf8 bytes: UnsafeRawBufferPointer) -> UInt32 {
         let start = writer.count
         var length = bytes.count

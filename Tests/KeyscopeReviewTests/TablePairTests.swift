@@ -76,16 +76,7 @@ import Testing
         try compile(scenario.after, serial: 2, signer: signer, to: after)
 
         let loader = StateLoader(trustedKeys: [signer.publicKey], checkDate: CalendarDate(parsing: "2026-11-27")!)
-        let (shortOld, shortNew) = try loader.loadPair(.table(before), .table(after))
-        let (fullOld, fullNew) = (try loader.load(.table(before)), try loader.load(.table(after)))
-        let short = AccessDiff(from: shortOld, to: shortNew)
-        let full = AccessDiff(from: fullOld, to: fullNew)
-
-        #expect(!full.changes.isEmpty)
-        #expect(short.changes == full.changes)
-        #expect(short.approvers == full.approvers)
-        // The shortcut did leave the steady keys out.
-        #expect(shortNew.products["shop"]!.keys.count < fullNew.products["shop"]!.keys.count - 30)
+        let short = try expectSameDiffBothWays(loader, .table(before), .table(after))
         // And the policy states themselves diff the same way.
         #expect(short.changes.map(\.kind) == (try diff(scenario.before, scenario.after)).changes.map(\.kind))
     }
@@ -100,15 +91,7 @@ import Testing
         try TestPaths.write(scenario.after, under: after)
 
         let loader = StateLoader(trustedKeys: [], checkDate: CalendarDate(parsing: "2026-11-27")!)
-        let (shortOld, shortNew) = try loader.loadPair(.policy(before.path), .policy(after.path))
-        let (fullOld, fullNew) = (try loader.load(.policy(before.path)), try loader.load(.policy(after.path)))
-        let short = AccessDiff(from: shortOld, to: shortNew)
-        let full = AccessDiff(from: fullOld, to: fullNew)
-
-        #expect(!full.changes.isEmpty)
-        #expect(short.changes == full.changes)
-        #expect(short.approvers == full.approvers)
-        #expect(shortNew.products["shop"]!.keys.count < fullNew.products["shop"]!.keys.count - 30)
+        _ = try expectSameDiffBothWays(loader, .policy(before.path), .policy(after.path))
     }
 
     @Test func identicalKeysComparesByMeaningNotByOffsets() throws {
@@ -124,6 +107,20 @@ import Testing
         // Against itself with one description changed: all but one.
         let changed = try table(policy(keys: Self.steadyKeys.replacingOccurrences(of: "{name: steady-7,", with: "{name: steady-7, description: changed,") + Self.unscopedKey), serial: 3, signer: signer)
         #expect(old.identicalKeys(in: changed).count == 40)
+    }
+
+    /// Diffs two states through `loadPair` (keys alike in both left out) and through two full
+    /// loads, expects the same changes and approvers, and that the steady keys were left out.
+    func expectSameDiffBothWays(_ loader: StateLoader, _ before: StateSource, _ after: StateSource, sourceLocation: Testing.SourceLocation = #_sourceLocation) throws -> AccessDiff {
+        let (shortOld, shortNew) = try loader.loadPair(before, after)
+        let (fullOld, fullNew) = (try loader.load(before), try loader.load(after))
+        let short = AccessDiff(from: shortOld, to: shortNew)
+        let full = AccessDiff(from: fullOld, to: fullNew)
+        #expect(!full.changes.isEmpty, sourceLocation: sourceLocation)
+        #expect(short.changes == full.changes, sourceLocation: sourceLocation)
+        #expect(short.approvers == full.approvers, sourceLocation: sourceLocation)
+        #expect(shortNew.products["shop"]!.keys.count < fullNew.products["shop"]!.keys.count - 30, sourceLocation: sourceLocation)
+        return short
     }
 
     func table(_ files: [String: String], serial: UInt64, signer: SigningKey) throws -> ScopeTable {

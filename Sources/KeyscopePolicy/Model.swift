@@ -125,13 +125,16 @@ public struct Settings: Sendable, Hashable {
     /// Severity per configured rule; `nil` means the rule is off.
     public var severities: [RuleID: Severity?]
     public var unscopedMaxDays: Int
+    /// Teams that must approve a change to the settings: a weaker rule changes what every later review catches.
+    public var owners: [Located<String>]
     public var location: SourceLocation?
 
     public static let defaultUnscopedMaxDays = 90
 
-    public init(severities: [RuleID: Severity?] = [:], unscopedMaxDays: Int = Settings.defaultUnscopedMaxDays, location: SourceLocation? = nil) {
+    public init(severities: [RuleID: Severity?] = [:], unscopedMaxDays: Int = Settings.defaultUnscopedMaxDays, owners: [Located<String>] = [], location: SourceLocation? = nil) {
         self.severities = severities
         self.unscopedMaxDays = unscopedMaxDays
+        self.owners = owners
         self.location = location
     }
 

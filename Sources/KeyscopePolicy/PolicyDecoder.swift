@@ -165,6 +165,7 @@ struct PolicyDecoder {
         if let days = m.string("unscopedMaxDays").flatMap(SchemaValues.integer), (1...3650).contains(days) {
             result.unscopedMaxDays = days
         }
+        result.owners = m.locatedList("owners")?.value ?? []
         return result
     }
 }

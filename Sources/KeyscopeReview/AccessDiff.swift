@@ -400,19 +400,31 @@ public struct AccessDiff: Sendable, Hashable {
             default: 0
             }
         }
+        // The settings' owners before and after approve: a change that drops an owner needs that owner's consent too.
+        let approvers = Array(Set(old.owners + new.owners)).sorted()
+        let unowned = approvers.isEmpty ? ["no team owns the Settings document: set its `owners` so that a team must approve what later reviews can catch"] : []
         var changes: [Change] = []
+        func change(weaker: Bool, subject: String, summary: String) {
+            changes.append(Change(
+                rank: weaker ? .critical : .low, kind: weaker ? .settingsWeakened : .settingsStrengthened, product: nil, subject: subject,
+                summary: summary, details: weaker ? unowned : [], gained: [], approvers: approvers
+            ))
+        }
         for rule in Set(old.severities.keys).union(new.severities.keys).sorted() {
             let before = old.severities[rule] ?? "off"
             let after = new.severities[rule] ?? "off"
             if before == after { continue }
             let weaker = strength(after) < strength(before)
-            changes.append(Change(rank: weaker ? .critical : .low, kind: weaker ? .settingsWeakened : .settingsStrengthened, product: nil, subject: "rules.\(rule)",
-                                  summary: "rule `\(rule)` \(before) → \(after)" + (weaker ? ": later reviews catch less" : ""), details: [], gained: [], approvers: []))
+            change(weaker: weaker, subject: "rules.\(rule)", summary: "rule `\(rule)` \(before) → \(after)" + (weaker ? ": later reviews catch less" : ""))
         }
         if old.unscopedMaxDays != new.unscopedMaxDays {
-            let weaker = new.unscopedMaxDays > old.unscopedMaxDays
-            changes.append(Change(rank: weaker ? .critical : .low, kind: weaker ? .settingsWeakened : .settingsStrengthened, product: nil, subject: "unscopedMaxDays",
-                                  summary: "unscoped keys may live \(new.unscopedMaxDays) days (was \(old.unscopedMaxDays))", details: [], gained: [], approvers: []))
+            change(weaker: new.unscopedMaxDays > old.unscopedMaxDays, subject: "unscopedMaxDays", summary: "unscoped keys may live \(new.unscopedMaxDays) days (was \(old.unscopedMaxDays))")
+        }
+        if old.owners != new.owners {
+            // Fewer owners means fewer teams that must approve the next weakening.
+            let removed = old.owners.filter { !new.owners.contains($0) }
+            let list = { (teams: [String]) in teams.isEmpty ? "none" : teams.map { "`\($0)`" }.joined(separator: ", ") }
+            change(weaker: !removed.isEmpty, subject: "owners", summary: "Settings owners \(list(old.owners)) → \(list(new.owners))")
         }
         return changes
     }

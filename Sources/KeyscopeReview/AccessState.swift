@@ -102,6 +102,8 @@ public struct SettingsState: Sendable, Hashable {
     /// Rule id -> "error" | "warning" | "off", for every configurable rule.
     public var severities: [String: String]
     public var unscopedMaxDays: Int
+    /// Teams that approve changes to the settings, sorted.
+    public var owners: [String] = []
 }
 
 extension AccessState {
@@ -139,7 +141,7 @@ extension AccessState {
         for rule in RuleRegistry.all where rule.configurable {
             severities[rule.id.rawValue] = settings.severity(of: rule.id)?.rawValue ?? "off"
         }
-        self.init(source: source, products: products, teams: teams, settings: SettingsState(severities: severities, unscopedMaxDays: settings.unscopedMaxDays))
+        self.init(source: source, products: products, teams: teams, settings: SettingsState(severities: severities, unscopedMaxDays: settings.unscopedMaxDays, owners: Array(Set(settings.owners.map(\.value))).sorted()))
         origin = StateOrigin(validation)
     }
 

@@ -173,18 +173,20 @@ public struct StateLoader: Sendable {
     func openTables(_ source: StateSource) throws(StateError) -> (String, [ScopeTable]) {
         switch source {
         case .table(let path):
-            return (path, [try open(label: path) { options throws(ScopeTableError) in
-                skipVerification ? try ScopeTable.openUnverified(path: path, maximumSize: options.maximumSize) : try ScopeTable(path: path, options: options)
-            }])
+            return (path, [try openFile(path)])
         case .published(let directory):
             let products = Self.publishedProducts(in: directory)
             guard !products.isEmpty else { throw StateError("\(directory) is not a publish directory: no \(directory)/<product>/current.kst") }
             var tables: [ScopeTable] = []
             for product in products {
                 let path = "\(directory)/\(product)/current.kst"
-                tables.append(try open(label: path) { options throws(ScopeTableError) in
-                    skipVerification ? try ScopeTable.openUnverified(path: path, maximumSize: options.maximumSize) : try ScopeTable(path: path, options: options)
-                })
+                let table = try openFile(path)
+                // A publish directory is named by product: a table filed under another product's
+                // name would make the state ambiguous (two tables for one product) or mislabelled.
+                guard table.header.productID == product else {
+                    throw StateError("\(path) holds a table for product `\(Quote.sanitized(table.header.productID))`, not `\(product)`")
+                }
+                tables.append(table)
             }
             return (directory, tables)
         case .url(let url):
@@ -202,8 +204,43 @@ public struct StateLoader: Sendable {
     func open(label: String, _ opening: (TableOpenOptions) throws(ScopeTableError) -> ScopeTable) throws(StateError) -> ScopeTable {
         do {
             return try opening(TableOpenOptions(trustedKeys: trustedKeys, now: nil))
+        } catch .unreadable(let path, let reason) {
+            throw StateError(ScopeTableError.unreadable(path: path, reason: reason).description)
         } catch {
             throw StateError("\(label): \(error)")
+        }
+    }
+
+    /// Opens a table file: a regular file is read straight into the table's memory; anything
+    /// else (a pipe, `/dev/stdin`, `<(…)` in a shell) is read to its end first, within the size limit.
+    func openFile(_ path: String) throws(StateError) -> ScopeTable {
+        var info = stat()
+        if stat(path, &info) == 0, (info.st_mode & S_IFMT) != S_IFREG {
+            let bytes = try readStream(path, limit: TableOpenOptions(trustedKeys: [], now: nil).maximumSize)
+            return try open(label: path) { options throws(ScopeTableError) in
+                skipVerification ? try ScopeTable.openUnverified(bytes: bytes) : try ScopeTable(bytes: bytes, options: options)
+            }
+        }
+        return try open(label: path) { options throws(ScopeTableError) in
+            skipVerification ? try ScopeTable.openUnverified(path: path, maximumSize: options.maximumSize) : try ScopeTable(path: path, options: options)
+        }
+    }
+
+    /// Reads a non-regular file to its end, refusing more than `limit` bytes.
+    func readStream(_ path: String, limit: Int) throws(StateError) -> [UInt8] {
+        guard let handle = FileHandle(forReadingAtPath: path) else { throw StateError("cannot read table \(path)") }
+        defer { try? handle.close() }
+        var bytes: [UInt8] = []
+        while true {
+            let chunk: Data?
+            do {
+                chunk = try handle.read(upToCount: 1 << 20)
+            } catch {
+                throw StateError("cannot read table \(path): \(Self.reason(error))")
+            }
+            guard let chunk, !chunk.isEmpty else { return bytes }
+            bytes += chunk
+            if bytes.count > limit { throw StateError("\(path): \(ScopeTableError.tooLarge(size: bytes.count, limit: limit))") }
         }
     }
 

@@ -143,6 +143,12 @@ func check(_ keyFile: String, expect: [DiagnosticSpec], extra: [String: String] 
               expect: [DiagnosticSpec("1️⃣", in: "keys.yaml", rule: .unknownOwner)])
     }
 
+    @Test func unknownSettingsOwner() {
+        check(keys("  - {name: a, audience: customer, capabilities: [cap_faq]}\n"), expect: [
+            DiagnosticSpec("1️⃣", in: "settings.yaml", rule: .unknownOwner, message: "unknown owner `platfrom`: no team has this id"),
+        ], extra: ["settings.yaml": "apiVersion: keyscope/v1\nkind: Settings\nowners: [1️⃣platfrom]\n"])
+    }
+
     @Test func missingOwner() {
         check(keys("  - name: 1️⃣a\n    audience: customer\n    capabilities: [cap_faq]\n", owners: ""),
               expect: [DiagnosticSpec("1️⃣", in: "keys.yaml", rule: .missingOwner)])

@@ -160,6 +160,33 @@ let customerFAQ = "  - {name: a, audience: customer, capabilities: [cap_faq], ex
         #expect(try diff(policy(keys: customerFAQ), policy(keys: customerFAQ, extra: stricter)).changes.allSatisfy { $0.rank == .low })
     }
 
+    @Test func settingsOwnersApproveSettingsChanges() throws {
+        let owned = ["settings.yaml": "apiVersion: keyscope/v1\nkind: Settings\nowners: [platform]\n"]
+        let weakenedOwned = ["settings.yaml": "apiVersion: keyscope/v1\nkind: Settings\nowners: [platform]\nrules:\n  expired-key: off\n"]
+        let d = try diff(policy(keys: customerFAQ, extra: owned), policy(keys: customerFAQ, extra: weakenedOwned))
+        #expect(d.changes.map(\.kind) == [.settingsWeakened])
+        #expect(d.changes[0].approvers == ["platform"])
+        #expect(d.changes[0].details.isEmpty)
+        #expect(d.approvers["platform"] == ["@acme/platform"])
+
+        // Without owners, nobody in particular approves, and the change says so.
+        let weakened = ["settings.yaml": "apiVersion: keyscope/v1\nkind: Settings\nrules:\n  expired-key: off\n"]
+        let unowned = try diff(policy(keys: customerFAQ), policy(keys: customerFAQ, extra: weakened))
+        #expect(unowned.changes[0].approvers.isEmpty)
+        #expect(unowned.changes[0].details.contains { $0.contains("no team owns the Settings document") })
+
+        // Dropping an owner weakens review: critical, and the dropped team approves.
+        let dropped = try diff(policy(keys: customerFAQ, extra: owned), policy(keys: customerFAQ))
+        #expect(dropped.changes.map(\.kind) == [.settingsWeakened])
+        #expect(dropped.changes[0].rank == .critical)
+        #expect(dropped.changes[0].subject == "owners")
+        #expect(dropped.changes[0].approvers == ["platform"])
+        // Adding one strengthens it.
+        let added = try diff(policy(keys: customerFAQ), policy(keys: customerFAQ, extra: owned))
+        #expect(added.changes.map(\.kind) == [.settingsStrengthened])
+        #expect(added.changes[0].rank == .low)
+    }
+
     @Test func rankingOrderAndThresholds() throws {
         let after = customerFAQ.replacingAll("expires: 2027-06-30", "expires: 2028-01-01") + "  - {name: z, audience: internal, unscoped: true, justification: j, expires: 2027-01-15}\n"
         let d = try diff(policy(keys: customerFAQ), policy(keys: after))

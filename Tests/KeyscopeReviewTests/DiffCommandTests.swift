@@ -106,13 +106,27 @@ let compileFlags = ["--now", "2026-11-27", "--issued-at", "1767225600", "--signi
         let skipped = try KeyscopeCommand.run(["diff", "--from", "tables/support-bot.kst", "--insecure-skip-verify", "--now", "2026-11-27"], in: dir)
         #expect(skipped.status == 0)
         #expect(skipped.stderr.contains("NOT checked"))
+        // A table can come through a pipe (`--from <(curl …)`, or stdin), and is verified all the same.
+        let table = try Data(contentsOf: dir.appendingPathComponent("tables/support-bot.kst"))
+        let piped = try KeyscopeCommand.run(["diff", "--from", "/dev/stdin", "--to", "tables/support-bot.kst", "--trusted-key", "key.pub.pem", "--exit-code"], in: dir, stdin: table)
+        #expect(piped.status == 0, "\(piped.stderr)")
+        var tamperedPipe = table
+        tamperedPipe[300] ^= 1
+        let pipedTampered = try KeyscopeCommand.run(["diff", "--from", "/dev/stdin", "--to", "tables/support-bot.kst", "--trusted-key", "key.pub.pem"], in: dir, stdin: tamperedPipe)
+        #expect(pipedTampered.status == 1)
+        #expect(pipedTampered.stderr.contains("/dev/stdin: signature by key"), "\(pipedTampered.stderr)")
     }
 
     @Test func badStatesAreOneLineErrors() throws {
         let dir = try fixtureRepository()
         defer { try? FileManager.default.removeItem(at: dir) }
         try FileManager.default.createDirectory(at: dir.appendingPathComponent("empty-published"), withIntermediateDirectories: true)
+        // A table filed under another product's directory.
+        #expect(try KeyscopeCommand.run(["compile", "policies", "--out", "tables"] + compileFlags, in: dir).status == 0)
+        try FileManager.default.createDirectory(at: dir.appendingPathComponent("mislabelled/other-product"), withIntermediateDirectories: true)
+        try FileManager.default.copyItem(at: dir.appendingPathComponent("tables/support-bot.kst"), to: dir.appendingPathComponent("mislabelled/other-product/current.kst"))
         let cases: [([String], String)] = [
+            (["--from", "published:mislabelled", "--trusted-key", "key.pub.pem"], "mislabelled/other-product/current.kst holds a table for product `support-bot`, not `other-product`"),
             (["--from", "git:no-such-revision"], "unknown git revision `no-such-revision`"),
             (["--from", "published:empty-published", "--trusted-key", "key.pub.pem"], "is not a publish directory: no empty-published/<product>/current.kst"),
             (["--from", "missing.kst", "--trusted-key", "key.pub.pem"], "cannot read table missing.kst"),

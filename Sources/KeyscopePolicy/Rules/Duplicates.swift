@@ -50,7 +50,8 @@ enum DuplicateName: PolicyRule {
         for (setIndex, keySet) in keySets.enumerated() {
             let product = keySet.product.value
             // The product's names are taken out for the whole key set: one lookup per set, not per key.
-            var names = first.removeValue(forKey: product) ?? Dictionary(minimumCapacity: context.policy.keyCount)
+            // Room for every key only for declared products; a misspelled product id gets none.
+            var names = first.removeValue(forKey: product) ?? Dictionary(minimumCapacity: context.products[product] == nil ? 0 : context.policy.keyCount)
             keySet.keys.withUnsafeBufferPointer { keys in
                 for keyIndex in keys.indices {
                     let name = keys[keyIndex].name

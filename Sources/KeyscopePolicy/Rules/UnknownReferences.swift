@@ -45,6 +45,7 @@ enum UnknownOwner: PolicyRule {
         for keySet in context.policy.keySets {
             keySet.owners?.value.forEach(checkOwner)
         }
+        context.policy.settings.owners.forEach(checkOwner)
         context.forEachKey { key, _, _, _ in
             key.owners?.value.forEach(checkOwner)
         }

@@ -144,6 +144,7 @@ public enum PolicySchema {
         fields: header("Settings") + [
             FieldSchema("rules", .dictionary(keys: RuleRegistry.configurableIDs, value: .oneOf(severities)), "Severity per rule id: error, warning or off."),
             FieldSchema("unscopedMaxDays", .integer(1...3650), "Longest an unscoped key may stay valid after the check date, in days (default 90)."),
+            FieldSchema("owners", .list(.string(slug)), "Teams that approve changes to these settings (`keyscope diff` names them; `keyscope codeowners` maps this file to their reviewers)."),
         ]
     )
 

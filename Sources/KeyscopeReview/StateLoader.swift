@@ -118,12 +118,9 @@ public struct StateLoader: Sendable {
         for (i, old) in firstTables.enumerated() {
             guard let j = secondTables.firstIndex(where: { $0.header.productID == old.header.productID }) else { continue }
             let new = secondTables[j]
-            let oldCatalog = Dictionary(old.decodedCapabilities().map { ($0.id, $0.tags.contains("internal")) }, uniquingKeysWith: { a, _ in a })
-            let newCatalog = new.decodedCapabilities()
-            let catalogGrew = newCatalog.contains { oldCatalog[$0.id] == nil }
-            let newlyInternal = newCatalog.contains { $0.tags.contains("internal") && oldCatalog[$0.id] == false }
+            let reach = CatalogReach(old: old.decodedCapabilities().map { ($0.id, $0.tags) }, new: new.decodedCapabilities().map { ($0.id, $0.tags) })
             let alike = old.identicalKeys(in: new) { audience, unscoped in
-                !(unscoped && catalogGrew) && !(newlyInternal && (audience == .customer || audience == .partner))
+                reach.mayOmit(unscoped: unscoped, external: audience == .customer || audience == .partner)
             }
             firstOmitted[i] = alike.first
             secondOmitted[j] = alike.second
@@ -142,11 +139,9 @@ public struct StateLoader: Sendable {
         var secondOmitted: [String: [Bool]] = [:]
         for oldProduct in old.resolved.products {
             guard let newProduct = new.resolved.products.first(where: { $0.id == oldProduct.id }) else { continue }
-            let oldCatalog = Dictionary(oldProduct.capabilities.map { ($0.id, $0.tags.contains("internal")) }, uniquingKeysWith: { a, _ in a })
-            let catalogGrew = newProduct.capabilities.contains { oldCatalog[$0.id] == nil }
-            let newlyInternal = newProduct.capabilities.contains { $0.tags.contains("internal") && oldCatalog[$0.id] == false }
+            let reach = CatalogReach(old: oldProduct.capabilities.map { ($0.id, $0.tags) }, new: newProduct.capabilities.map { ($0.id, $0.tags) })
             let alike = oldProduct.alikeKeys(in: newProduct) { key in
-                !(key.unscoped && catalogGrew) && !(newlyInternal && key.audience.isExternal)
+                reach.mayOmit(unscoped: key.unscoped, external: key.audience.isExternal)
             }
             firstOmitted[oldProduct.id] = alike.first
             secondOmitted[newProduct.id] = alike.second
@@ -391,6 +386,27 @@ private final class FetchBox: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         return (data, status, error)
+    }
+}
+
+/// How a catalog change can reach a key whose own entry is alike in both states: new
+/// capabilities reach unscoped keys, and a capability turned `internal` reaches the external
+/// keys holding it (`AccessDiff.reachChanges`). Such keys must stay in the states.
+struct CatalogReach {
+    /// A capability exists now that did not before.
+    let grew: Bool
+    /// A capability that existed before is tagged `internal` only now.
+    let newlyInternal: Bool
+
+    init(old: [(id: String, tags: [String])], new: [(id: String, tags: [String])]) {
+        let before = Dictionary(old.map { ($0.id, $0.tags.contains("internal")) }, uniquingKeysWith: { first, _ in first })
+        grew = new.contains { before[$0.id] == nil }
+        newlyInternal = new.contains { $0.tags.contains("internal") && before[$0.id] == false }
+    }
+
+    /// Whether a key alike in both states may be left out of them.
+    func mayOmit(unscoped: Bool, external: Bool) -> Bool {
+        !(unscoped && grew) && !(newlyInternal && external)
     }
 }
 

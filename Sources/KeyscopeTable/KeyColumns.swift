@@ -1,4 +1,9 @@
 import Dispatch
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// The keys of a table, column by column, in record order: (name hash, name), the order the
 /// encoder writes them in.
@@ -160,7 +165,8 @@ private func copyUTF8(_ string: String, to destination: UnsafeMutablePointer<UIn
 
 /// Splits `0..<count` over the cores (one chunk when there is little to share).
 private func concurrentChunks(_ count: Int, minimumChunk: Int = 8_192, _ body: @Sendable (Range<Int>) -> Void) {
-    let chunks = min(2, max(1, count / minimumChunk))
+    let cores = max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
+    let chunks = min(cores, max(1, count / minimumChunk))
     let perChunk = (count + chunks - 1) / max(1, chunks)
     if chunks == 1 { return body(0..<count) }
     DispatchQueue.concurrentPerform(iterations: chunks) { chunk in

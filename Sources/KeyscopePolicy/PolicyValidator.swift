@@ -305,7 +305,7 @@ struct RuleContext {
     ///
     /// Positions are sorted, not the keys: an 8-byte move instead of a key's, and ties
     /// broken by position, so the first declared comes first whatever the algorithm.
-    static func sortedFirstDeclarations(_ keys: [ResolvedKey]) -> [ResolvedKey] {
+    static func sortedFirstDeclarations(_ keys: consuming [ResolvedKey]) -> [ResolvedKey] {
         var order = Array(keys.indices)
         keys.withUnsafeBufferPointer { keys in
             order.sort { a, b in
@@ -313,12 +313,21 @@ struct RuleContext {
                 return left == right ? a < b : bytewiseLess(left, right)
             }
         }
-        var sorted: [ResolvedKey] = []
-        sorted.reserveCapacity(keys.count)
-        for position in order where sorted.last?.name != keys[position].name {
-            sorted.append(keys[position])
+        // Keys are moved, not copied (a copy retains five fields per key, and freeing the
+        // originals releases them again); a moved-from slot gets an empty key, which the
+        // old array then frees for nothing.
+        let empty = ResolvedKey(name: "", description: nil, audience: .customer, owners: [], expires: nil, unscoped: false, capabilities: [], selectors: [])
+        return keys.withUnsafeMutableBufferPointer { source in
+            [ResolvedKey](unsafeUninitializedCapacity: source.count) { sorted, count in
+                count = 0
+                guard let from = source.baseAddress, let to = sorted.baseAddress else { return }
+                for position in order where count == 0 || to[count - 1].name != from[position].name {
+                    (to + count).moveInitialize(from: from + position, count: 1)
+                    (from + position).initialize(to: empty)
+                    count += 1
+                }
+            }
         }
-        return sorted
     }
 }
 

@@ -86,6 +86,18 @@ private func expectProblem(_ marked: String, _ code: YAMLProblem.Code, at marker
         #expect(result.documents.count == 1)
     }
     @Test func rejectsNulByte() { expectProblem("a: 1\nb: 1️⃣\u{0}\n", .nulByte) }
+    /// The byte scan reads eight bytes at a time and counts lines and columns only once it has
+    /// found a problem: positions after long lines and multi-byte characters must still be exact.
+    @Test func problemPositionsAfterLongLinesAndMultiByteCharacters() {
+        let long = "description: " + String(repeating: "plain ascii text ", count: 20) + "\n"
+        expectProblem(long + "name: héllo wörld — ü 1️⃣\u{0}\n", .nulByte)
+        expectProblem(long + long + "name: ☃☃☃ and more 1️⃣\ttext\n", .tab)
+        var bytes = Array((long + "x: ✓✓ abcdefgh").utf8)
+        bytes += [0xE2, 0x28, 0xA1]
+        let result = StrictYAMLReader().read(SourceFile(path: "f.yaml", bytes: bytes))
+        #expect(result.problems.map(\.code) == [.invalidUTF8])
+        #expect(result.problems.first?.location == SourceLocation(file: "f.yaml", line: 2, column: 15))
+    }
     @Test func rejectsInvalidUTF8() {
         var bytes = Array("a: 1\nb: x".utf8)
         bytes += [0xC3, 0x28]

@@ -23,11 +23,6 @@ struct ByteWriter {
 
     mutating func append(_ other: [UInt8]) { bytes += other }
 
-    mutating func append(utf8 string: String) {
-        var string = string
-        string.withUTF8 { bytes.append(contentsOf: $0) }
-    }
-
     /// Zero bytes up to a multiple of `alignment`.
     mutating func align(_ alignment: Int) {
         while bytes.count % alignment != 0 { bytes.append(0) }

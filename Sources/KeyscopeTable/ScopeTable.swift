@@ -258,7 +258,8 @@ public final class ScopeTable: @unchecked Sendable {
     func u16(_ offset: Int) -> UInt16 { UInt16(littleEndian: base.loadUnaligned(fromByteOffset: offset, as: UInt16.self)) }
 
     @inline(__always)
-    private func stringEquals(_ ref: UInt32, _ bytes: UnsafeRawBufferPointer) -> Bool {
+    func stringEquals(_ ref: UInt32, _ bytes: UnsafeRawBufferPointer) -> Bool {
+        // On the decision path: kept free of closures.
         let (start, length) = RawReader(base: base, count: 0).stringSpan(section: strings, ref: ref)
         return length == bytes.count && ScopeTable.bytesEqual(base + start, bytes.baseAddress, length)
     }
@@ -392,14 +393,8 @@ public final class ScopeTable: @unchecked Sendable {
     /// The same, leaving out the keys whose flag in `omitting` (one per key, storage order) is set.
     public func contents(keysSortedByName: Bool, omitting: [Bool]?) -> TableContents {
         let reader = RawReader(base: base, count: storage.count)
-        func string(_ ref: UInt32) -> String {
-            let (start, length) = reader.stringSpan(section: strings, ref: ref)
-            return String(decoding: UnsafeRawBufferPointer(start: base + start, count: length), as: UTF8.self)
-        }
-        func list(_ ref: UInt32) -> [UInt32] {
-            let count = Int(reader.u32(lists + Int(ref)))
-            return (0..<count).map { reader.u32(lists + Int(ref) + 4 + 4 * $0) }
-        }
+        let string = decodedString
+        let list = decodedList
         let teamList = (0..<header.teamCount).map { index -> TableTeam in
             let at = teams + index * TableFormat.teamRecordSize
             return TableTeam(id: string(reader.u32(at)), name: string(reader.u32(at + 4)), reviewers: list(reader.u32(at + 8)).map(string))
@@ -448,20 +443,31 @@ public final class ScopeTable: @unchecked Sendable {
 extension ScopeTable {
     /// The capability records decoded into values, in index order (the catalog without the keys).
     public func decodedCapabilities() -> [TableCapability] {
-        let reader = RawReader(base: base, count: storage.count)
-        func string(_ ref: UInt32) -> String {
-            withString(ref) { String(decoding: $0, as: UTF8.self) }
-        }
-        return (0..<header.capabilityCount).map { index -> TableCapability in
+        (0..<header.capabilityCount).map { index -> TableCapability in
             let at = capabilities + index * TableFormat.capabilityRecordSize
-            let deprecated = reader.u32(at + 16)
-            let tagList = lists + Int(reader.u32(at + 12))
-            let tags = (0..<Int(reader.u32(tagList))).map { string(reader.u32(tagList + 4 + 4 * $0)) }
+            let deprecated = u32(at + 16)
             return TableCapability(
-                id: string(reader.u32(at)), name: string(reader.u32(at + 4)), owner: Int(reader.u32(at + 8)),
-                tags: tags, deprecated: deprecated == TableFormat.none ? nil : string(deprecated)
+                id: decodedString(u32(at)), name: decodedString(u32(at + 4)), owner: Int(u32(at + 8)),
+                tags: decodedList(u32(at + 12)).map(decodedString), deprecated: deprecated == TableFormat.none ? nil : decodedString(deprecated)
             )
         }
+    }
+
+    /// The bytes of the string entry at `ref` (already validated).
+    func withString<Result>(_ ref: UInt32, _ body: (UnsafeRawBufferPointer) -> Result) -> Result {
+        let (start, length) = RawReader(base: base, count: 0).stringSpan(section: strings, ref: ref)
+        return body(UnsafeRawBufferPointer(start: base + start, count: length))
+    }
+
+    /// The string entry at `ref` (already validated), as a `String`.
+    func decodedString(_ ref: UInt32) -> String {
+        withString(ref) { String(decoding: $0, as: UTF8.self) }
+    }
+
+    /// The items of the list entry at `ref` (already validated).
+    func decodedList(_ ref: UInt32) -> [UInt32] {
+        let list = lists + Int(ref)
+        return (0..<Int(u32(list))).map { u32(list + 4 + 4 * $0) }
     }
 }
 

@@ -81,7 +81,7 @@ extension ScopeTable {
         guard optionalStringsEqual(u32(at), other, other.u32(otherAt)) else { return false }
         guard listsEqual(u32(at + 4), other, other.u32(otherAt + 4), map: { teamMap[Int($0)] == Int($1) }) else { return false }
         guard listsEqual(u32(at + 12), other, other.u32(otherAt + 12), map: { mine, theirs in
-            withString(mine) { a in other.withString(theirs) { b in a.count == b.count && ScopeTable.bytesEqual(a.baseAddress!, b.baseAddress, a.count) } }
+            withString(mine) { other.stringEquals(theirs, $0) }
         }) else { return false }
         if flags & TableFormat.keyFlagUnscoped != 0 { return true }
         let set = keys + Int(u32(at + 8))
@@ -96,7 +96,7 @@ extension ScopeTable {
 
     private func optionalStringsEqual(_ ref: UInt32, _ other: ScopeTable, _ otherRef: UInt32) -> Bool {
         if ref == TableFormat.none || otherRef == TableFormat.none { return ref == otherRef }
-        return withString(ref) { a in other.withString(otherRef) { b in a.count == b.count && ScopeTable.bytesEqual(a.baseAddress!, b.baseAddress, a.count) } }
+        return withString(ref) { other.stringEquals(otherRef, $0) }
     }
 
     private func listsEqual(_ ref: UInt32, _ other: ScopeTable, _ otherRef: UInt32, map equal: (UInt32, UInt32) -> Bool) -> Bool {
@@ -106,12 +106,6 @@ extension ScopeTable {
         guard count == Int(other.u32(otherList)) else { return false }
         for index in 0..<count where !equal(u32(list + 4 + 4 * index), other.u32(otherList + 4 + 4 * index)) { return false }
         return true
-    }
-
-    /// The bytes of the string entry at `ref` (already validated).
-    func withString<Result>(_ ref: UInt32, _ body: (UnsafeRawBufferPointer) -> Result) -> Result {
-        let (start, length) = RawReader(base: base, count: 0).stringSpan(section: strings, ref: ref)
-        return body(UnsafeRawBufferPointer(start: base + start, count: length))
     }
 }
 

@@ -341,6 +341,11 @@ struct InternedLists {
     private var emptyList: UInt32?
 
     mutating func ref(_ items: [UInt32]) -> UInt32 {
+        items.withUnsafeBufferPointer { ref($0) }
+    }
+
+    /// The same for items read from a column.
+    mutating func ref(_ items: UnsafeBufferPointer<UInt32>) -> UInt32 {
         if items.isEmpty, let emptyList { return emptyList }
         let start = writer.count
         writer.u32(UInt32(items.count))
@@ -348,15 +353,6 @@ struct InternedLists {
         let offset = index.intern(entryFrom: start, in: &writer)
         if items.isEmpty { emptyList = offset }
         return offset
-    }
-
-    /// The same for items read from a column.
-    mutating func ref(_ items: UnsafeBufferPointer<UInt32>) -> UInt32 {
-        if items.isEmpty { return ref([]) }
-        let start = writer.count
-        writer.u32(UInt32(items.count))
-        for item in items { writer.u32(item) }
-        return index.intern(entryFrom: start, in: &writer)
     }
 }
 

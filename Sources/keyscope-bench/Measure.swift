@@ -35,13 +35,6 @@ func timeMilliseconds(repetitions: Int, warmUp: Bool = true, _ body: () throws -
     return Sample(values: values, unit: "ms")
 }
 
-/// Peak resident set of the process so far, in MiB.
-func peakResidentMiB() -> Double {
-    var usage = rusage()
-    getrusage(RUSAGE_SELF.rawValue, &usage)
-    return Double(usage.ru_maxrss) / 1024
-}
-
 /// Keeps a value alive and opaque to the optimiser.
 @inline(never)
 func blackHole<T>(_ value: T) {

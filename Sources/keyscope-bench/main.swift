@@ -160,9 +160,7 @@ if enabled("parse") || enabled("validate") || enabled("compile") {
     let samples = try timeInRounds(repetitions: heavyRepetitions, contestants.map(\.body))
     libyamlMedian = samples[0].median
     for (contestant, sample) in zip(contestants, samples) {
-        let perRound = zip(sample.values, samples[0].values).map { $0 / $1 }
-        let roundRatio = Sample(values: perRound, unit: "×").median
-        rows.append(Row(group: "parse", name: contestant.name, repetitions: heavyRepetitions, sample: sample, ratio: format(roundRatio) + "×", note: contestant.note))
+        rows.append(Row(group: "parse", name: contestant.name, repetitions: heavyRepetitions, sample: sample, ratio: roundRatio(sample.values, samples[0].values), note: contestant.note))
     }
 }
 
@@ -314,10 +312,9 @@ if enabled("diff"), validation != nil {
             return (before, after, AccessDiff(from: before, to: after))
         },
     ])
-    let perRound = zip(samples[1].values, samples[0].values).map { $0 / $1 }
     rows.append(Row(group: "diff", name: "validate one policy tree (reference)", repetitions: heavyRepetitions, sample: samples[0], ratio: "1.0×", note: ""))
     rows.append(Row(group: "diff", name: "diff policy vs policy, 1% of keys changed", repetitions: heavyRepetitions, sample: samples[1],
-                    ratio: format(Sample(values: perRound, unit: "×").median) + "×", note: "\(changeCount) changes; target ≤ 3× validate"))
+                    ratio: roundRatio(samples[1].values, samples[0].values), note: "\(changeCount) changes; target ≤ 3× validate"))
     rows.append(Row(group: "diff", name: "diff table vs table, 1% of keys changed", repetitions: heavyRepetitions, sample: samples[2], ratio: "",
                     note: "\(tableChangeCount) changes; verify both tables + compare + diff; target < 500 ms"))
 }
@@ -374,13 +371,12 @@ if enabled("process") || enabled("validate") || enabled("compile") || enabled("d
             let sample = Sample(values: samples[index], unit: "ms")
             // The policy diff is compared with validating one tree, everything else with libyaml.
             let reference = command.name.contains("policy vs policy") ? commands.firstIndex { $0.name.contains("validate") } ?? 0 : 0
-            let perRound = zip(samples[index], samples[reference]).map { $0 / $1 }
             var note = peaks[index] > 0 ? "peak RSS \(format(peaks[index])) MiB (whole process, GNU time)" : "peak RSS not measured (no /usr/bin/time)"
             if command.name.contains("compile") { note += "; target ≤ 2.5× libyaml" }
             if reference != 0 { note += "; ratio against `keyscope validate`, target ≤ 3×" }
             if command.name.contains("table vs table") { note += "; target < 500 ms" }
             rows.append(Row(group: "process", name: command.name + " process (wall)", repetitions: sample.values.count, sample: sample,
-                            ratio: format(Sample(values: perRound, unit: "×").median) + "×", note: note))
+                            ratio: roundRatio(samples[index], samples[reference]), note: note))
         }
     }
 }
@@ -404,6 +400,11 @@ if options.markdown {
         let stats = row.sample.map { [pad("\(format($0.median)) \($0.unit)", 12), pad("\(format($0.min)) \($0.unit)", 12), pad("\(format($0.max)) \($0.unit)", 12)] } ?? [pad("", 12), pad("", 12), pad("", 12)]
         print(pad(row.name, nameWidth) + pad(String(row.repetitions), 6) + stats.joined() + pad(row.ratio, 8) + row.note)
     }
+}
+
+/// The median of the ratios of two series measured in the same rounds.
+func roundRatio(_ values: [Double], _ reference: [Double]) -> String {
+    format(Sample(values: zip(values, reference).map { $0 / $1 }, unit: "×").median) + "×"
 }
 
 func ratio(_ value: Double, _ reference: Double) -> String {

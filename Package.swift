@@ -4,6 +4,8 @@
 //
 // The targets follow the data flow, one stage per module:
 //
+//   KeyscopeAccess: the access model every stage below asks (reach, exposure, alike, rank)
+//
 //   CYAML (libyaml) -> KeyscopeYAML (strict nodes with positions)
 //     -> KeyscopePolicy (model, diagnostics, rules)
 //     -> KeyscopeCompiler (policy -> signed table bytes)
@@ -34,20 +36,24 @@ let package = Package(
             providers: [.apt(["libyaml-dev"]), .brew(["libyaml"])]
         ),
 
+        // The access model: what a key reaches under a catalog, what is internal and external,
+        // when two keys are alike, and how a change of access ranks (SPEC §3, §6). No dependencies.
+        .target(name: "KeyscopeAccess"),
+
         // Source bytes -> strict YAML node tree with file/line/column on every node.
         .target(name: "KeyscopeYAML", dependencies: ["CYAML"]),
 
         // Node trees -> policy model + diagnostics (SPEC §2, §3).
-        .target(name: "KeyscopePolicy", dependencies: ["KeyscopeYAML"]),
+        .target(name: "KeyscopePolicy", dependencies: ["KeyscopeYAML", "KeyscopeAccess"]),
 
         // The binary scope table: layout, writer, reader, Ed25519 signatures (SPEC §4, §5).
-        .target(name: "KeyscopeTable", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
+        .target(name: "KeyscopeTable", dependencies: ["KeyscopeAccess", .product(name: "Crypto", package: "swift-crypto")]),
 
         // Policy model -> table bytes.
         .target(name: "KeyscopeCompiler", dependencies: ["KeyscopePolicy", "KeyscopeTable"]),
 
         // Access review: states from policies, git, tables, publish directories, URLs; ranked diff; CODEOWNERS.
-        .target(name: "KeyscopeReview", dependencies: ["KeyscopePolicy", "KeyscopeTable"]),
+        .target(name: "KeyscopeReview", dependencies: ["KeyscopeAccess", "KeyscopePolicy", "KeyscopeTable"]),
 
         // Publishing: verified, serial-checked, crash-safe replacement of DIR/<product>/current.kst.
         .target(name: "KeyscopePublish", dependencies: ["KeyscopeTable", .product(name: "Crypto", package: "swift-crypto")]),
@@ -62,7 +68,7 @@ let package = Package(
         .executableTarget(
             name: "keyscope",
             dependencies: [
-                "KeyscopePolicy", "KeyscopeCompiler", "KeyscopeTable", "KeyscopeRuntime", "KeyscopeCorpus", "KeyscopeReview", "KeyscopePublish",
+                "KeyscopeAccess", "KeyscopePolicy", "KeyscopeCompiler", "KeyscopeTable", "KeyscopeRuntime", "KeyscopeCorpus", "KeyscopeReview", "KeyscopePublish",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -79,10 +85,11 @@ let package = Package(
         // Shared helpers for the test targets (marked sources, fixtures, running the binary).
         .target(name: "KeyscopeTestSupport", dependencies: ["KeyscopeYAML", "KeyscopePolicy"], path: "Tests/KeyscopeTestSupport"),
 
+        .testTarget(name: "KeyscopeAccessTests", dependencies: ["KeyscopeAccess"]),
         .testTarget(name: "KeyscopeYAMLTests", dependencies: ["KeyscopeYAML", "KeyscopeTestSupport"]),
         .testTarget(name: "KeyscopePolicyTests", dependencies: ["KeyscopePolicy", "KeyscopeTestSupport"]),
         .testTarget(name: "KeyscopeTableTests", dependencies: ["KeyscopeCompiler", "KeyscopeRuntime", "KeyscopeCorpus", "KeyscopeTestSupport"]),
-        .testTarget(name: "KeyscopeReviewTests", dependencies: ["KeyscopeReview", "KeyscopeCompiler", "KeyscopeTestSupport"]),
+        .testTarget(name: "KeyscopeReviewTests", dependencies: ["KeyscopeAccess", "KeyscopeReview", "KeyscopeCompiler", "KeyscopeTestSupport"]),
         .testTarget(name: "KeyscopePublishTests", dependencies: ["KeyscopeTestSupport"]),
         .testTarget(name: "KeyscopeEndToEndTests", dependencies: ["KeyscopeTestSupport"]),
     ],

@@ -1,3 +1,5 @@
+import KeyscopeAccess
+
 /// A value and where it was written.
 public struct Located<Value: Sendable & Hashable>: Sendable, Hashable {
     public var value: Value
@@ -16,8 +18,8 @@ public enum Audience: String, Sendable, Hashable, Codable, CaseIterable {
     case customer
     case partner
 
-    /// Whether the holder is outside the organisation (SPEC §3 internal-exposure).
-    public var isExternal: Bool { self == .customer || self == .partner }
+    /// Whether the holder is outside the organisation (the access model's definition).
+    public var isExternal: Bool { AccessVocabulary.isExternal(audience: rawValue) }
 }
 
 /// A capability declared by a `Product` document.

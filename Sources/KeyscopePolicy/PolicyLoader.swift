@@ -9,9 +9,13 @@ import Dispatch
 public enum PolicyLoadError: Error, Sendable, Equatable, CustomStringConvertible {
     case rootNotFound(String)
     case rootUnreadable(String, reason: String)
+    /// A compiled table inside the policy root: a root is policy sources only, so that no file an
+    /// author adds can make a command read the tree as something else.
+    case tableInPolicyRoot(String)
 
     public var description: String {
         switch self {
+        case .tableInPolicyRoot(let path): "policy root holds a compiled table, \(Quote.quoted(path)): tables and publish directories belong outside the policy root"
         case .rootNotFound(let path): "policy root \(Quote.quoted(path)) does not exist"
         case .rootUnreadable(let path, let reason): "cannot read policy root \(Quote.quoted(path)): \(reason)"
         }
@@ -76,6 +80,7 @@ public struct PolicyLoader: Sendable {
                         subdirectories.append(path)
                     }
                 case S_IFREG:
+                    if name.hasSuffix(".kst") { throw .tableInPolicyRoot(path) }
                     if PolicyLoader.extensions.contains(where: { name.hasSuffix($0) }) { files.append(path) }
                 default:
                     continue

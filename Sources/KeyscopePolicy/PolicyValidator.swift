@@ -1,4 +1,5 @@
 import Dispatch
+import KeyscopeAccess
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -123,7 +124,7 @@ struct RuleContext {
             for (position, capability) in product.capabilities.enumerated() where index[capability.id.value] == nil {
                 index[capability.id.value] = position
                 for tag in Set(capability.tags.map(\.value)) { tagged[tag, default: []].append(position) }
-                isInternal[position] = capability.tags.contains { $0.value == "internal" }
+                isInternal[position] = AccessVocabulary.isInternal(tags: capability.tags.lazy.map(\.value))
                 isDeprecated[position] = capability.deprecated != nil
             }
             products[product.id.value] = ProductIndex(product: product, capabilityIndex: index, tagged: tagged, isInternal: isInternal, isDeprecated: isDeprecated)

@@ -1,29 +1,14 @@
 import Dispatch
+import KeyscopeAccess
 import KeyscopePolicy
 import Synchronization
-
-/// How much a change matters to a reviewer (SPEC §6). Ordered: critical first.
-public enum Rank: String, Sendable, Hashable, Codable, CaseIterable, Comparable {
-    case critical, high, medium, low
-
-    var order: Int {
-        switch self {
-        case .critical: 0
-        case .high: 1
-        case .medium: 2
-        case .low: 3
-        }
-    }
-
-    /// `a < b` when `a` is more severe.
-    public static func < (lhs: Rank, rhs: Rank) -> Bool { lhs.order < rhs.order }
-}
 
 /// What kind of change. The raw values appear in JSON output and are API.
 public enum ChangeKind: String, Sendable, Hashable, Codable, CaseIterable {
     case keyAdded = "key-added"
     case keyRemoved = "key-removed"
-    /// A key removed and another added with exactly the same settings: the same access under a new name.
+    /// A key removed and another added with exactly the same settings. Ranked as the new key it
+    /// is: the gateway decides on names, and a new name is a new principal.
     case keyRenamed = "key-renamed"
     case capabilitiesGained = "capabilities-gained"
     case capabilitiesLost = "capabilities-lost"
@@ -81,6 +66,20 @@ public struct Change: Sendable, Hashable {
     public var gained: [GainedCapability]
     /// Teams whose approval the change needs, sorted.
     public var approvers: [String]
+    /// For `key-renamed`: the name the key had before.
+    public var previousSubject: String?
+
+    public init(rank: Rank, kind: ChangeKind, product: String?, subject: String, summary: String, details: [String], gained: [GainedCapability], approvers: [String], previousSubject: String? = nil) {
+        self.rank = rank
+        self.kind = kind
+        self.product = product
+        self.subject = subject
+        self.summary = summary
+        self.details = details
+        self.gained = gained
+        self.approvers = approvers
+        self.previousSubject = previousSubject
+    }
 }
 
 /// The access change between two states, ranked, with approvers.
@@ -92,12 +91,16 @@ public struct AccessDiff: Sendable, Hashable {
     /// Team id -> reviewers, for every team named as an approver.
     public var approvers: [String: [String]]
 
+    /// Rule errors of the policy of each state (nil for states read from tables).
+    public var fromErrors: Int?
+    public var toErrors: Int?
+
     public var isEmpty: Bool { changes.isEmpty }
 
     public func count(_ rank: Rank) -> Int { changes.count { $0.rank == rank } }
 
     /// Whether a change of `rank` or more severe is present.
-    public func has(atLeast rank: Rank) -> Bool { changes.contains { $0.rank <= rank } }
+    public func has(atLeast rank: Rank) -> Bool { changes.contains { $0.rank >= rank } }
 
     /// Compares two states (SPEC §6): effective access after selectors are expanded.
     public init(from old: AccessState, to new: AccessState) {
@@ -108,7 +111,9 @@ public struct AccessDiff: Sendable, Hashable {
                 changes.append(Change(rank: .low, kind: .productAdded, product: productID, subject: productID, summary: "product `\(productID)` added", details: [], gained: [], approvers: []))
                 changes += AccessDiff.keyChanges(old: ProductState(id: productID, name: added.name, capabilities: [:], keys: [:]), new: added)
             case (let removed?, nil):
-                changes.append(Change(rank: .low, kind: .productRemoved, product: productID, subject: productID, summary: "product `\(productID)` removed (\(removed.keys.count) keys lose all access)", details: [], gained: [], approvers: []))
+                // Everyone who loses access answers for it: the owners of the product's capabilities and keys.
+                let owners = Set(removed.capabilities.values.map(\.owner)).union(removed.keys.values.flatMap(\.owners)).filter { !$0.isEmpty }
+                changes.append(Change(rank: .low, kind: .productRemoved, product: productID, subject: productID, summary: "product `\(productID)` removed (\(removed.keys.count) keys lose all access)", details: [], gained: [], approvers: owners.sorted()))
             case (let before?, let after?):
                 changes += AccessDiff.catalogChanges(old: before, new: after)
                 changes += AccessDiff.keyChanges(old: before, new: after)
@@ -121,15 +126,28 @@ public struct AccessDiff: Sendable, Hashable {
             changes += AccessDiff.settingsChanges(old: before, new: after)
         }
         changes.sort { a, b in
-            if a.rank != b.rank { return a.rank < b.rank }
+            if a.rank != b.rank { return a.rank > b.rank }
             if a.product != b.product { return (a.product ?? "") < (b.product ?? "") }
             if a.subject != b.subject { return a.subject < b.subject }
             return a.kind.rawValue < b.kind.rawValue
         }
+        // The people who approve are those the base state names: a pull request cannot add a
+        // team, or rewrite a team's reviewers, and have that team approve its own change. A table
+        // names only the teams it references, so a base read from tables cannot tell a team the
+        // change added from one that had no keys yet: there the new state's reviewers stand in.
         var approvers: [String: [String]] = [:]
-        for team in Set(changes.flatMap(\.approvers)) {
-            approvers[team] = new.teams[team]?.reviewers ?? old.teams[team]?.reviewers ?? []
+        for index in changes.indices where old.listsAllTeams {
+            let named = changes[index].approvers
+            let unknown = named.filter { old.teams[$0] == nil }
+            guard !unknown.isEmpty else { continue }
+            changes[index].approvers = named.filter { old.teams[$0] != nil }
+            changes[index].details.append("not approvers: " + unknown.map { "`\($0)`" }.joined(separator: ", ") + " \(unknown.count == 1 ? "is" : "are") not a team of \(old.source)")
         }
+        for team in Set(changes.flatMap(\.approvers)) {
+            approvers[team] = old.teams[team]?.reviewers ?? new.teams[team]?.reviewers ?? []
+        }
+        self.fromErrors = old.errors
+        self.toErrors = new.errors
         self.from = old.source
         self.to = new.source
         self.changes = changes
@@ -138,13 +156,13 @@ public struct AccessDiff: Sendable, Hashable {
 
     // MARK: Keys
 
+    /// The changes of every key of one product. Each key name is assessed once by the access
+    /// model (`KeyAssessment`: its rank and approvers), then told as one or more changes, each
+    /// ranked for what it says; the most severe of them is the key's rank.
     static func keyChanges(old: ProductState, new: ProductState) -> [Change] {
+        let delta = CatalogDelta(old: old.catalog, new: new.catalog)
+        let names = Array(new.keys.keys) + old.keys.keys.filter { new.keys[$0] == nil }
         // Comparing 100,000 keys is independent per key: split the names over the cores.
-        let names = Array(new.keys.keys)
-        let addedCapabilities = new.capabilities.keys.filter { old.capabilities[$0] == nil }.sorted()
-        // Capabilities that existed before and are tagged `internal` only now: the only way an
-        // external key's unchanged scope can newly reach internal access.
-        let newlyInternal = Set(new.capabilities.values.filter { $0.isInternal && old.capabilities[$0.id].map { !$0.isInternal } == true }.map(\.id))
         let chunks = max(1, min(8, names.count / 5_000))
         let results = ChunkResults(count: chunks)
         DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
@@ -153,199 +171,131 @@ public struct AccessDiff: Sendable, Hashable {
             while index < names.count {
                 let name = names[index]
                 index += chunks
-                guard let after = new.keys[name] else { continue }
-                guard let before = old.keys[name] else {
-                    changes.append(keyAdded(after, product: new))
-                    continue
-                }
-                if (before.unscoped && after.unscoped && !addedCapabilities.isEmpty) || (!newlyInternal.isEmpty && before.isExternal && after.isExternal) {
-                    changes += reachChanges(before, after, old: old, new: new, addedCapabilities: addedCapabilities, newlyInternal: newlyInternal)
-                }
-                if before == after { continue }
-                changes += keyModified(before, after, old: old, new: new)
+                let before = old.keys[name]
+                let after = new.keys[name]
+                if let before, let after, before == after, !delta.mayChangeAccess(unscoped: after.unscoped, external: after.isExternal) { continue }
+                let assessment = KeyAssessment(before: before, in: old.catalog, after: after, in: new.catalog)
+                changes += describe(assessment, before: before, after: after, product: new)
             }
             results.set(chunk, changes)
         }
-        var changes = results.all()
-        let removed = old.keys.keys.filter { new.keys[$0] == nil }
-        var renamedFrom: [String: String] = [:]
-        if !removed.isEmpty {
-            // A removal and an addition with identical settings, each the only one with them, is a rename.
-            var removedBySettings: [RenameSignature: [String]] = [:]
-            for name in removed { removedBySettings[RenameSignature(old.keys[name]!), default: []].append(name) }
-            var addedBySettings: [RenameSignature: [String]] = [:]
-            for change in changes where change.kind == .keyAdded {
-                addedBySettings[RenameSignature(new.keys[change.subject]!), default: []].append(change.subject)
-            }
-            for (signature, added) in addedBySettings where added.count == 1 {
-                if let from = removedBySettings[signature], from.count == 1 { renamedFrom[added[0]] = from[0] }
-            }
+        return renames(results.all(), old: old, new: new)
+    }
+
+    /// Tells one key's assessment as changes.
+    static func describe(_ assessment: KeyAssessment, before: KeyState?, after: KeyState?, product: ProductState) -> [Change] {
+        let name = assessment.name
+        let keyOwners = Array(Set((before?.owners ?? []) + (after?.owners ?? []))).sorted()
+        var changes: [Change] = []
+        func change(_ rank: Rank, _ kind: ChangeKind, _ summary: String, details: [String] = [], gained: [GainedCapability] = []) {
+            changes.append(Change(rank: rank, kind: kind, product: product.id, subject: name, summary: summary, details: details, gained: gained,
+                                  approvers: rank >= .high ? assessment.approvers : keyOwners))
         }
-        if !renamedFrom.isEmpty {
-            let renamedOld = Set(renamedFrom.values)
-            changes = changes.map { change in
-                guard change.kind == .keyAdded, let from = renamedFrom[change.subject] else { return change }
-                return Change(
-                    rank: .low, kind: .keyRenamed, product: new.id, subject: change.subject,
-                    summary: "key `\(from)` renamed to `\(change.subject)` with the same access", details: [], gained: [],
-                    approvers: new.keys[change.subject]!.owners
-                )
-            }
-            for name in removed where !renamedOld.contains(name) {
-                changes.append(Change(rank: .low, kind: .keyRemoved, product: new.id, subject: name, summary: "key `\(name)` removed", details: [], gained: [], approvers: old.keys[name]!.owners))
+        func plural(_ count: Int) -> String { "\(count) capabilit\(count == 1 ? "y" : "ies")" }
+        guard let after else {
+            change(.low, .keyRemoved, "key `\(name)` removed")
+            return changes
+        }
+        let exposes = { (ids: [String]) in ids.contains { assessment.newlyExposed.contains($0) } }
+        let exposure = ": internal capability reaches a \(after.audience) key"
+        guard let before else {
+            let gains = gained(assessment.gained, key: after, product: product)
+            if after.unscoped {
+                change(assessment.rank, .keyAdded, "new UNSCOPED \(after.audience) key `\(name)`: every capability of `\(product.id)`" + (after.expires.map { ", expires \($0)" } ?? ", no expiry"),
+                       details: describe(gains, limit: 20), gained: gains)
+            } else {
+                change(assessment.rank, .keyAdded, "new \(after.audience) key `\(name)` with \(plural(after.capabilities.count))" + (assessment.newlyExposed.isEmpty ? "" : exposure),
+                       details: describe(gains), gained: gains)
             }
             return changes
         }
-        for name in removed {
-            changes.append(Change(
-                rank: .low, kind: .keyRemoved, product: new.id, subject: name,
-                summary: "key `\(name)` removed", details: [], gained: [], approvers: old.keys[name]!.owners
-            ))
+        if assessment.becameUnscoped {
+            let gains = gained(assessment.gained, key: after, product: product)
+            change(.critical, .becameUnscoped, "key `\(name)` becomes UNSCOPED: every capability of `\(product.id)`", details: describe(gains, limit: 20), gained: gains)
+        } else {
+            if !assessment.gained.isEmpty {
+                let gains = gained(assessment.gained, key: after, product: product)
+                let critical = exposes(assessment.gained)
+                let subject = before.unscoped && after.unscoped ? "unscoped key `\(name)` gains \(plural(gains.count)) new to `\(product.id)`" : "key `\(name)` gains \(plural(gains.count))"
+                change(critical ? .critical : .high, .capabilitiesGained, subject + (critical ? exposure : ""), details: describe(gains), gained: gains)
+            }
+            let reached = Set(assessment.gained)
+            let exposedOnly = assessment.newlyExposed.filter { !reached.contains($0) }
+            if !exposedOnly.isEmpty {
+                let why = before.isExternal ? "" : " (audience \(before.audience) → \(after.audience))"
+                change(.critical, .internalExposure,
+                       "internal capabilit\(exposedOnly.count == 1 ? "y" : "ies") now reach\(exposedOnly.count == 1 ? "es" : "") \(after.audience) key `\(name)`\(why)",
+                       details: exposedOnly.map { "! \($0) [internal]" },
+                       gained: exposedOnly.map { GainedCapability(id: $0, via: EffectiveAccess.via($0, key: after, tags: product.capabilities[$0]?.tags ?? []), isInternal: true) })
+            }
+            if assessment.becameScoped {
+                change(.low, .becameScoped, "key `\(name)` is scoped to \(plural(after.capabilities.count)) (was unscoped; loses \(assessment.lost.count))")
+            } else if !assessment.lost.isEmpty {
+                change(.low, .capabilitiesLost, "key `\(name)` loses \(plural(assessment.lost.count))", details: assessment.lost.map { "- \($0)" })
+            }
+        }
+        if assessment.audienceChanged {
+            change(.medium, .audienceChanged, "key `\(name)` audience \(before.audience) → \(after.audience)")
+        }
+        if assessment.ownersChanged {
+            change(.medium, .ownersChanged, "key `\(name)` owners [\(before.owners.joined(separator: ", "))] → [\(after.owners.joined(separator: ", "))]")
+        }
+        switch assessment.expiry {
+        case .removed(let was): change(.medium, .expiryRemoved, "key `\(name)` no longer expires (was \(was))")
+        case .extended(let from, let to): change(.medium, .expiryExtended, "key `\(name)` expiry extended \(from) → \(to)")
+        case .shortened(let from, let to): change(.low, .expiryShortened, "key `\(name)` expiry brought forward \(from) → \(to)")
+        case .added(let date): change(.low, .expiryShortened, "key `\(name)` now expires \(date)")
+        case .unchanged: break
+        }
+        if assessment.descriptionChanged {
+            change(.low, .descriptionChanged, "key `\(name)` description changed")
         }
         return changes
     }
 
-    /// Everything about a key but its name.
-    struct RenameSignature: Hashable {
-        var description: String?
-        var audience: String
-        var owners: [String]
-        var expires: String?
-        var unscoped: Bool
-        var capabilities: [String]
-        var selectors: [String]
-
-        init(_ key: KeyState) {
-            description = key.description
-            audience = key.audience
-            owners = key.owners
-            expires = key.expires
-            unscoped = key.unscoped
-            capabilities = key.capabilities
-            selectors = key.selectors
+    /// A key removed and another added alike in every attribute but the name, each the only one
+    /// alike, is told as a rename: easier to read. It keeps the rank and approvers of the new key
+    /// it is (the gateway decides on names), and the removal is not listed again.
+    static func renames(_ changes: [Change], old: ProductState, new: ProductState) -> [Change] {
+        let added = changes.filter { $0.kind == .keyAdded }.compactMap { new.keys[$0.subject] }
+        let removed = changes.filter { $0.kind == .keyRemoved }.compactMap { old.keys[$0.subject] }
+        guard !added.isEmpty, !removed.isEmpty else { return changes }
+        var removedByScope: [[String]: [KeyState]] = [:]
+        for key in removed { removedByScope[key.unscoped ? ["*"] : key.capabilities, default: []].append(key) }
+        var renamedFrom: [String: String] = [:]
+        var addedMatches: [String: Int] = [:]
+        var removedMatches: [String: [String]] = [:]
+        for key in added {
+            let alike = (removedByScope[key.unscoped ? ["*"] : key.capabilities] ?? []).filter { $0.isAlike(ignoringName: key) }
+            addedMatches[key.name] = alike.count
+            if alike.count == 1 { removedMatches[alike[0].name, default: []].append(key.name) }
         }
-    }
-
-    /// Access that changes without the key's own entry changing: new capabilities reaching an
-    /// unscoped key, and capabilities the key already held becoming `internal` while it is external.
-    static func reachChanges(_ before: KeyState, _ after: KeyState, old: ProductState, new: ProductState, addedCapabilities: [String], newlyInternal: Set<String>) -> [Change] {
-        var changes: [Change] = []
-        let owners = Array(Set(before.owners + after.owners))
-        if before.unscoped && after.unscoped && !addedCapabilities.isEmpty {
-            let gains = gained(addedCapabilities, key: after, product: new)
-            let exposes = after.isExternal && gains.contains(where: \.isInternal)
-            changes.append(Change(
-                rank: exposes ? .critical : .high, kind: .capabilitiesGained, product: new.id, subject: after.name,
-                summary: "unscoped key `\(after.name)` gains \(addedCapabilities.count) new capabilit\(addedCapabilities.count == 1 ? "y" : "ies")" + (exposes ? ": internal capability reaches a \(after.audience) key" : ""),
-                details: describe(gains), gained: gains, approvers: Array(Set(owners + AccessDiff.owners(of: addedCapabilities, in: new))).sorted()
-            ))
+        for (from, to) in removedMatches where to.count == 1 && addedMatches[to[0]] == 1 { renamedFrom[to[0]] = from }
+        guard !renamedFrom.isEmpty else { return changes }
+        let renamedOld = Set(renamedFrom.values)
+        return changes.compactMap { change in
+            if change.kind == .keyRemoved, renamedOld.contains(change.subject) { return nil }
+            guard change.kind == .keyAdded, let from = renamedFrom[change.subject] else { return change }
+            var renamed = change
+            renamed.kind = .keyRenamed
+            renamed.previousSubject = from
+            renamed.summary = "key `\(from)` renamed to `\(change.subject)`: a new name is a new key at the gateway — " + change.summary
+            return renamed
         }
-        // A key that becomes external or unscoped is reported (critical) by `keyModified`, and
-        // capabilities it newly lists there too; here only access it already had turns internal.
-        guard after.isExternal, before.isExternal, !newlyInternal.isEmpty, !(after.unscoped && !before.unscoped) else { return changes }
-        let held: [String] = before.unscoped && after.unscoped
-            ? old.capabilities.keys.filter { newlyInternal.contains($0) }
-            : after.capabilities.filter { newlyInternal.contains($0) && before.capabilities.contains($0) }
-        let exposed = held.sorted()
-        if !exposed.isEmpty {
-            changes.append(Change(
-                rank: .critical, kind: .internalExposure, product: new.id, subject: after.name,
-                summary: "internal capabilit\(exposed.count == 1 ? "y" : "ies") now reach\(exposed.count == 1 ? "es" : "") \(after.audience) key `\(after.name)`",
-                details: exposed.map { "! \($0) [internal]" }, gained: exposed.map { GainedCapability(id: $0, via: nil, isInternal: true) },
-                approvers: Array(Set(owners + AccessDiff.owners(of: exposed, in: new))).sorted()
-            ))
-        }
-        return changes
     }
 
     static func gained(_ ids: [String], key: KeyState, product: ProductState) -> [GainedCapability] {
         ids.map { id in
-            let capability = product.capabilities[id]
-            let via = capability.flatMap { c in key.selectors.first { c.tags.contains($0) } }.map { "tag:\($0)" }
-            return GainedCapability(id: id, via: via, isInternal: capability?.isInternal ?? false)
+            GainedCapability(id: id, via: EffectiveAccess.via(id, key: key, tags: product.capabilities[id]?.tags ?? []), isInternal: product.catalog.isInternal(id))
         }
     }
 
-    static func describe(_ gains: [GainedCapability]) -> [String] {
-        gains.map { g in "+ \(g.id)" + (g.via.map { " (via \($0))" } ?? "") + (g.isInternal ? " [internal]" : "") }
-    }
-
-    static func owners(of ids: [String], in product: ProductState) -> [String] {
-        ids.compactMap { product.capabilities[$0]?.owner }.filter { !$0.isEmpty }
-    }
-
-    static func keyAdded(_ key: KeyState, product: ProductState) -> Change {
-        if key.unscoped {
-            return Change(
-                rank: .critical, kind: .keyAdded, product: product.id, subject: key.name,
-                summary: "new UNSCOPED \(key.audience) key `\(key.name)`: every capability of `\(product.id)`" + (key.expires.map { ", expires \($0)" } ?? ", no expiry"),
-                details: [], gained: [], approvers: Array(Set(key.owners + product.capabilities.values.map(\.owner))).filter { !$0.isEmpty }.sorted()
-            )
+    /// One line per gained capability, the first `limit` of them.
+    static func describe(_ gains: [GainedCapability], limit: Int = .max) -> [String] {
+        let lines = gains.prefix(limit).map { g in
+            "+ \(g.id)" + (g.via.flatMap { $0 == "unscoped" ? nil : " (via \($0))" } ?? "") + (g.isInternal ? " [internal]" : "")
         }
-        let gains = gained(key.capabilities, key: key, product: product)
-        let exposes = key.isExternal && gains.contains(where: \.isInternal)
-        return Change(
-            rank: exposes ? .critical : .high, kind: .keyAdded, product: product.id, subject: key.name,
-            summary: "new \(key.audience) key `\(key.name)` with \(key.capabilities.count) capabilit\(key.capabilities.count == 1 ? "y" : "ies")"
-                + (exposes ? ": internal capability reaches a \(key.audience) key" : ""),
-            details: describe(gains), gained: gains,
-            approvers: Array(Set(key.owners + owners(of: key.capabilities, in: product))).sorted()
-        )
-    }
-
-    static func keyModified(_ before: KeyState, _ after: KeyState, old: ProductState, new: ProductState) -> [Change] {
-        var changes: [Change] = []
-        let product = new.id
-        let name = after.name
-        func change(_ rank: Rank, _ kind: ChangeKind, _ summary: String, details: [String] = [], gained: [GainedCapability] = [], extraApprovers: [String] = []) {
-            changes.append(Change(rank: rank, kind: kind, product: product, subject: name, summary: summary, details: details, gained: gained,
-                                  approvers: Array(Set(after.owners + before.owners + extraApprovers)).sorted()))
-        }
-        if !before.unscoped && after.unscoped {
-            change(.critical, .becameUnscoped, "key `\(name)` becomes UNSCOPED: every capability of `\(product)`",
-                   extraApprovers: new.capabilities.values.map(\.owner).filter { !$0.isEmpty })
-        } else if before.unscoped && !after.unscoped {
-            change(.low, .becameScoped, "key `\(name)` is scoped to \(after.capabilities.count) capabilities (was unscoped)")
-        } else if !after.unscoped {
-            let beforeSet = Set(before.capabilities)
-            let afterSet = Set(after.capabilities)
-            let added = after.capabilities.filter { !beforeSet.contains($0) }
-            let removed = before.capabilities.filter { !afterSet.contains($0) }
-            if !added.isEmpty {
-                let gains = gained(added, key: after, product: new)
-                let exposes = after.isExternal && gains.contains(where: \.isInternal)
-                change(exposes ? .critical : .high, .capabilitiesGained,
-                       "key `\(name)` gains \(added.count) capabilit\(added.count == 1 ? "y" : "ies")" + (exposes ? ": internal capability reaches a \(after.audience) key" : ""),
-                       details: describe(gains), gained: gains, extraApprovers: owners(of: added, in: new))
-            }
-            if !removed.isEmpty {
-                change(.low, .capabilitiesLost, "key `\(name)` loses \(removed.count) capabilit\(removed.count == 1 ? "y" : "ies")", details: removed.map { "- \($0)" })
-            }
-        }
-        if before.audience != after.audience {
-            let exposes = after.isExternal && !before.isExternal
-                && (after.unscoped ? new.capabilities.values.contains(where: \.isInternal) : after.capabilities.contains { new.capabilities[$0]?.isInternal ?? false })
-            change(exposes ? .critical : .medium, .audienceChanged, "key `\(name)` audience \(before.audience) → \(after.audience)" + (exposes ? ": internal capabilities now reach a \(after.audience) key" : ""))
-        }
-        if before.owners != after.owners {
-            change(.medium, .ownersChanged, "key `\(name)` owners [\(before.owners.joined(separator: ", "))] → [\(after.owners.joined(separator: ", "))]")
-        }
-        switch (before.expires, after.expires) {
-        case (let b?, nil):
-            change(.medium, .expiryRemoved, "key `\(name)` no longer expires (was \(b))")
-        case (let b?, let a?) where a > b:
-            change(.medium, .expiryExtended, "key `\(name)` expiry extended \(b) → \(a)")
-        case (let b?, let a?) where a < b:
-            change(.low, .expiryShortened, "key `\(name)` expiry brought forward \(b) → \(a)")
-        case (nil, let a?):
-            change(.low, .expiryShortened, "key `\(name)` now expires \(a)")
-        default:
-            break
-        }
-        if before.description != after.description {
-            change(.low, .descriptionChanged, "key `\(name)` description changed")
-        }
-        return changes
+        return gains.count > limit ? lines + ["… and \(gains.count - limit) more"] : lines
     }
 
     // MARK: Catalog, teams, settings

@@ -1,3 +1,4 @@
+import KeyscopeAccess
 import KeyscopePolicy
 import KeyscopeTable
 
@@ -6,10 +7,16 @@ import KeyscopeTable
 public struct AccessState: Sendable, Hashable {
     /// What the state was read from, for headings ("git:origin/main", "out/support-bot.kst").
     public var source: String
+    /// How many rule errors the policy of this state has (a state with YAML or schema errors is
+    /// refused), or nil for states read from tables, which hold only policies that compiled.
+    public var errors: Int?
     /// Products by id.
     public var products: [String: ProductState]
     /// Teams by id.
     public var teams: [String: TeamState]
+    /// Whether `teams` is every team of the organisation (a policy state) or only the teams the
+    /// state's tables reference: a team a table does not name may still exist.
+    public var listsAllTeams: Bool = false
     /// Validation settings; nil for states read from tables (which do not carry them).
     public var settings: SettingsState?
     /// The validated policy the state was built from, kept alive with it (not part of equality).
@@ -36,8 +43,24 @@ final class StateOrigin: Sendable, Hashable {
 public struct ProductState: Sendable, Hashable {
     public var id: String
     public var name: String
-    public var capabilities: [String: CapabilityState]
+    public var capabilities: [String: CapabilityState] {
+        didSet { catalog = ProductState.catalog(capabilities) }
+    }
     public var keys: [String: KeyState]
+    /// The capabilities as the access model sees them (kept in step with `capabilities`).
+    public private(set) var catalog: AccessCatalog
+
+    public init(id: String, name: String, capabilities: [String: CapabilityState], keys: [String: KeyState]) {
+        self.id = id
+        self.name = name
+        self.capabilities = capabilities
+        self.keys = keys
+        catalog = ProductState.catalog(capabilities)
+    }
+
+    static func catalog(_ capabilities: [String: CapabilityState]) -> AccessCatalog {
+        AccessCatalog(capabilities.values.map { AccessCatalog.Entry(id: $0.id, owner: $0.owner, tags: $0.tags) })
+    }
 }
 
 public struct CapabilityState: Sendable, Hashable {
@@ -48,48 +71,11 @@ public struct CapabilityState: Sendable, Hashable {
     public var tags: [String]
     public var deprecated: String?
 
-    public var isInternal: Bool { tags.contains("internal") }
+    public var isInternal: Bool { AccessVocabulary.isInternal(tags: tags) }
 }
 
-/// A key's effective access. A class: a diff of 100,000 keys passes each around
-/// several times, and a reference costs one retain where a struct copy costs one per field.
-public final class KeyState: Sendable, Hashable {
-    public let name: String
-    public let description: String?
-    public let audience: String
-    /// Sorted team ids.
-    public let owners: [String]
-    /// `YYYY-MM-DD`, or nil for no expiry.
-    public let expires: String?
-    public let unscoped: Bool
-    /// Effective capability ids, sorted (empty when unscoped).
-    public let capabilities: [String]
-    /// Tags the key selects, sorted.
-    public let selectors: [String]
-
-    public init(name: String, description: String?, audience: String, owners: [String], expires: String?, unscoped: Bool, capabilities: [String], selectors: [String]) {
-        self.name = name
-        self.description = description
-        self.audience = audience
-        self.owners = owners
-        self.expires = expires
-        self.unscoped = unscoped
-        self.capabilities = capabilities
-        self.selectors = selectors
-    }
-
-    public var isExternal: Bool { audience == "customer" || audience == "partner" }
-
-    public static func == (lhs: KeyState, rhs: KeyState) -> Bool {
-        lhs === rhs || (lhs.name == rhs.name && lhs.unscoped == rhs.unscoped && lhs.audience == rhs.audience && lhs.expires == rhs.expires
-            && lhs.capabilities == rhs.capabilities && lhs.owners == rhs.owners && lhs.selectors == rhs.selectors && lhs.description == rhs.description)
-    }
-
-    public func hash(into hasher: inout Hasher) {
-        hasher.combine(name)
-        hasher.combine(capabilities)
-    }
-}
+/// A key as the review sees it: the access model's `KeyAccess`.
+public typealias KeyState = KeyAccess
 
 public struct TeamState: Sendable, Hashable {
     public var id: String
@@ -143,6 +129,8 @@ extension AccessState {
         }
         self.init(source: source, products: products, teams: teams, settings: SettingsState(severities: severities, unscopedMaxDays: settings.unscopedMaxDays, owners: Array(Set(settings.owners.map(\.value))).sorted()))
         origin = StateOrigin(validation)
+        errors = validation.diagnostics.errorCount
+        listsAllTeams = true
     }
 
     /// The state held by one or more tables (one per product).
@@ -173,15 +161,27 @@ extension AccessState {
 }
 
 extension ResolvedProduct {
-    /// Which keys this product and `other` hold alike: same name, description, audience, owners,
-    /// expiry, unscoped flag, capabilities (by id) and selectors. Keys of a resolved product are
-    /// sorted by name, so one merge walk finds the pairs, without hashing 200,000 names.
+    /// Which keys this product and `other` hold alike (see `KeyAttribute`): the same name and every
+    /// attribute the same, capabilities compared by id. Keys of a resolved product are sorted by
+    /// name, so one merge walk finds the pairs, without hashing 200,000 names.
     ///
     /// `omittable` may keep a key alike in both out of the result (see `StateLoader.loadPair`).
     func alikeKeys(in other: ResolvedProduct, omittable: (ResolvedKey) -> Bool) -> (first: [Bool], second: [Bool]) {
         var otherIndex: [String: Int] = [:]
         for (index, capability) in other.capabilities.enumerated() { otherIndex[capability.id] = index }
         let capabilityMap = capabilities.map { otherIndex[$0.id] ?? -1 }
+        func same(_ attribute: KeyAttribute, _ a: ResolvedKey, _ b: ResolvedKey) -> Bool {
+            switch attribute {
+            case .description: a.description == b.description
+            case .audience: a.audience == b.audience
+            case .owners: a.owners == b.owners
+            case .expiry: a.expires == b.expires
+            case .scope:
+                a.unscoped == b.unscoped && a.capabilities.count == b.capabilities.count
+                    && zip(a.capabilities, b.capabilities).allSatisfy { capabilityMap[$0] == $1 }
+            case .selectors: a.selectors == b.selectors
+            }
+        }
         var first = [Bool](repeating: false, count: keys.count)
         var second = [Bool](repeating: false, count: other.keys.count)
         var (i, j) = (0, 0)
@@ -190,9 +190,7 @@ extension ResolvedProduct {
                 while i < mine.count && j < theirs.count {
                     let (a, b) = (mine[i], theirs[j])
                     if a.name == b.name {
-                        if a.description == b.description && a.audience == b.audience && a.owners == b.owners && a.expires == b.expires
-                            && a.unscoped == b.unscoped && a.selectors == b.selectors && a.capabilities.count == b.capabilities.count
-                            && zip(a.capabilities, b.capabilities).allSatisfy({ capabilityMap[$0] == $1 }) && omittable(a) {
+                        if KeyAttribute.allCases.allSatisfy({ same($0, a, b) }) && omittable(a) {
                             first[i] = true
                             second[j] = true
                         }
@@ -207,5 +205,10 @@ extension ResolvedProduct {
             }
         }
         return (first, second)
+    }
+
+    /// The product's capabilities as the access model sees them.
+    var catalog: AccessCatalog {
+        AccessCatalog(capabilities.map { AccessCatalog.Entry(id: $0.id, owner: $0.owner, tags: $0.tags) })
     }
 }

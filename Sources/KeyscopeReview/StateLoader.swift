@@ -2,6 +2,7 @@ import Foundation
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
+import KeyscopeAccess
 import KeyscopePolicy
 import KeyscopeTable
 
@@ -25,7 +26,12 @@ public enum StateSource: Sendable, Equatable, CustomStringConvertible {
     /// An `http(s)://` URL of a table.
     case url(String)
 
-    /// Parses `git:REV`, `http(s)://…`, an explicit `policy:`/`table:`/`published:` prefix, or a path (kind guessed from what is there).
+    /// Parses `git:REV`, `http(s)://…`, an explicit `policy:`/`table:`/`published:` prefix, or a path.
+    ///
+    /// A directory given as a bare path is always a policy tree, never guessed from what it
+    /// holds: in CI the pull request's author controls what the tree holds, and a table dropped
+    /// into it must not turn the review into a comparison of tables. A publish directory is
+    /// named as `published:DIR`. A bare path that is not a directory is a table file.
     public static func parse(_ text: String, policyRoot: String) -> StateSource {
         if text.hasPrefix("git:") { return .git(revision: String(text.dropFirst(4)), policyRoot: policyRoot) }
         if text.hasPrefix("http://") || text.hasPrefix("https://") { return .url(text) }
@@ -33,10 +39,11 @@ public enum StateSource: Sendable, Equatable, CustomStringConvertible {
         if text.hasPrefix("table:") { return .table(String(text.dropFirst(6))) }
         if text.hasPrefix("published:") { return .published(String(text.dropFirst(10))) }
         var isDirectory: ObjCBool = false
-        if FileManager.default.fileExists(atPath: text, isDirectory: &isDirectory), isDirectory.boolValue {
-            return StateLoader.publishedProducts(in: text).isEmpty ? .policy(text) : .published(text)
+        if FileManager.default.fileExists(atPath: text, isDirectory: &isDirectory) {
+            return isDirectory.boolValue ? .policy(text) : .table(text)
         }
-        return .table(text)
+        // Missing: say so in the terms the name suggests.
+        return text.hasSuffix(".kst") ? .table(text) : .policy(text)
     }
 
     /// A state read from tables (a file, a publish directory or a URL), not from policy sources.
@@ -111,16 +118,21 @@ public struct StateLoader: Sendable {
             results.set(index, Result { () throws(StateError) -> (String, [ScopeTable]) in try openTables(index == 0 ? first : second) })
         }
         let (a, b) = results.get()
-        let (firstLabel, firstTables) = try a.get()
-        let (secondLabel, secondTables) = try b.get()
+        return Self.statePair(try a.get(), try b.get())
+    }
+
+    /// Two table states for diffing, keys held alike by both left out (see `loadPair`).
+    public static func statePair(_ first: (label: String, tables: [ScopeTable]), _ second: (label: String, tables: [ScopeTable])) -> (AccessState, AccessState) {
+        let (firstLabel, firstTables) = first
+        let (secondLabel, secondTables) = second
         var firstOmitted = [[Bool]?](repeating: nil, count: firstTables.count)
         var secondOmitted = [[Bool]?](repeating: nil, count: secondTables.count)
         for (i, old) in firstTables.enumerated() {
             guard let j = secondTables.firstIndex(where: { $0.header.productID == old.header.productID }) else { continue }
             let new = secondTables[j]
-            let reach = CatalogReach(old: old.decodedCapabilities().map { ($0.id, $0.tags) }, new: new.decodedCapabilities().map { ($0.id, $0.tags) })
+            let delta = CatalogDelta(old: Self.catalog(of: old), new: Self.catalog(of: new))
             let alike = old.identicalKeys(in: new) { audience, unscoped in
-                reach.mayOmit(unscoped: unscoped, external: audience == .customer || audience == .partner)
+                !delta.mayChangeAccess(unscoped: unscoped, external: AccessVocabulary.isExternal(audience: audience.name))
             }
             firstOmitted[i] = alike.first
             secondOmitted[j] = alike.second
@@ -133,15 +145,22 @@ public struct StateLoader: Sendable {
 
     func loadPolicyPair(_ first: StateSource, _ second: StateSource) throws(StateError) -> (AccessState, AccessState) {
         // One after the other: each validation already keeps every core busy.
-        let (firstLabel, old) = try validatedPolicy(first)
-        let (secondLabel, new) = try validatedPolicy(second)
+        let old = try validatedPolicy(first)
+        let new = try validatedPolicy(second)
+        return Self.statePair(old, new)
+    }
+
+    /// Two policy states for diffing, keys held alike by both left out (see `loadPair`).
+    public static func statePair(_ first: (label: String, validation: ValidationResult), _ second: (label: String, validation: ValidationResult)) -> (AccessState, AccessState) {
+        let (firstLabel, old) = first
+        let (secondLabel, new) = second
         var firstOmitted: [String: [Bool]] = [:]
         var secondOmitted: [String: [Bool]] = [:]
         for oldProduct in old.resolved.products {
             guard let newProduct = new.resolved.products.first(where: { $0.id == oldProduct.id }) else { continue }
-            let reach = CatalogReach(old: oldProduct.capabilities.map { ($0.id, $0.tags) }, new: newProduct.capabilities.map { ($0.id, $0.tags) })
+            let delta = CatalogDelta(old: oldProduct.catalog, new: newProduct.catalog)
             let alike = oldProduct.alikeKeys(in: newProduct) { key in
-                reach.mayOmit(unscoped: key.unscoped, external: key.audience.isExternal)
+                !delta.mayChangeAccess(unscoped: key.unscoped, external: key.audience.isExternal)
             }
             firstOmitted[oldProduct.id] = alike.first
             secondOmitted[newProduct.id] = alike.second
@@ -246,8 +265,11 @@ public struct StateLoader: Sendable {
         } catch {
             throw StateError(error.description)
         }
-        guard !result.diagnostics.hasErrors else {
-            throw StateError("policy \(label) has \(result.diagnostics.errorCount) error(s); run `keyscope validate \(root)` to see them")
+        // Rule errors do not hide a state from review: a pull request that breaks a rule is
+        // exactly the one a reviewer must see. Files that do not read as policy do.
+        let unreadable = result.diagnostics.filter { $0.severity == .error && ($0.rule == .yamlSyntax || $0.rule == .schema) }
+        guard unreadable.isEmpty else {
+            throw StateError("policy \(label) has \(unreadable.count) YAML or schema error(s), first \(unreadable[0].location): run `keyscope validate \(root)` to see them")
         }
         return result
     }
@@ -311,6 +333,11 @@ public struct StateLoader: Sendable {
         guard let status, (200..<300).contains(status) else { throw StateError("GET \(url): HTTP \(box.get().1.map(String.init) ?? "error")") }
         guard let data else { throw StateError("GET \(url): empty response") }
         return Array(data)
+    }
+
+    /// A table's capabilities as the access model sees them (owners are not needed to compare catalogs).
+    static func catalog(of table: ScopeTable) -> AccessCatalog {
+        AccessCatalog(table.decodedCapabilities().map { AccessCatalog.Entry(id: $0.id, owner: "", tags: $0.tags) })
     }
 
     /// Product directories holding a `current.kst`, sorted.
@@ -386,27 +413,6 @@ private final class FetchBox: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         return (data, status, error)
-    }
-}
-
-/// How a catalog change can reach a key whose own entry is alike in both states: new
-/// capabilities reach unscoped keys, and a capability turned `internal` reaches the external
-/// keys holding it (`AccessDiff.reachChanges`). Such keys must stay in the states.
-struct CatalogReach {
-    /// A capability exists now that did not before.
-    let grew: Bool
-    /// A capability that existed before is tagged `internal` only now.
-    let newlyInternal: Bool
-
-    init(old: [(id: String, tags: [String])], new: [(id: String, tags: [String])]) {
-        let before = Dictionary(old.map { ($0.id, $0.tags.contains("internal")) }, uniquingKeysWith: { first, _ in first })
-        grew = new.contains { before[$0.id] == nil }
-        newlyInternal = new.contains { $0.tags.contains("internal") && before[$0.id] == false }
-    }
-
-    /// Whether a key alike in both states may be left out of them.
-    func mayOmit(unscoped: Bool, external: Bool) -> Bool {
-        !(unscoped && grew) && !(newlyInternal && external)
     }
 }
 

@@ -1,3 +1,5 @@
+import KeyscopeAccess
+
 /// Keys two tables hold alike, found on the bytes of both without decoding either.
 ///
 /// For a diff of two deployed tables: at a 1% change of 100,000 keys, decoding
@@ -16,8 +18,8 @@ public struct IdenticalKeys: Sendable {
 }
 
 extension ScopeTable {
-    /// Which keys this table and `other` hold alike: the same name, description, audience,
-    /// owners (by team id), expiry, unscoped flag, scope (by capability id) and selectors.
+    /// Which keys this table and `other` hold alike (see `KeyAttribute`): the same name and every
+    /// attribute the same, owners compared by team id and scopes by capability id.
     ///
     /// `omittable` sees each such key's audience and unscoped flag and may keep it out of the
     /// result: a key alike in both tables can still gain access through a catalog change
@@ -69,29 +71,43 @@ extension ScopeTable {
         return offsets
     }
 
-    /// Whether the record at absolute offset `at` means the same as `other`'s record at absolute offset `otherAt` (names already equal).
+    /// Whether the record at absolute offset `at` means the same as `other`'s record at absolute
+    /// offset `otherAt` (names already equal): every `KeyAttribute` compared on the bytes.
     private func keyRecord(at: Int, equals otherAt: Int, in other: ScopeTable, capabilityMap: [Int], teamMap: [Int]) -> Bool {
-        // Audience, flags and name length in one word; the expiry only when there is one.
-        // Audience and the unscoped and expiry flags (not where the scope set is stored); the expiry only when there is one.
-        let meaning = TableFormat.keyFlagUnscoped | TableFormat.keyFlagHasExpiry
         let flags = base.load(fromByteOffset: at + 21, as: UInt8.self)
-        guard base.load(fromByteOffset: at + 20, as: UInt8.self) == other.base.load(fromByteOffset: otherAt + 20, as: UInt8.self),
-              flags & meaning == other.base.load(fromByteOffset: otherAt + 21, as: UInt8.self) & meaning else { return false }
-        if flags & TableFormat.keyFlagHasExpiry != 0, u32(at + 16) != other.u32(otherAt + 16) { return false }
-        guard optionalStringsEqual(u32(at), other, other.u32(otherAt)) else { return false }
-        guard listsEqual(u32(at + 4), other, other.u32(otherAt + 4), map: { teamMap[Int($0)] == Int($1) }) else { return false }
-        guard listsEqual(u32(at + 12), other, other.u32(otherAt + 12), map: { mine, theirs in
-            withString(mine) { other.stringEquals(theirs, $0) }
-        }) else { return false }
-        if flags & TableFormat.keyFlagUnscoped != 0 { return true }
-        let set = keys + Int(u32(at + 8))
-        let otherSet = other.keys + Int(other.u32(otherAt + 8))
-        let count = Int(u16(set))
-        guard count == Int(other.u16(otherSet)) else { return false }
-        for index in 0..<count where capabilityMap[Int(u16(set + 2 + 2 * index))] != Int(other.u16(otherSet + 2 + 2 * index)) {
-            return false
+        let otherFlags = other.base.load(fromByteOffset: otherAt + 21, as: UInt8.self)
+        func same(_ attribute: KeyAttribute) -> Bool {
+            switch attribute {
+            case .audience:
+                return base.load(fromByteOffset: at + 20, as: UInt8.self) == other.base.load(fromByteOffset: otherAt + 20, as: UInt8.self)
+            case .expiry:
+                let hasExpiry = flags & TableFormat.keyFlagHasExpiry
+                guard hasExpiry == otherFlags & TableFormat.keyFlagHasExpiry else { return false }
+                return hasExpiry == 0 || u32(at + 16) == other.u32(otherAt + 16)
+            case .description:
+                return optionalStringsEqual(u32(at), other, other.u32(otherAt))
+            case .owners:
+                return listsEqual(u32(at + 4), other, other.u32(otherAt + 4), map: { teamMap[Int($0)] == Int($1) })
+            case .selectors:
+                return listsEqual(u32(at + 12), other, other.u32(otherAt + 12), map: { mine, theirs in
+                    withString(mine) { other.stringEquals(theirs, $0) }
+                })
+            case .scope:
+                // The unscoped flag, then the scope set by capability id (not where it is stored).
+                let unscoped = flags & TableFormat.keyFlagUnscoped
+                guard unscoped == otherFlags & TableFormat.keyFlagUnscoped else { return false }
+                if unscoped != 0 { return true }
+                let set = keys + Int(u32(at + 8))
+                let otherSet = other.keys + Int(other.u32(otherAt + 8))
+                let count = Int(u16(set))
+                guard count == Int(other.u16(otherSet)) else { return false }
+                for index in 0..<count where capabilityMap[Int(u16(set + 2 + 2 * index))] != Int(other.u16(otherSet + 2 + 2 * index)) {
+                    return false
+                }
+                return true
+            }
         }
-        return true
+        return KeyAttribute.allCases.allSatisfy(same)
     }
 
     private func optionalStringsEqual(_ ref: UInt32, _ other: ScopeTable, _ otherRef: UInt32) -> Bool {

@@ -1,3 +1,4 @@
+import Foundation
 import KeyscopePolicy
 import KeyscopeReview
 import KeyscopeTestSupport
@@ -121,7 +122,10 @@ let customerFAQ = "  - {name: a, audience: customer, capabilities: [cap_faq], ex
         let settings = ["settings.yaml": "apiVersion: keyscope/v1\nkind: Settings\nrules:\n  internal-exposure: warning\n"]
         let before = policy(keys: "  - {name: p, audience: internal, capabilities: [cap_admin]}\n", extra: settings)
         let after = policy(keys: "  - {name: p, audience: partner, capabilities: [cap_admin]}\n", extra: settings)
-        #expect(try diff(before, after).changes.map(\.rank) == [.critical])
+        let d = try diff(before, after)
+        #expect(d.changes.map(\.rank) == [.critical, .medium])
+        #expect(d.changes.map(\.kind) == [.internalExposure, .audienceChanged])
+        #expect(d.changes[0].approvers == ["platform", "support"])
     }
 
     @Test func ownersAndExpiry() throws {
@@ -190,7 +194,7 @@ let customerFAQ = "  - {name: a, audience: customer, capabilities: [cap_faq], ex
     @Test func rankingOrderAndThresholds() throws {
         let after = customerFAQ.replacingAll("expires: 2027-06-30", "expires: 2028-01-01") + "  - {name: z, audience: internal, unscoped: true, justification: j, expires: 2027-01-15}\n"
         let d = try diff(policy(keys: customerFAQ), policy(keys: after))
-        #expect(d.changes.map(\.rank) == d.changes.map(\.rank).sorted())
+        #expect(d.changes.map(\.rank) == d.changes.map(\.rank).sorted(by: >))
         #expect(d.has(atLeast: .critical))
         #expect(d.has(atLeast: .medium))
     }
@@ -245,8 +249,11 @@ let customerFAQ = "  - {name: a, audience: customer, capabilities: [cap_faq], ex
         let after = policy(keys: "  - {name: new-name, audience: customer, capabilities: [cap_faq], expires: 2027-06-30}\n")
         let d = try diff(before, after)
         #expect(d.changes.map(\.kind) == [.keyRenamed])
-        #expect(d.changes.first?.rank == .low)
-        #expect(d.changes.first?.summary == "key `old-name` renamed to `new-name` with the same access")
+        // A new name is a new principal at the gateway: ranked as the new key it is.
+        #expect(d.changes.first?.rank == .high)
+        #expect(d.changes.first?.previousSubject == "old-name")
+        #expect(d.changes.first?.approvers == ["support"])
+        #expect(d.changes.first?.summary.hasPrefix("key `old-name` renamed to `new-name`") == true)
     }
 
     @Test func differentSettingsAreNotARename() throws {
@@ -261,5 +268,50 @@ let customerFAQ = "  - {name: a, audience: customer, capabilities: [cap_faq], ex
         let kinds = try diff(before, after).changes.map(\.kind)
         #expect(!kinds.contains(.keyRenamed))
         #expect(kinds.count { $0 == .keyRemoved } == 2)
+    }
+}
+
+/// Issue 10, items 4 and 5: who approves comes from the base, and a state with rule errors is reviewed.
+@Suite struct ReviewTrustTests {
+    @Test func approversComeFromTheBaseState() throws {
+        // The pull request rewrites commerce's reviewers and grants a commerce capability.
+        let mallory = teams.replacingOccurrences(of: "reviewers: [\"@acme/commerce\"]", with: "reviewers: [\"@mallory\"]")
+        let before = policy(keys: customerFAQ)
+        let after = policy(keys: customerFAQ.replacingOccurrences(of: "[cap_faq]", with: "[cap_faq, cap_orders]")).merging(["teams.yaml": mallory]) { $1 }
+        let d = try diff(before, after)
+        #expect(d.approvers["commerce"] == ["@acme/commerce"])
+        let reviewers = try #require(d.changes.first { $0.kind == .teamReviewersChanged })
+        #expect(reviewers.approvers == ["commerce"])
+        #expect(DiffRenderer.markdown(d).contains("@mallory") == false || DiffRenderer.markdown(d).contains("`commerce` (@acme/commerce)"))
+    }
+
+    @Test func aTeamAddedByTheChangeApprovesNothing() throws {
+        let newTeam = teams + "\n---\napiVersion: keyscope/v1\nkind: Team\nid: rogue\nname: Rogue\nreviewers: [\"@mallory\"]\n"
+        let before = policy(keys: customerFAQ)
+        let after = policy(keys: customerFAQ + "  - {name: b, audience: customer, owners: [rogue], capabilities: [cap_orders]}\n").merging(["teams.yaml": newTeam]) { $1 }
+        let d = try diff(before, after)
+        let added = try #require(d.changes.first { $0.kind == .keyAdded })
+        #expect(added.approvers == ["commerce"])
+        #expect(added.details.contains { $0.contains("`rogue` is not a team of before") })
+        #expect(d.approvers["rogue"] == nil)
+    }
+
+    @Test func aStateWithRuleErrorsIsReviewedAndCounted() throws {
+        let directory = try TestPaths.temporaryDirectory("rule-errors")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        // An internal capability granted to a customer key: an error under default settings.
+        try TestPaths.write(policy(keys: customerFAQ), under: directory.appendingPathComponent("before"))
+        try TestPaths.write(policy(keys: customerFAQ.replacingOccurrences(of: "[cap_faq]", with: "[cap_faq, cap_admin]")), under: directory.appendingPathComponent("after"))
+        let loader = StateLoader(trustedKeys: [], checkDate: CalendarDate(parsing: "2026-11-27")!)
+        let (old, new) = try loader.loadPair(.policy(directory.appendingPathComponent("before").path), .policy(directory.appendingPathComponent("after").path))
+        let d = AccessDiff(from: old, to: new)
+        #expect(d.fromErrors == 0 && d.toErrors == 1)
+        #expect(d.changes.first?.rank == .critical)
+        #expect(DiffRenderer.text(d, color: false).split(separator: "\n")[1].hasPrefix("rule errors:"))
+        #expect(DiffRenderer.json(d).contains("\"errors\": {\n    \"from\": 0,\n    \"to\": 1\n  }"))
+        #expect(DiffRenderer.markdown(d).contains("cannot be compiled"))
+        // A file that does not read as policy still refuses the state.
+        try TestPaths.write(["broken.yaml": "apiVersion: keyscope/v1\nkind: Team\nid: x\nname: X\nsurprise: 1\n"], under: directory.appendingPathComponent("after"))
+        #expect(throws: StateError.self) { try loader.load(.policy(directory.appendingPathComponent("after").path)) }
     }
 }

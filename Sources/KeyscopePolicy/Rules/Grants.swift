@@ -1,3 +1,5 @@
+import KeyscopeAccess
+
 /// A capability tagged `internal` must not reach a `customer` or `partner` key, directly, through a selector, or by an unscoped key.
 enum InternalExposure: PolicyRule {
     static let id = RuleID.internalExposure
@@ -6,7 +8,7 @@ enum InternalExposure: PolicyRule {
             guard let product, let audience = key.audience, audience.isExternal else { return }
             let capabilities = product.product.capabilities
             if key.isUnscoped {
-                for index in product.tagged["internal"] ?? [] {
+                for index in product.tagged[AccessVocabulary.internalTag] ?? [] {
                     diagnostics.append(finding(
                         "internal capability \(Quote.quoted(capabilities[index].id.value)) reaches \(audience.rawValue) key \(Quote.quoted(key.name.value)) through `unscoped: true`",
                         at: key.unscoped!.location, help: "scope the key to the capabilities it needs"

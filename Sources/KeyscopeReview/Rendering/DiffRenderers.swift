@@ -1,3 +1,4 @@
+import KeyscopeAccess
 import KeyscopePolicy
 
 /// Renders an `AccessDiff` for people (text, Markdown) and machines (JSON).
@@ -15,6 +16,7 @@ public enum DiffRenderer {
             }
         }
         var out = "access diff \(Quote.sanitized(diff.from, maxLength: 200)) → \(Quote.sanitized(diff.to, maxLength: 200))\n"
+        if let line = errorsLine(diff) { out += paint(line, diff.toErrors ?? 0 > 0 ? "1;31" : "2") + "\n" }
         if diff.isEmpty {
             return out + "no access changes\n"
         }
@@ -28,6 +30,17 @@ public enum DiffRenderer {
         }
         out += "\n" + approversBlock(diff)
         return out
+    }
+
+    /// "rule errors: git:main 0, policies 2 …", when either state is a policy (tables have none).
+    static func errorsLine(_ diff: AccessDiff) -> String? {
+        guard diff.fromErrors != nil || diff.toErrors != nil else { return nil }
+        func side(_ label: String, _ count: Int?) -> String {
+            "\(Quote.sanitized(label, maxLength: 200)) \(count.map(String.init) ?? "n/a (table)")"
+        }
+        let broken = (diff.toErrors ?? 0) > 0
+        return "rule errors: \(side(diff.from, diff.fromErrors)), \(side(diff.to, diff.toErrors))"
+            + (broken ? " — the new state cannot be compiled until they are fixed (`keyscope validate`)" : "")
     }
 
     /// "2 critical, 5 high, 0 medium, 3 low"
@@ -65,6 +78,7 @@ public enum DiffRenderer {
         }
         let icon: [Rank: String] = [.critical: "🔴", .high: "🟠", .medium: "🟡", .low: "⚪"]
         var out = "### keyscope access review\n\n"
+        if let line = errorsLine(diff) { out += ((diff.toErrors ?? 0) > 0 ? "⛔ " : "") + escape(line) + "\n\n" }
         if diff.isEmpty {
             return out + "✅ No access changes between `\(escape(diff.from))` and `\(escape(diff.to))`.\n"
         }
@@ -113,6 +127,7 @@ public enum DiffRenderer {
             ("schema", .string("keyscope.diff/v1")),
             ("from", .string(diff.from)),
             ("to", .string(diff.to)),
+            ("errors", .object([("from", diff.fromErrors.map { .int($0) } ?? .null), ("to", diff.toErrors.map { .int($0) } ?? .null)])),
             ("summary", .object(Rank.allCases.map { ($0.rawValue, .int(diff.count($0))) } + [("total", .int(diff.changes.count))])),
             ("approvers", .array(diff.approvers.keys.sorted().map { team in
                 .object([("team", .string(team)), ("reviewers", .array((diff.approvers[team] ?? []).map { .string($0) }))])
@@ -123,6 +138,7 @@ public enum DiffRenderer {
                     ("kind", .string(change.kind.rawValue)),
                     ("product", .string(change.product)),
                     ("subject", .string(change.subject)),
+                    ("previous", .string(change.previousSubject)),
                     ("summary", .string(change.summary)),
                     ("details", .array(change.details.map { .string($0) })),
                     ("gained", .array(change.gained.map { g in

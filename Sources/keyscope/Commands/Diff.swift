@@ -1,4 +1,5 @@
 import ArgumentParser
+import KeyscopeAccess
 import KeyscopePolicy
 import KeyscopeReview
 
@@ -39,7 +40,7 @@ struct Diff: ParsableCommand {
     @Flag(help: "Exit 2 when there are changes.")
     var exitCode = false
 
-    @Option(help: "Exit 3 when a change of this rank or more severe is present: critical, high or medium.")
+    @Option(help: "Exit 3 when a change of this rank or more severe is present: critical, high, medium or low (any change).")
     var failOn: Rank?
 
     @Option(help: "Timeout for http(s) states, in seconds.")
@@ -50,10 +51,6 @@ struct Diff: ParsableCommand {
 
     @Flag(help: "Read tables without checking their signatures (never in CI).")
     var insecureSkipVerify = false
-
-    func validate() throws {
-        if failOn == .low { throw ValidationError("--fail-on takes critical, high or medium") }
-    }
 
     func run() throws {
         let root = Environment.displayPath(self.root)

@@ -90,8 +90,8 @@ let package = Package(
         .testTarget(name: "KeyscopePolicyTests", dependencies: ["KeyscopePolicy", "KeyscopeTestSupport"]),
         .testTarget(name: "KeyscopeTableTests", dependencies: ["KeyscopeCompiler", "KeyscopeRuntime", "KeyscopeCorpus", "KeyscopeTestSupport"]),
         .testTarget(name: "KeyscopeReviewTests", dependencies: ["KeyscopeAccess", "KeyscopeReview", "KeyscopeCompiler", "KeyscopeTestSupport"]),
-        .testTarget(name: "KeyscopePublishTests", dependencies: ["KeyscopeTestSupport"]),
-        .testTarget(name: "KeyscopeEndToEndTests", dependencies: ["KeyscopeTestSupport"]),
+        .testTarget(name: "KeyscopePublishTests", dependencies: ["KeyscopeTable", "KeyscopeTestSupport"]),
+        .testTarget(name: "KeyscopeEndToEndTests", dependencies: ["KeyscopePolicy", "KeyscopeTestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

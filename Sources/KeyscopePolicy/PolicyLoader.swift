@@ -127,7 +127,39 @@ public struct PolicyLoader: Sendable {
     /// Reads and decodes every policy file under `root`, on all cores.
     public func load(root: String) throws(PolicyLoadError) -> LoadedPolicy {
         let paths = try findFiles(root: root)
-        return load(paths: paths)
+        // Names below the root come from whoever wrote the pull request, and go on into
+        // CODEOWNERS lines, annotations and comments: only a plain set is read at all.
+        let base = PolicyLoader.normalise(root)
+        var safe: [String] = []
+        var refused: [Diagnostic] = []
+        for path in paths {
+            let relative = path == base ? String(path.split(separator: "/").last ?? "") : base == "." ? path : String(path.dropFirst(base.count + 1))
+            if PolicyLoader.isSafeName(relative) {
+                safe.append(path)
+            } else {
+                refused.append(Diagnostic(
+                    .error, .fileName, "file name \(Quote.quoted(relative)) has characters outside [A-Za-z0-9._/-]; the file is not read",
+                    at: .startOf(Quote.sanitized(path)), help: "rename the file: policy file names reach CODEOWNERS, annotations and review comments"
+                ))
+            }
+        }
+        var loaded = load(paths: safe)
+        loaded.diagnostics = refused + loaded.diagnostics
+        loaded.policy.fileCount += refused.count
+        return loaded
+    }
+
+    /// Whether a path below the policy root uses only `[A-Za-z0-9._/-]`, with no empty, `.` or
+    /// `..` segment and no segment starting with `-` or `.`.
+    public static func isSafeName(_ relative: String) -> Bool {
+        guard !relative.isEmpty, relative.utf8.allSatisfy({ byte in
+            (byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "z")) || (byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z"))
+                || (byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9")) || byte == UInt8(ascii: ".") || byte == UInt8(ascii: "_")
+                || byte == UInt8(ascii: "/") || byte == UInt8(ascii: "-")
+        }) else { return false }
+        return relative.split(separator: "/", omittingEmptySubsequences: false).allSatisfy { segment in
+            !segment.isEmpty && !segment.hasPrefix(".") && !segment.hasPrefix("-")
+        }
     }
 
     /// Reads and decodes the given files, on all cores; results keep the order of `paths`.

@@ -98,7 +98,9 @@ public enum AtomicFile {
 
     /// The file's bytes, or nil when it does not exist; refuses files over `limit` before reading them.
     public static func read(_ path: String, limit: Int) throws(PublishError) -> [UInt8]? {
-        let fd = open(path, O_RDONLY)
+        // O_NONBLOCK: a FIFO planted at the path must not hang the publisher while it holds the
+        // lock; it is refused below as not a regular file.
+        let fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
         if fd < 0 {
             if errno == ENOENT { return nil }
             throw PublishError(.io, "cannot read \(path): \(errorText())")
@@ -106,6 +108,7 @@ public enum AtomicFile {
         defer { close(fd) }
         var info = stat()
         guard fstat(fd, &info) == 0 else { throw PublishError(.io, "cannot read \(path): \(errorText())") }
+        guard (info.st_mode & S_IFMT) == S_IFREG else { throw PublishError(.corruptState, "\(path) is not a regular file") }
         guard Int(info.st_size) <= limit else { throw PublishError(.corruptState, "\(path) is larger than \(limit) bytes") }
         var bytes = [UInt8](repeating: 0, count: Int(info.st_size))
         var total = 0
@@ -167,8 +170,15 @@ final class ProductLock {
 
     init(directory: String, timeoutSeconds: Double) throws(PublishError) {
         let path = "\(directory)/.lock"
-        fd = open(path, O_RDWR | O_CREAT, 0o644)
+        // O_NOFOLLOW: a symlink planted as `.lock` must not make the publisher create or lock a
+        // file wherever it points.
+        fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw PublishError(.io, "cannot open lock \(path): \(AtomicFile.errorText())") }
+        var info = stat()
+        guard fstat(fd, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else {
+            close(fd)
+            throw PublishError(.corruptState, "lock \(path) is not a regular file")
+        }
         let deadline = Double(time(nil)) + timeoutSeconds
         while flock(fd, LOCK_EX | LOCK_NB) != 0 {
             guard errno == EWOULDBLOCK || errno == EINTR else {

@@ -61,6 +61,9 @@ public struct Publisher: Sendable {
 
     /// The currently published table of a product, read without trusting the signer (its serial is the rollback floor).
     public func current(productID: String) throws(PublishError) -> TableContents? {
+        guard Publisher.isSlug(productID) else {
+            throw PublishError(.rejectedTable, "product id \(productID.debugDescription) is not a slug; refusing to use it as a directory name")
+        }
         let path = "\(directory)/\(productID)/current.kst"
         guard let bytes = try AtomicFile.read(path, limit: Publisher.maximumTableSize) else { return nil }
         do {

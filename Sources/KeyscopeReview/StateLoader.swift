@@ -194,6 +194,11 @@ public struct StateLoader: Sendable {
             var tables: [ScopeTable] = []
             for product in products {
                 let path = "\(directory)/\(product)/current.kst"
+                // A publish directory holds regular files: a FIFO there would hang the diff.
+                var info = stat()
+                guard lstat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else {
+                    throw StateError("\(path) is not a regular file; a publish directory holds table files only")
+                }
                 let table = try openFile(path)
                 // A publish directory is named by product: a table filed under another product's
                 // name would make the state ambiguous (two tables for one product) or mislabelled.
@@ -312,27 +317,29 @@ public struct StateLoader: Sendable {
     /// GET with a timeout; any failure is one clear line.
     func fetch(_ url: String) throws(StateError) -> [UInt8] {
         guard let target = URL(string: url) else { throw StateError("invalid URL \(url)") }
+        let limit = TableOpenOptions(trustedKeys: [], now: nil).maximumSize
         let configuration = URLSessionConfiguration.ephemeral
         configuration.timeoutIntervalForRequest = timeout
         configuration.timeoutIntervalForResource = timeout
-        let session = URLSession(configuration: configuration)
+        var request = URLRequest(url: target)
+        // A table is incompressible signed bytes: asking for none keeps a small compressed
+        // body from inflating into gigabytes; the size limit is counted on what arrives.
+        request.setValue("identity", forHTTPHeaderField: "Accept-Encoding")
+        let fetch = BoundedFetch(limit: limit)
+        let session = URLSession(configuration: configuration, delegate: fetch, delegateQueue: nil)
         defer { session.invalidateAndCancel() }
-        let box = FetchBox()
-        let semaphore = DispatchSemaphore(value: 0)
-        let task = session.dataTask(with: target) { data, response, error in
-            box.set(data: data, status: (response as? HTTPURLResponse)?.statusCode, error: error)
-            semaphore.signal()
-        }
+        let task = session.dataTask(with: request)
         task.resume()
-        if semaphore.wait(timeout: .now() + timeout + 1) == .timedOut {
+        if fetch.done.wait(timeout: .now() + timeout + 1) == .timedOut {
             task.cancel()
             throw StateError("GET \(url): timed out after \(Int(timeout)) s")
         }
-        let (data, status, error) = box.get()
-        if let error { throw StateError("GET \(url): \(error.localizedDescription)") }
-        guard let status, (200..<300).contains(status) else { throw StateError("GET \(url): HTTP \(box.get().1.map(String.init) ?? "error")") }
-        guard let data else { throw StateError("GET \(url): empty response") }
-        return Array(data)
+        let result = fetch.result()
+        if result.tooLarge { throw StateError("GET \(url): \(ScopeTableError.tooLarge(size: result.received, limit: limit))") }
+        if let error = result.error { throw StateError("GET \(url): \(error.localizedDescription)") }
+        guard let status = result.status, (200..<300).contains(status) else { throw StateError("GET \(url): HTTP \(result.status.map(String.init) ?? "error")") }
+        guard !result.data.isEmpty else { throw StateError("GET \(url): empty response") }
+        return result.data
     }
 
     /// A table's capabilities as the access model sees them (owners are not needed to compare catalogs).
@@ -395,24 +402,55 @@ private final class ErrorCollector: @unchecked Sendable {
     }
 }
 
-private final class FetchBox: @unchecked Sendable {
+/// Collects a response body up to a limit, cancelling the transfer as soon as more arrives.
+private final class BoundedFetch: NSObject, URLSessionDataDelegate, @unchecked Sendable {
+    let limit: Int
+    let done = DispatchSemaphore(value: 0)
     private let lock = NSLock()
-    private var data: Data?
+    private var data: [UInt8] = []
+    private var received = 0
+    private var tooLarge = false
     private var status: Int?
     private var error: (any Error)?
 
-    func set(data: Data?, status: Int?, error: (any Error)?) {
+    init(limit: Int) { self.limit = limit }
+
+    func urlSession(_ session: URLSession, dataTask: URLSessionDataTask, didReceive response: URLResponse, completionHandler: @escaping (URLSession.ResponseDisposition) -> Void) {
         lock.lock()
-        self.data = data
-        self.status = status
-        self.error = error
+        status = (response as? HTTPURLResponse)?.statusCode
+        let declared = response.expectedContentLength
         lock.unlock()
+        if declared > Int64(limit) {
+            lock.lock()
+            tooLarge = true
+            received = Int(declared)
+            lock.unlock()
+            completionHandler(.cancel)
+            return
+        }
+        completionHandler(.allow)
     }
 
-    func get() -> (Data?, Int?, (any Error)?) {
+    func urlSession(_ session: URLSession, dataTask: URLSessionDataTask, didReceive chunk: Data) {
+        lock.lock()
+        received += chunk.count
+        let over = received > limit
+        if over { tooLarge = true } else { data += chunk }
+        lock.unlock()
+        if over { dataTask.cancel() }
+    }
+
+    func urlSession(_ session: URLSession, task: URLSessionTask, didCompleteWithError error: (any Error)?) {
+        lock.lock()
+        self.error = error
+        lock.unlock()
+        done.signal()
+    }
+
+    func result() -> (data: [UInt8], status: Int?, error: (any Error)?, tooLarge: Bool, received: Int) {
         lock.lock()
         defer { lock.unlock() }
-        return (data, status, error)
+        return (data, status, error, tooLarge, received)
     }
 }
 

@@ -19,19 +19,19 @@ enum PEM {
         return "-----BEGIN \(label)-----\n" + lines.joined(separator: "\n") + "\n-----END \(label)-----\n"
     }
 
-    /// The DER bytes of the first block with `label`, or nil.
+    /// The DER bytes of the file's one block with `label`, or nil when the text is anything but
+    /// exactly that block (blank lines around it aside).
+    ///
+    /// Strict on purpose: with text around a key, or two keys in one file, which key is used
+    /// would depend on the reader, and a key file is where an attacker would like ambiguity.
     static func decode(_ text: String, label: String) -> [UInt8]? {
         let begin = "-----BEGIN \(label)-----"
         let end = "-----END \(label)-----"
-        var inside = false
-        var body = ""
-        for line in text.split(whereSeparator: \.isNewline) {
-            let trimmed = line.trimmingWhitespace()
-            if trimmed == begin { inside = true; continue }
-            if trimmed == end { return inside ? Base64.decode(body) : nil }
-            if inside { body += trimmed }
-        }
-        return nil
+        let lines = text.split(whereSeparator: \.isNewline).map { $0.trimmingWhitespace() }.filter { !$0.isEmpty }
+        guard lines.count >= 3, lines.first == begin, lines.last == end else { return nil }
+        let body = lines.dropFirst().dropLast()
+        guard !body.contains(where: { $0.hasPrefix("-----") }) else { return nil }
+        return Base64.decode(body.joined())
     }
 }
 

@@ -338,7 +338,8 @@ public final class ScopeTable: @unchecked Sendable {
         let flags = base.load(fromByteOffset: at + 21, as: UInt8.self)
         if flags & TableFormat.keyFlagHasExpiry != 0 {
             let lastDay = Int64(Int32(bitPattern: u32(at + 16)))
-            let today = now >= 0 ? now / 86_400 : (now - 86_399) / 86_400
+            // Floor division without `now - 86_399`, which overflows at Int64.min.
+            let today = now / 86_400 - (now % 86_400 < 0 ? 1 : 0)
             if today > lastDay { return .deny(.keyExpired) }
         }
         guard let index = findCapability(capability) else { return .deny(.unknownCapability) }

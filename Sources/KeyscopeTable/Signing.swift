@@ -50,7 +50,7 @@ public enum KeyFormatError: Error, Sendable, Equatable, CustomStringConvertible 
 
     public var description: String {
         switch self {
-        case .notPEM(let label): "not a PEM file with a \(label) block"
+        case .notPEM(let label): "not a PEM file holding exactly one \(label) block and nothing else"
         case .notEd25519: "not an Ed25519 key (expected RFC 8410 PKCS#8 or SubjectPublicKeyInfo)"
         case .wrongLength: "an Ed25519 key is 32 bytes"
         }

@@ -224,6 +224,13 @@ private struct TreeBuilder {
 
     mutating func open(mapping: Bool, at location: SourceLocation) {
         guard countNode(at: location) else { return }
+        // The depth limit counts every open collection, inside a skipped complex key too:
+        // libyaml's cost grows with the square of the nesting, wherever the nesting is.
+        if stack.count + skipDepth >= limits.maxDepth {
+            report(YAMLProblem(.tooDeep, "nesting deeper than \(limits.maxDepth) levels", at: location))
+            stoppedEarly = true
+            return
+        }
         if skipDepth > 0 {
             skipDepth += 1
             return
@@ -232,11 +239,6 @@ private struct TreeBuilder {
         if let top = stack.last, top.isMapping, top.pendingKey == nil, !top.skipValue {
             report(YAMLProblem(.complexKey, "mapping keys must be plain text, not \(mapping ? "a mapping" : "a list")", at: location))
             skipDepth = 1
-            return
-        }
-        if stack.count >= limits.maxDepth {
-            report(YAMLProblem(.tooDeep, "nesting deeper than \(limits.maxDepth) levels", at: location))
-            stoppedEarly = true
             return
         }
         stack.append(Frame(isMapping: mapping, location: location))

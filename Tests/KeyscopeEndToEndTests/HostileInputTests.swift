@@ -1,4 +1,5 @@
 import Foundation
+import KeyscopePolicy
 import KeyscopeTestSupport
 import Testing
 
@@ -158,5 +159,27 @@ let hostileCases: [HostileCase] = {
         let result = try KeyscopeCommand.run(["validate", "."], in: dir)
         #expect(result.status == 1)
         #expect(result.stdout.contains("a.yaml:1:1: error: cannot read file"))
+    }
+}
+
+/// Issue 11.2: a file name is the pull request author's text, and it reaches CODEOWNERS.
+@Suite struct HostileFileNameTests {
+    @Test func unsafeFileNamesAreRefusedNotRead() throws {
+        let dir = try TestPaths.temporaryDirectory("hostile-names")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try FileManager.default.copyItem(at: TestPaths.packageRoot.appendingPathComponent("policies"), to: dir.appendingPathComponent("policies"))
+        let hostile = "zz\n*.yaml\t@attacker.yaml"
+        try Data("apiVersion: keyscope/v1\nkind: Team\nid: attacker\nname: A\n".utf8).write(to: dir.appendingPathComponent("policies/\(hostile)"))
+        let validate = try KeyscopeCommand.run(["validate", "policies", "--now", "2026-11-27", "--format", "github"], in: dir)
+        #expect(validate.status == 1)
+        #expect(validate.stdout.contains("file-name"), "\(validate.stdout)")
+        #expect(!validate.stdout.contains("\n*.yaml"), "the name reached the output raw")
+        let codeowners = try KeyscopeCommand.run(["codeowners", "policies"], in: dir)
+        #expect(codeowners.status == 1)
+        #expect(!codeowners.stdout.contains("@attacker"))
+        #expect(PolicyLoader.isSafeName("keys/customers.yaml"))
+        for name in ["a b.yaml", "../x.yaml", "keys/.hidden.yaml", "-rf.yaml", "a//b.yaml", "ä.yaml", "a\\b.yaml"] {
+            #expect(!PolicyLoader.isSafeName(name), "\(name)")
+        }
     }
 }

@@ -103,7 +103,14 @@ func expectConsistent(_ fixture: PublishFixture, old: Data?, new: Data, sourceLo
         #expect(fixture.read("published/support-bot/current.kst") == fixture.read("tables/19/support-bot.kst"))
         let history = Set(fixture.snapshot().keys.filter { $0.hasSuffix(".kst") && !$0.hasSuffix("current.kst") })
         #expect(history == Set(succeeded.map { "support-bot/\($0).kst" }))
-        // Successes happened in increasing serial order (the lock serialises them and lower ones are refused).
-        #expect(Set(succeeded).count == succeeded.count)
+        // Successes happened in increasing serial order (the lock serialises them and lower ones are
+        // refused): their history files, written under the lock, are in serial order by write time.
+        func modified(_ serial: UInt64) -> Int {
+            var info = stat()
+            _ = stat(fixture.dir.appendingPathComponent("published/support-bot/\(serial).kst").path, &info)
+            return info.st_mtim.tv_sec * 1_000_000_000 + info.st_mtim.tv_nsec
+        }
+        let byTime = succeeded.sorted { modified($0) < modified($1) }
+        #expect(byTime == byTime.sorted(), "successes by write time: \(byTime)")
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import KeyscopeTestSupport
+import KeyscopeTable
 import Testing
 #if canImport(Glibc)
 import Glibc
@@ -15,6 +16,8 @@ struct PublishFixture {
         for name in ["signing-key.pem", "signing-key.pub.pem"] {
             try FileManager.default.copyItem(at: TestPaths.fixtures.appendingPathComponent("table-vector/\(name)"), to: dir.appendingPathComponent(name))
         }
+        // git keeps no modes: a private key copied from the repository must be made private.
+        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: dir.appendingPathComponent("signing-key.pem").path)
     }
 
     /// Compiles the example policy with `serial` into `tables/<serial>/support-bot.kst`.
@@ -177,7 +180,12 @@ struct TestFailure: Error, CustomStringConvertible {
         try mounted.run()
         mounted.waitUntilExit()
         guard mounted.terminationStatus == 0 else {
-            print("skipped: cannot mount a tmpfs here (needs root and mount permission)")
+            // In CI nothing may skip: a runner that cannot mount fails this test.
+            if ProcessInfo.processInfo.environment["CI"] == "true" {
+                Issue.record("cannot mount a tmpfs (needs root and mount permission), and CI=true: the disk-full test must run")
+            } else {
+                print("skipped: cannot mount a tmpfs here (needs root and mount permission)")
+            }
             return
         }
         defer {
@@ -274,5 +282,51 @@ struct TestFailure: Error, CustomStringConvertible {
         #expect(fixture.read("k/signing-key.pem") == key)
         let attributes = try FileManager.default.attributesOfItem(atPath: fixture.dir.appendingPathComponent("k/signing-key.pem").path)
         #expect((attributes[.posixPermissions] as? Int) == 0o600)
+    }
+
+    /// Issue 11.10: a private key others can read is refused (like ssh), and a key file must be exactly one PEM block.
+    @Test func signingKeysMustBePrivateAndUnambiguous() throws {
+        let fixture = try PublishFixture()
+        defer { fixture.remove() }
+        let keyPath = fixture.dir.appendingPathComponent("signing-key.pem").path
+        try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: keyPath)
+        let open = try KeyscopeCommand.run(["compile", "policies", "--out", "o1", "--now", "2026-11-27", "--signing-key", "signing-key.pem"], in: fixture.dir)
+        #expect(open.status == 1)
+        #expect(open.stderr.contains("readable by group or others") && open.stderr.contains("chmod 600 signing-key.pem"), "\(open.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: fixture.dir.appendingPathComponent("o1").path))
+        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: keyPath)
+        let pem = String(decoding: try Data(contentsOf: URL(fileURLWithPath: keyPath)), as: UTF8.self)
+        let other = try SigningKey(seed: Array(repeating: 7, count: 32)).pemRepresentation
+        for (name, text) in [("two", pem + other), ("prose", "my key:\n" + pem), ("trailer", pem + "-----END PRIVATE KEY-----\n")] {
+            let path = fixture.dir.appendingPathComponent("\(name).pem")
+            #expect(FileManager.default.createFile(atPath: path.path, contents: Data(text.utf8), attributes: [.posixPermissions: 0o600]))
+            let result = try KeyscopeCommand.run(["compile", "policies", "--out", "o-\(name)", "--now", "2026-11-27", "--signing-key", "\(name).pem"], in: fixture.dir)
+            #expect(result.status == 1, "\(name)")
+            #expect(result.stderr.contains("exactly one PRIVATE KEY block"), "\(name): \(result.stderr)")
+        }
+    }
+
+    /// Issue 11.9: what an attacker can plant in a publish directory: a `.lock` symlink, a FIFO as `current.kst`.
+    @Test func plantedLockLinksAndFIFOsAreRefused() throws {
+        let fixture = try PublishFixture()
+        defer { fixture.remove() }
+        let table = try fixture.table(serial: 3)
+        let product = fixture.dir.appendingPathComponent("published/support-bot")
+        try FileManager.default.createDirectory(at: product, withIntermediateDirectories: true)
+        let target = fixture.dir.appendingPathComponent("elsewhere")
+        try FileManager.default.createSymbolicLink(atPath: product.appendingPathComponent(".lock").path, withDestinationPath: target.path)
+        let linked = try fixture.publish(table, timeLimit: 20)
+        #expect(linked.status == 1)
+        #expect(linked.stderr.contains("cannot open lock"), "\(linked.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: target.path), "the link's target was created")
+        try FileManager.default.removeItem(at: product.appendingPathComponent(".lock"))
+
+        #expect(mkfifo(product.appendingPathComponent("current.kst").path, 0o644) == 0)
+        let fifo = try fixture.publish(table, timeLimit: 20)
+        #expect(fifo.status == 1)
+        #expect(fifo.stderr.contains("is not a regular file"), "\(fifo.stderr)")
+        let diff = try KeyscopeCommand.run(["diff", "--from", "published:published", "--to", "policies", "--trusted-key", "signing-key.pub.pem", "--now", "2026-11-27"], in: fixture.dir, timeLimit: 20)
+        #expect(diff.status == 1)
+        #expect(diff.stderr.contains("is not a regular file"), "\(diff.stderr)")
     }
 }

@@ -15,6 +15,7 @@ func fixtureRepository() throws -> URL {
     TestProcess.run(["git", "-c", "user.email=t@example.com", "-c", "user.name=t", "add", "-A"], in: dir)
     TestProcess.run(["git", "-c", "user.email=t@example.com", "-c", "user.name=t", "commit", "-qm", "after"], in: dir)
     try FileManager.default.copyItem(at: TestPaths.fixtures.appendingPathComponent("table-vector/signing-key.pem"), to: dir.appendingPathComponent("key.pem"))
+    try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: dir.appendingPathComponent("key.pem").path)
     try FileManager.default.copyItem(at: TestPaths.fixtures.appendingPathComponent("table-vector/signing-key.pub.pem"), to: dir.appendingPathComponent("key.pub.pem"))
     return dir
 }
@@ -177,6 +178,12 @@ let compileFlags = ["--now", "2026-11-27", "--issued-at", "1767225600", "--signi
         let timedOut = try KeyscopeCommand.run(["diff", "--from", "http://127.0.0.1:\(silent.port)/t.kst", "--trusted-key", "key.pub.pem", "--now", "2026-11-27", "--timeout", "1"], in: dir, timeLimit: 30)
         #expect(timedOut.status == 1)
         #expect(timedOut.stderr.contains("GET http://127.0.0.1"), "\(timedOut.stderr)")
+        // Issue 11.6: a body over the table size limit is refused, not buffered.
+        let huge = try LoopbackHTTPServer(routes: ["/huge.kst": Data(count: (256 << 20) + 1)])
+        defer { huge.stop() }
+        let tooLarge = try KeyscopeCommand.run(["diff", "--from", "http://127.0.0.1:\(huge.port)/huge.kst", "--trusted-key", "key.pub.pem", "--now", "2026-11-27"], in: dir, timeLimit: 60)
+        #expect(tooLarge.status == 1)
+        #expect(tooLarge.stderr.contains("larger than") || tooLarge.stderr.contains("too large") || tooLarge.stderr.contains("limit"), "\(tooLarge.stderr)")
     }
 
     @Test func codeownersFollowsThePolicy() throws {

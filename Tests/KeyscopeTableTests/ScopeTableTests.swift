@@ -107,6 +107,14 @@ func expectedDecision(_ product: ResolvedProduct, key: ResolvedKey, capability: 
         #expect(table.decide(key: "k2", capability: "cap_c", now: issuedAt) == .allow)
         #expect(table.decide(key: "k2", capability: "cap_b", now: issuedAt) == .deny(.notInScope))
         #expect(table.decide(key: "k3", capability: "cap_b", now: issuedAt) == .deny(.keyExpired))
+        // The ends of the clock decide without trapping (issue 11.12: Int64.min overflowed).
+        #expect(table.decide(key: "k2", capability: "cap_c", now: .min) == .allow)
+        #expect(table.decide(key: "k2", capability: "cap_b", now: .min) == .deny(.notInScope))
+        #expect(table.decide(key: "k2", capability: "cap_c", now: .max) == .deny(.tableExpired))
+        #expect(table.decide(key: "k3", capability: "cap_b", now: -1) == .deny(.keyExpired))
+        #expect(table.decide(key: "k3", capability: "cap_b", now: -5 * 86_400) == .allow)
+        #expect(table.decide(key: "k3", capability: "cap_b", now: -4 * 86_400 - 1) == .allow)
+        #expect(table.decide(key: "k3", capability: "cap_b", now: -4 * 86_400) == .deny(.keyExpired))
     }
 
     @Test func compilationIsDeterministicAcrossFileOrder() throws {

@@ -124,6 +124,15 @@ private func expectProblem(_ marked: String, _ code: YAMLProblem.Code, at marker
         #expect(result.problems.map(\.code) == [.tooDeep])
         #expect(result.problems.first?.location == SourceLocation(file: "f.yaml", line: 1, column: 65))
     }
+    /// Issue 11.5: nesting inside a mapping key (explicit `?` or a flow mapping) escaped the depth limit.
+    @Test func rejectsDeepNestingInsideKeys() {
+        let depth = 5_000
+        let nested = String(repeating: "[", count: depth) + String(repeating: "]", count: depth)
+        for text in ["? " + nested + "\n: v\n", "{" + nested + ": v}\n", "a:\n  ? " + nested + "\n  : v\n"] {
+            let result = StrictYAMLReader().read(SourceFile(path: "f.yaml", text: text))
+            #expect(result.problems.map(\.code).contains(.tooDeep), "\(text.prefix(12))")
+        }
+    }
     @Test func rejectsTooManyDocuments() {
         let text = String(repeating: "---\na: 1\n", count: 20)
         let result = StrictYAMLReader(limits: ReaderLimits(maxDocuments: 10)).read(SourceFile(path: "f.yaml", text: text))

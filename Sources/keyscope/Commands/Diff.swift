@@ -14,8 +14,10 @@ struct Diff: ParsableCommand {
         abstract: "Show the effective access change between two states, ranked by risk, with approvers.",
         discussion: """
             A STATE is a policy directory, git:REV (the policy directory at a git revision), a table file (.kst), \
-            a publish directory (DIR/<product>/current.kst), or an http(s):// URL of a table. Prefixes policy:, table: \
-            and published: force the kind. Tables are verified against --trusted-key.
+            published:DIR (a publish directory: DIR/<product>/current.kst), or an http(s):// URL of a table. A directory \
+            without a prefix is always a policy directory; table: and policy: force the kind. Tables are verified \
+            against --trusted-key. A policy with rule errors is still diffed (the counts are shown); one with YAML or \
+            schema errors is refused.
 
             Exit codes: 0 (no error); with --fail-on RANK, 3 when a change of that rank or more severe is present \
             (checked first); else with --exit-code, 2 when there are any changes; 1 on errors; 64 on usage errors.

@@ -50,6 +50,12 @@ enum KeyFiles {
     }
 
     static func signingKey(_ path: String) throws -> SigningKey {
+        // Like ssh: a private key others can read is no longer private, and using it silently
+        // would sign tables with a key that may already be copied.
+        var info = stat()
+        if stat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG, info.st_mode & 0o077 != 0 {
+            throw CommandFailure("\(path) is readable by group or others (mode \(String(info.st_mode & 0o777, radix: 8))); a signing key must be private: run `chmod 600 \(path)`")
+        }
         let text = String(decoding: try FileOutput.readFile(path, limit: 64 << 10), as: UTF8.self)
         do {
             return try SigningKey(pem: text)

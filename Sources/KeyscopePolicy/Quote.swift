@@ -40,7 +40,9 @@ public enum Quote {
     /// C0 and C1 controls, DEL, bidi embeddings/overrides/isolates, line and paragraph separators.
     public static func isUnsafe(_ scalar: Unicode.Scalar) -> Bool {
         switch scalar.value {
-        case 0x00...0x1F, 0x7F...0x9F, 0x200E, 0x200F, 0x2028, 0x2029, 0x202A...0x202E, 0x2066...0x2069, 0xFEFF:
+        // C0, DEL, C1; the Arabic letter mark and every other bidi control; zero-width characters;
+        // line and paragraph separators; the BOM: none may reach a terminal, an annotation or a comment raw.
+        case 0x00...0x1F, 0x7F...0x9F, 0x061C, 0x180E, 0x200B...0x200F, 0x2028, 0x2029, 0x202A...0x202E, 0x2060...0x2064, 0x2066...0x2069, 0xFEFF:
             return true
         default:
             return false

@@ -315,3 +315,22 @@ let customerFAQ = "  - {name: a, audience: customer, capabilities: [cap_faq], ex
         #expect(throws: StateError.self) { try loader.load(.policy(directory.appendingPathComponent("after").path)) }
     }
 }
+
+/// Issue 11.7: free text from the pull request cannot link, embed or mention in the PR comment.
+@Suite struct MarkdownSafetyTests {
+    @Test func untrustedTextIsCodeAndTheCommentIsCapped() throws {
+        let hostile = product.replacingAll("{id: cap_orders, name: Orders, owner: commerce}", "{id: cap_orders, name: \"[click](https://phish.example) ![x](https://t.example/p.png) @acme/everyone `` ` \", owner: commerce}")
+        let d = try diff(policy(keys: customerFAQ), policy(keys: customerFAQ, product: hostile))
+        let markdown = DiffRenderer.markdown(d)
+        let line = try #require(markdown.split(separator: "\n").first { $0.contains("phish") })
+        // The whole summary is one code span whose fence is longer than any backtick run inside it.
+        #expect(line.hasPrefix("- ```"), "\(line)")
+        #expect(!markdown.contains("- [click]"))
+        var keys = ""
+        for i in 0..<3_000 { keys += "  - {name: k\(i), audience: customer, capabilities: [cap_faq]}\n" }
+        let big = try diff(policy(keys: customerFAQ), policy(keys: customerFAQ + keys))
+        let capped = DiffRenderer.markdown(big, limit: 5_000)
+        #expect(capped.count < 65_536)
+        #expect(capped.contains("comment cut at 60000 characters"))
+    }
+}

@@ -72,17 +72,27 @@ public enum DiffRenderer {
 
     /// A pull-request comment: verdict, summary table, approvers, then details per product in
     /// collapsible sections; beyond `limit` changes per rank and product the rest is counted, not listed.
-    public static func markdown(_ diff: AccessDiff, limit: Int = 50) -> String {
-        func escape(_ text: String) -> String {
-            Quote.sanitized(text, maxLength: 300).replacingAll("|", "\\|").replacingAll("<", "&lt;").replacingAll(">", "&gt;")
+    ///
+    /// Names, descriptions and reviewers come from the pull request: every such text is rendered
+    /// as a code span (`code`), where GitHub makes no link, image, autolink or @-mention. Only a
+    /// base-state reviewer that is a plain `@org/team` or `@user` handle is left to mention.
+    /// The comment stays under GitHub's 65,536-character limit (`maximumLength`).
+    public static func markdown(_ diff: AccessDiff, limit: Int = 50, maximumLength: Int = 60_000) -> String {
+        let escape = code
+        func reviewer(_ text: String) -> String {
+            let handle = text.utf8.first == UInt8(ascii: "@") && text.utf8.dropFirst().allSatisfy { byte in
+                (byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "z")) || (byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z"))
+                    || (byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9")) || byte == UInt8(ascii: "-") || byte == UInt8(ascii: "/") || byte == UInt8(ascii: "_") || byte == UInt8(ascii: ".")
+            } && text.utf8.count > 1
+            return handle ? text : code(text)
         }
         let icon: [Rank: String] = [.critical: "🔴", .high: "🟠", .medium: "🟡", .low: "⚪"]
         var out = "### keyscope access review\n\n"
         if let line = errorsLine(diff) { out += ((diff.toErrors ?? 0) > 0 ? "⛔ " : "") + escape(line) + "\n\n" }
         if diff.isEmpty {
-            return out + "✅ No access changes between `\(escape(diff.from))` and `\(escape(diff.to))`.\n"
+            return out + "✅ No access changes between \(escape(diff.from)) and \(escape(diff.to)).\n"
         }
-        out += "**\(icon[diff.changes[0].rank]!) \(escape(verdict(diff)))** — `\(escape(diff.from))` → `\(escape(diff.to))`\n\n"
+        out += "**\(icon[diff.changes[0].rank]!) \(verdict(diff))** — \(escape(diff.from)) → \(escape(diff.to))\n\n"
         out += "| rank | changes |\n|---|---|\n"
         for rank in Rank.allCases { out += "| \(icon[rank]!) \(rank.rawValue) | \(diff.count(rank)) |\n" }
         out += "\n**Approvals needed:** "
@@ -91,13 +101,13 @@ public enum DiffRenderer {
         } else {
             out += diff.approvers.keys.sorted().map { team in
                 let reviewers = diff.approvers[team] ?? []
-                return "`\(escape(team))`" + (reviewers.isEmpty ? "" : " (\(reviewers.map(escape).joined(separator: ", ")))")
+                return escape(team) + (reviewers.isEmpty ? "" : " (\(reviewers.map(reviewer).joined(separator: ", ")))")
             }.joined(separator: ", ") + "\n"
         }
         let groups = Dictionary(grouping: diff.changes) { $0.product ?? "" }
         for product in groups.keys.sorted() {
             let changes = groups[product]!
-            let title = product.isEmpty ? "Repository-wide" : "Product `\(escape(product))`"
+            let title = product.isEmpty ? "Repository-wide" : "Product <code>\(Quote.sanitized(product, maxLength: 100).replacingAll("&", "&amp;").replacingAll("<", "&lt;").replacingAll(">", "&gt;"))</code>"
             let open = changes.contains { $0.rank == .critical } ? " open" : ""
             out += "\n<details\(open)><summary>\(title): \(changes.count) change\(changes.count == 1 ? "" : "s")</summary>\n\n"
             for rank in Rank.allCases {
@@ -106,9 +116,9 @@ public enum DiffRenderer {
                 out += "#### \(icon[rank]!) \(rank.rawValue)\n\n"
                 for change in ranked.prefix(limit) {
                     out += "- \(escape(change.summary))"
-                    if !change.approvers.isEmpty { out += " — approvers: " + change.approvers.map { "`\(escape($0))`" }.joined(separator: ", ") }
+                    if !change.approvers.isEmpty { out += " — approvers: " + change.approvers.map(escape).joined(separator: ", ") }
                     out += "\n"
-                    for detail in change.details.prefix(limit) { out += "  - `\(escape(detail))`\n" }
+                    for detail in change.details.prefix(limit) { out += "  - \(escape(detail))\n" }
                     if change.details.count > limit { out += "  - … and \(change.details.count - limit) more\n" }
                 }
                 if ranked.count > limit { out += "- … and \(ranked.count - limit) more \(rank.rawValue) changes (see `keyscope diff --format json`)\n" }
@@ -116,7 +126,36 @@ public enum DiffRenderer {
             }
             out += "</details>\n"
         }
-        return out
+        return capped(out, maximumLength: maximumLength)
+    }
+
+    /// Text as a Markdown code span: sanitized, fenced with one backtick more than its longest
+    /// run of backticks, so nothing inside can close it early.
+    static func code(_ text: String) -> String {
+        let clean = Quote.sanitized(text, maxLength: 300)
+        var longest = 0
+        var run = 0
+        for character in clean.utf8 {
+            run = character == UInt8(ascii: "`") ? run + 1 : 0
+            longest = max(longest, run)
+        }
+        let fence = String(repeating: "`", count: longest + 1)
+        let padded = clean.hasPrefix("`") || clean.hasSuffix("`") || clean.hasPrefix(" ") ? " \(clean) " : clean
+        return fence + padded + fence
+    }
+
+    /// The comment cut at a line boundary below `maximumLength` characters, with a pointer to the full output.
+    static func capped(_ text: String, maximumLength: Int) -> String {
+        guard text.count > maximumLength else { return text }
+        var kept = ""
+        var count = 0
+        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+            guard count + line.count + 1 <= maximumLength - 200 else { break }
+            kept += line + "\n"
+            count += line.count + 1
+        }
+        if kept.contains("<details"), kept.components(separatedBy: "<details").count > kept.components(separatedBy: "</details>").count { kept += "\n</details>\n" }
+        return kept + "\n**… comment cut at \(maximumLength) characters.** The full diff: `keyscope diff --format json` (or `--format text`) in the job log.\n"
     }
 
     // MARK: json

@@ -21,6 +21,12 @@ import Testing
         // The changed copy differs and still validates.
         #expect(try KeyscopeCommand.run(["generate-corpus", "--preset", "small", "--keys", "1500", "--changed-percent", "5", "--out", "changed"], in: dir).status == 0)
         #expect(try KeyscopeCommand.run(["validate", "changed", "--now", date], in: dir).status == 0)
+        // Issue 13.1: a non-empty directory is refused, and nothing in it changes.
+        let before = try Data(contentsOf: dir.appendingPathComponent("corpus/keys/keys-00003.yaml"))
+        let again = try KeyscopeCommand.run(["generate-corpus", "--preset", "small", "--keys", "10", "--out", "corpus"], in: dir)
+        #expect(again.status == 1)
+        #expect(again.stderr.contains("is not empty"), "\(again.stderr)")
+        #expect(try Data(contentsOf: dir.appendingPathComponent("corpus/keys/keys-00003.yaml")) == before)
     }
 
     /// `keyscope schema` writes exactly the committed JSON Schemas.

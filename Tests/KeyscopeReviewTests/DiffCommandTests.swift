@@ -136,6 +136,23 @@ let compileFlags = ["--now", "2026-11-27", "--issued-at", "1767225600", "--signi
         #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("tables2").path))
     }
 
+    /// Issues 13.4 and 13.5: a dirty tree is recorded as `<commit>-dirty`, and an already expired table is said loudly.
+    @Test func compileSaysWhatItRecords() throws {
+        let dir = try fixtureRepository()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let flags = ["--now", "2026-11-27", "--issued-at", "1767225600", "--signing-key", "key.pem"]
+        let clean = try KeyscopeCommand.run(["compile", "policies", "--out", "clean"] + flags, in: dir)
+        #expect(clean.status == 0, "\(clean.stderr)")
+        #expect(!clean.stderr.contains("-dirty"))
+        #expect(clean.stderr.contains("already expired"), "issued 2026-01-01 with 30 days of validity: \(clean.stderr)")
+        try Data("local notes\n".utf8).write(to: dir.appendingPathComponent("policies/NOTES.txt"))
+        let dirty = try KeyscopeCommand.run(["compile", "policies", "--out", "dirty", "--valid-for", "36500d"] + flags, in: dir)
+        #expect(dirty.stderr.contains("uncommitted changes"), "\(dirty.stderr)")
+        #expect(!dirty.stderr.contains("already expired"))
+        let inspect = try KeyscopeCommand.run(["inspect", "dirty/support-bot.kst", "--trusted-key", "key.pub.pem", "--format", "json"], in: dir)
+        #expect(inspect.stdout.contains("-dirty\""), "\(inspect.stdout.prefix(400))")
+    }
+
     @Test func badStatesAreOneLineErrors() throws {
         let dir = try fixtureRepository()
         defer { try? FileManager.default.removeItem(at: dir) }

@@ -1,3 +1,4 @@
+import Foundation
 import ArgumentParser
 import KeyscopeCompiler
 import KeyscopePolicy
@@ -73,7 +74,23 @@ struct Compile: ParsableCommand {
         }
         print(ValidationSummary(result).line)
         let (key, _) = try signing.load()
-        let options = CompileOptions(serial: serial ?? UInt64(max(0, issued)), issuedAt: issued, validFor: validity, revision: revision ?? Git.headRevision(of: rootPath))
+        // A table built from uncommitted files is not the commit it would otherwise name.
+        var recorded = revision
+        if recorded == nil, let head = Git.headRevision(of: rootPath) {
+            recorded = head
+            if Git.isDirty(rootPath) == true {
+                recorded = head + "-dirty"
+                Environment.printError("warning: \(rootPath) has uncommitted changes; the table records revision \(head)-dirty")
+            }
+        }
+        let options = CompileOptions(serial: serial ?? UInt64(max(0, issued)), issuedAt: issued, validFor: validity, revision: recorded)
+        let expiresAt = issued + validity
+        if expiresAt <= Int64(time(nil)) {
+            Environment.printError("""
+                warning: this table has already expired (expires-at \(Timestamp.iso8601(expiresAt)), before now): every gateway will refuse it.
+                warning: check SOURCE_DATE_EPOCH / --issued-at and --valid-for.
+                """)
+        }
         let tables = try ScopeTableCompiler.compile(result.resolved, options: options, signer: key, productID: product)
         // All tables are written to temporary files first, then renamed: a failure leaves nothing partial.
         try FileOutput.writeAllAtomically(tables.map { (out + "/" + $0.productID + ".kst", $0.bytes) })

@@ -1,3 +1,4 @@
+import Foundation
 import ArgumentParser
 import KeyscopeCorpus
 
@@ -29,6 +30,14 @@ struct GenerateCorpus: ParsableCommand {
         parameters.seed = seed
         guard parameters.capabilities > 0, parameters.teams > 0, parameters.keys >= 0, parameters.files > 0 else {
             throw ValidationError("counts must be positive")
+        }
+        // Never write over what is there: the corpus replaces files by name (product.yaml, …).
+        if let entries = try? FileManager.default.contentsOfDirectory(atPath: out), !entries.isEmpty {
+            throw CommandFailure("\(out) is not empty; generate-corpus writes only into a new or empty directory")
+        }
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: out, isDirectory: &isDirectory), !isDirectory.boolValue {
+            throw CommandFailure("\(out) exists and is not a directory")
         }
         let generator = CorpusGenerator(parameters)
         let output = changedPercent.map { generator.changedFiles(percent: $0) } ?? generator.files()

@@ -9,6 +9,12 @@ enum Git {
         return revision.isEmpty ? nil : revision
     }
 
+    /// Whether `directory` has uncommitted changes (tracked or untracked) below it; nil outside a repository.
+    static func isDirty(_ directory: String) -> Bool? {
+        guard let output = try? run(["-C", directory, "status", "--porcelain", "--", "."]), output.status == 0 else { return nil }
+        return !output.stdout.isEmpty
+    }
+
     /// The working directory's path inside its repository (`git rev-parse --show-prefix`), or nil outside one.
     static func prefix(of directory: String) -> String? {
         guard let output = try? run(["-C", directory, "rev-parse", "--show-prefix"]), output.status == 0 else { return nil }

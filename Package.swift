@@ -82,6 +82,12 @@ let package = Package(
             dependencies: ["CYAML", "CMallocCounter", "KeyscopePolicy", "KeyscopeCompiler", "KeyscopeRuntime", "KeyscopeCorpus", "KeyscopeReview"]
         ),
 
+        // Fuzz targets: one entry point per reader of hostile input (Fuzz/README.md).
+        .target(name: "KeyscopeFuzzing", dependencies: ["KeyscopeAccess", "KeyscopeYAML", "KeyscopePolicy", "KeyscopeTable", "KeyscopeReview"]),
+        .target(name: "CFuzzerDriver"),
+        // `Fuzz/run.sh TARGET SECONDS` builds it with libFuzzer; the normal build replays files.
+        .executableTarget(name: "keyscope-fuzz", dependencies: ["KeyscopeFuzzing", "CFuzzerDriver"]),
+
         // Shared helpers for the test targets (marked sources, fixtures, running the binary).
         .target(name: "KeyscopeTestSupport", dependencies: ["KeyscopeYAML", "KeyscopePolicy"], path: "Tests/KeyscopeTestSupport"),
 
@@ -91,6 +97,7 @@ let package = Package(
         .testTarget(name: "KeyscopeTableTests", dependencies: ["KeyscopeCompiler", "KeyscopeRuntime", "KeyscopeCorpus", "KeyscopeTestSupport"]),
         .testTarget(name: "KeyscopeReviewTests", dependencies: ["KeyscopeAccess", "KeyscopeReview", "KeyscopeCompiler", "KeyscopeTestSupport"]),
         .testTarget(name: "KeyscopePublishTests", dependencies: ["KeyscopeTable", "KeyscopeTestSupport"]),
+        .testTarget(name: "KeyscopeFuzzingTests", dependencies: ["KeyscopeFuzzing", "KeyscopeTestSupport"]),
         .testTarget(name: "KeyscopeEndToEndTests", dependencies: ["KeyscopePolicy", "KeyscopeTestSupport"]),
     ],
     swiftLanguageModes: [.v6]

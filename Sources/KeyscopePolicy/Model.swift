@@ -93,11 +93,15 @@ public final class Key: Sendable {
     public let expires: Located<CalendarDate>?
     /// Where the key's mapping starts.
     public let location: SourceLocation
+    /// `capabilities` or `unscoped` was written with the wrong type (already a schema finding).
+    public let scopeMalformed: Bool
 
     public init(
         name: Located<String>, description: String?, audience: Audience?, scope: Located<[Located<ScopeEntry>]>?, scopeLength: Int,
-        unscoped: Located<Bool>?, owners: Located<[Located<String>]>?, justification: String?, expires: Located<CalendarDate>?, location: SourceLocation
+        unscoped: Located<Bool>?, owners: Located<[Located<String>]>?, justification: String?, expires: Located<CalendarDate>?, location: SourceLocation,
+        scopeMalformed: Bool = false
     ) {
+        self.scopeMalformed = scopeMalformed
         self.name = name
         self.description = description
         self.audience = audience

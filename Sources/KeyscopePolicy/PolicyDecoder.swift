@@ -24,7 +24,9 @@ struct PolicyDecoder {
             if let related = problem.related {
                 notes.append(DiagnosticNote(problem.code == .duplicateKey ? "first defined here" : "context starts here", at: related))
             }
-            result.diagnostics.append(Diagnostic(.error, .yamlSyntax, problem.message, at: problem.location, notes: notes, help: problem.help))
+            // A file with no document holds nothing to get wrong: placeholder files are common.
+            let severity: Severity = problem.code == .empty ? .warning : .error
+            result.diagnostics.append(Diagnostic(severity, .yamlSyntax, problem.message, at: problem.location, notes: notes, help: problem.help))
         }
         result.documentCount = read.documents.count
         var checker = SchemaChecker()
@@ -99,6 +101,9 @@ struct PolicyDecoder {
             var audience: Audience?
             var scope: Located<[Located<ScopeEntry>]>?
             var scopeLength = 0
+            // `capabilities` or `unscoped` present but not of their type: the schema reports it,
+            // and no rule reports the missing scope that follows from it a second time.
+            var scopeMalformed = false
             var unscoped: Located<Bool>?
             var owners: Located<[Located<String>]>?
             var justification: String?
@@ -112,7 +117,10 @@ struct PolicyDecoder {
                 case "audience":
                     audience = entry.value.locatedScalar.flatMap { Audience(rawValue: $0.value) }
                 case "capabilities":
-                    guard case .sequence(let sequence) = entry.value else { continue }
+                    guard case .sequence(let sequence) = entry.value else {
+                        scopeMalformed = true
+                        continue
+                    }
                     var entries: [Located<ScopeEntry>] = []
                     entries.reserveCapacity(sequence.items.count)
                     for item in sequence.items {
@@ -124,6 +132,8 @@ struct PolicyDecoder {
                 case "unscoped":
                     if case .scalar(let s) = entry.value, s.style == .plain, s.value == "true" || s.value == "false" {
                         unscoped = Located(s.value == "true", at: entry.key.location)
+                    } else {
+                        scopeMalformed = true
                     }
                 case "owners":
                     if case .sequence(let sequence) = entry.value {
@@ -142,7 +152,8 @@ struct PolicyDecoder {
             guard let name else { continue }
             keys.append(Key(
                 name: name, description: description, audience: audience, scope: scope, scopeLength: scopeLength,
-                unscoped: unscoped, owners: owners, justification: justification, expires: expires, location: k.location
+                unscoped: unscoped, owners: owners, justification: justification, expires: expires, location: k.location,
+                scopeMalformed: scopeMalformed
             ))
         }
         return KeySet(product: product, owners: m.locatedList("owners"), keys: keys, location: m.location)

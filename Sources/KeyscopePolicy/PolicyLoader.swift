@@ -37,6 +37,13 @@ public struct PolicyLoader: Sendable {
 
     /// The policy files under `root` (or `root` itself when it is a file), as display paths.
     public func findFiles(root: String) throws(PolicyLoadError) -> [String] {
+        try walk(root: root).files
+    }
+
+    /// The policy files under `root`, and the symbolic links below it that were not followed
+    /// (leading outside the root, dangling, or into a loop), each with the reason.
+    func walk(root: String) throws(PolicyLoadError) -> (files: [String], skippedLinks: [(path: String, reason: String)]) {
+        var skipped: [(path: String, reason: String)] = []
         let root = PolicyLoader.normalise(root)
         var info = stat()
         guard stat(root, &info) == 0 else {
@@ -44,7 +51,7 @@ public struct PolicyLoader: Sendable {
             throw .rootUnreadable(root, reason: String(cString: strerror(errno)))
         }
         if (info.st_mode & S_IFMT) != S_IFDIR {
-            return [root]
+            return ([root], [])
         }
         guard let realRoot = PolicyLoader.realPath(root) else { throw .rootUnreadable(root, reason: "cannot resolve path") }
         var files: [String] = []
@@ -69,15 +76,26 @@ public struct PolicyLoader: Sendable {
                 let path = directory == "." ? name : directory + "/" + name
                 var entryInfo = stat()
                 guard lstat(path, &entryInfo) == 0 else { continue }
+                var isLink = false
                 if (entryInfo.st_mode & S_IFMT) == S_IFLNK {
-                    // Follow a link only when it stays inside the root.
-                    guard let target = PolicyLoader.realPath(path), target == realRoot || target.hasPrefix(realRoot + "/"),
-                          stat(path, &entryInfo) == 0 else { continue }
+                    // Follow a link only when it stays inside the root; say so when it does not,
+                    // so that a file its author believes is policy is never silently unread.
+                    isLink = true
+                    guard let target = PolicyLoader.realPath(path), stat(path, &entryInfo) == 0 else {
+                        skipped.append((path, "a symbolic link that leads nowhere (dangling, or a loop)"))
+                        continue
+                    }
+                    guard target == realRoot || target.hasPrefix(realRoot + "/") else {
+                        skipped.append((path, "a symbolic link to a path outside the policy root"))
+                        continue
+                    }
                 }
                 switch entryInfo.st_mode & S_IFMT {
                 case S_IFDIR:
                     if visited.insert([UInt64(entryInfo.st_dev), UInt64(entryInfo.st_ino)]).inserted {
                         subdirectories.append(path)
+                    } else if isLink {
+                        skipped.append((path, "a symbolic link to a directory already read (a loop)"))
                     }
                 case S_IFREG:
                     if name.hasSuffix(".kst") { throw .tableInPolicyRoot(path) }
@@ -89,7 +107,7 @@ public struct PolicyLoader: Sendable {
             // Depth-first in sorted order: push in reverse so the first name is visited first.
             pending.append(contentsOf: subdirectories.reversed())
         }
-        return files.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+        return (files.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }, skipped)
     }
 
     /// Reads a file, refusing one over the size limit before reading it.
@@ -126,7 +144,7 @@ public struct PolicyLoader: Sendable {
 
     /// Reads and decodes every policy file under `root`, on all cores.
     public func load(root: String) throws(PolicyLoadError) -> LoadedPolicy {
-        let paths = try findFiles(root: root)
+        let (paths, links) = try walk(root: root)
         // Names below the root come from whoever wrote the pull request, and go on into
         // CODEOWNERS lines, annotations and comments: only a plain set is read at all.
         let base = PolicyLoader.normalise(root)
@@ -143,9 +161,16 @@ public struct PolicyLoader: Sendable {
                 ))
             }
         }
+        let refusedFiles = refused.count
+        for link in links {
+            refused.append(Diagnostic(
+                .error, .fileName, "\(Quote.quoted(link.path)) is \(link.reason); it is not read", at: .startOf(Quote.sanitized(link.path)),
+                help: "replace the link with the file itself: policy is what the repository holds"
+            ))
+        }
         var loaded = load(paths: safe)
         loaded.diagnostics = refused + loaded.diagnostics
-        loaded.policy.fileCount += refused.count
+        loaded.policy.fileCount += refusedFiles
         return loaded
     }
 

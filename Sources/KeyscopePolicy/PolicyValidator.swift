@@ -62,7 +62,43 @@ public enum PolicyValidator {
             diagnostics.append(finding)
         }
         diagnostics.sort(by: Diagnostic.sortKey)
+        diagnostics = capped(diagnostics)
         return ValidationResult(policy: loaded.policy, resolved: resolution.values()[0], diagnostics: diagnostics, files: loaded.files, checkDate: checkDate)
+    }
+
+    /// How many findings of one rule are reported for one file; the rest are counted in one
+    /// "… and N more" finding. A hostile file of 40,000 list entries would otherwise print
+    /// 40,000 findings, each with its excerpt.
+    public static let findingsPerRuleAndFile = 100
+
+    /// Sorted findings with at most `findingsPerRuleAndFile` per rule and file, plus one
+    /// finding per group that was cut, placed where the first one left out was.
+    static func capped(_ sorted: [Diagnostic]) -> [Diagnostic] {
+        struct Group: Hashable {
+            var rule: RuleID
+            var file: FileID
+        }
+        var counts: [Group: Int] = [:]
+        var firstOmitted: [Group: Diagnostic] = [:]
+        var kept: [Diagnostic] = []
+        kept.reserveCapacity(sorted.count)
+        for diagnostic in sorted {
+            let group = Group(rule: diagnostic.rule, file: diagnostic.location.fileID)
+            let count = counts[group, default: 0] + 1
+            counts[group] = count
+            if count <= findingsPerRuleAndFile {
+                kept.append(diagnostic)
+            } else if count == findingsPerRuleAndFile + 1 {
+                firstOmitted[group] = diagnostic
+            }
+        }
+        guard !firstOmitted.isEmpty else { return sorted }
+        for (group, first) in firstOmitted {
+            let more = counts[group]! - findingsPerRuleAndFile
+            kept.append(Diagnostic(first.severity, group.rule, "… and \(more) more `\(group.rule)` finding\(more == 1 ? "" : "s") in this file, not shown", at: first.location))
+        }
+        kept.sort(by: Diagnostic.sortKey)
+        return kept
     }
 
     /// Loads and validates the policy root in one call.

@@ -46,7 +46,7 @@ public enum RuleRegistry {
     public static let all: [RuleDescriptor] = [
         RuleDescriptor(.yamlSyntax, .error, "The file is not strict YAML: syntax errors, anchors, aliases, merge keys, tags, duplicate keys, BOM, tabs, invalid UTF-8, or a size, depth or count limit.", configurable: false),
         RuleDescriptor(.schema, .error, "A document does not match its kind's schema: unknown or missing fields, wrong types, malformed ids or dates.", configurable: false),
-        RuleDescriptor(.fileName, .error, "A policy file's name, below the root, has characters outside `[A-Za-z0-9._/-]` or a segment starting with `.` or `-`; the file is not read.", configurable: false),
+        RuleDescriptor(.fileName, .error, "A policy file is not read: its name, below the root, has characters outside `[A-Za-z0-9._/-]` or a segment starting with `.` or `-`, or it is a symbolic link leading outside the root, nowhere, or into a loop.", configurable: false),
         RuleDescriptor(.duplicateName, .error, "The same key name is declared twice in one product."),
         RuleDescriptor(.duplicateCapability, .error, "The same capability id is declared twice in one product."),
         RuleDescriptor(.duplicateTeam, .error, "The same team id is declared twice."),

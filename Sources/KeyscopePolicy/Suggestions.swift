@@ -4,6 +4,9 @@
 /// candidate's length and at most 4 edits, like swift-argument-parser's
 /// `kSimilarityFloor`. No suggestion is better than a bad one.
 public enum Suggestions {
+    /// How many findings of one rule get a suggestion; the rest are reported without one.
+    public static let perRule = 200
+
     /// The closest candidate to `value`, if one is close enough.
     public static func closest<S: Sequence>(to value: String, among candidates: S) -> String? where S.Element == String {
         let target = Array(value.unicodeScalars)
@@ -46,3 +49,31 @@ public enum Suggestions {
         return previous[b.count]
     }
 }
+
+/// Candidates for "did you mean", bucketed by length, for rules that may ask thousands of times
+/// against thousands of candidates: a suggestion is at most 4 edits away, so only buckets within
+/// 4 of the query's length are compared, and at most `maximumCompared` candidates per query.
+/// Without the bound, 20,000 unknown references against 20,000 capabilities took minutes.
+public struct SuggestionIndex: Sendable {
+    private var byLength: [Int: [String]] = [:]
+    public var maximumCompared: Int
+
+    public init<S: Sequence>(_ candidates: S, maximumCompared: Int = 2_000) where S.Element == String {
+        for candidate in candidates { byLength[candidate.unicodeScalars.count, default: []].append(candidate) }
+        for key in byLength.keys { byLength[key]!.sort() }
+        self.maximumCompared = maximumCompared
+    }
+
+    /// A `help` text for a suggestion, or nil.
+    public func didYouMean(_ value: String) -> String? {
+        let length = value.unicodeScalars.count
+        var compared: [String] = []
+        for delta in [0, -1, 1, -2, 2, -3, 3, -4, 4] {
+            guard let bucket = byLength[length + delta] else { continue }
+            compared += bucket.prefix(maximumCompared - compared.count)
+            if compared.count >= maximumCompared { break }
+        }
+        return Suggestions.didYouMean(value, among: compared)
+    }
+}
+

@@ -67,8 +67,6 @@ let hostileCases: [HostileCase] = {
     cases.append(HostileCase("bad indentation", "apiVersion: keyscope/v1\nkind: Team\n  id: t\n", line: 3))
     cases.append(HostileCase("reserved indicator", "apiVersion: keyscope/v1\nkind: @Team\n", line: 2))
     cases.append(HostileCase("unsupported YAML version", "%YAML 2.0\n---\n" + header, line: 1))
-    cases.append(HostileCase("empty file", "", line: 1))
-    cases.append(HostileCase("comments only", "# nothing here\n# at all\n", line: 1))
     cases.append(HostileCase("document is a scalar", "just text\n", rule: "schema", line: 1))
     cases.append(HostileCase("document is a list", "- a\n- b\n", rule: "schema", line: 1))
     cases.append(HostileCase("unknown kind", "apiVersion: keyscope/v1\nkind: Policy\n", rule: "schema", line: 2))
@@ -139,6 +137,30 @@ let hostileCases: [HostileCase] = {
         #expect(!result.stdout.contains("evil"))
         #expect(!result.stdout.contains("secret"))
         #expect(result.stdout.contains("checked 2 files"))
+        // Issue 11.11: every link not followed is named, so no file is silently unread.
+        #expect(result.status == 1)
+        #expect(result.stdout.contains("`policies/loop` is a symbolic link to a directory already read (a loop)"), "\(result.stdout)")
+        #expect(result.stdout.contains("`policies/up` is a symbolic link to a path outside the policy root"))
+        #expect(result.stdout.contains("`policies/out` is a symbolic link to a path outside the policy root"))
+    }
+
+    /// Issue 11.11: an empty or comment-only file is a warning; a wrongly typed field is one error, not two.
+    @Test func emptyFilesWarnAndTypeErrorsDoNotCascade() throws {
+        let dir = try TestPaths.temporaryDirectory("keyscope-cascade")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try TestPaths.write([
+            "team.yaml": header, "empty.yaml": "", "comments.yaml": "# placeholder\n",
+            "product.yaml": "apiVersion: keyscope/v1\nkind: Product\nid: p\nname: P\ncapabilities:\n  - {id: cap_a, name: A, owner: t}\n",
+        ], under: dir)
+        let clean = try KeyscopeCommand.run(["validate", ".", "--now", "2026-11-27"], in: dir)
+        #expect(clean.status == 0, "\(clean.stdout)")
+        #expect(clean.stdout.contains("empty.yaml:1:1: warning: file holds no YAML document [yaml-syntax]"))
+        #expect(clean.stdout.contains("comments.yaml:1:1: warning: file holds no YAML document [yaml-syntax]"))
+        try TestPaths.write(["keys.yaml": "apiVersion: keyscope/v1\nkind: KeySet\nproduct: p\nowners: [t]\nkeys:\n  - name: k\n    audience: customer\n    capabilities: cap_a\n"], under: dir)
+        let typed = try KeyscopeCommand.run(["validate", ".", "--now", "2026-11-27", "--format", "json"], in: dir)
+        #expect(typed.status == 1)
+        #expect(typed.stdout.contains("[schema]") || typed.stdout.contains("\"schema\""))
+        #expect(!typed.stdout.contains("has no scope"), "\(typed.stdout)")
     }
 
     @Test func oneBadFileDoesNotHideOthers() throws {
@@ -181,5 +203,29 @@ let hostileCases: [HostileCase] = {
         for name in ["a b.yaml", "../x.yaml", "keys/.hidden.yaml", "-rf.yaml", "a//b.yaml", "ä.yaml", "a\\b.yaml"] {
             #expect(!PolicyLoader.isSafeName(name), "\(name)")
         }
+    }
+}
+
+/// Issue 11.4: findings are bounded per rule and file, and suggestions per rule, whatever the file holds.
+@Suite struct FindingCapTests {
+    @Test func thousandsOfUnknownReferencesAreCountedNotListed() throws {
+        let dir = try TestPaths.temporaryDirectory("keyscope-caps")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let capabilities = (0..<2_000).map { "  - {id: cap_c\($0), name: C, owner: t}" }.joined(separator: "\n")
+        // One line of 5,000 unknown references: every finding points into the same long line.
+        let references = (0..<5_000).map { "cap_x\($0)" }.joined(separator: ", ")
+        try TestPaths.write([
+            "team.yaml": header,
+            "product.yaml": "apiVersion: keyscope/v1\nkind: Product\nid: p\nname: P\ncapabilities:\n\(capabilities)\n",
+            "keys.yaml": "apiVersion: keyscope/v1\nkind: KeySet\nproduct: p\nowners: [t]\nkeys:\n  - {name: k, audience: internal, capabilities: [\(references)]}\n",
+        ], under: dir)
+        let result = try KeyscopeCommand.run(["validate", ".", "--now", "2026-11-27"], in: dir, timeLimit: 60)
+        #expect(result.status == 1)
+        let findings = result.stdout.split(separator: "\n").filter { $0.contains("[unknown-capability]") }
+        #expect(findings.count == PolicyValidator.findingsPerRuleAndFile + 1, "\(findings.count)")
+        #expect(result.stdout.contains("… and 4900 more `unknown-capability` findings in this file, not shown"))
+        // Excerpts are cut around the caret, not the whole 60 KB line.
+        #expect(result.stdout.split(separator: "\n").allSatisfy { $0.count < 400 })
+        #expect(result.stdout.contains("did you mean `cap_c1`?") || result.stdout.contains("did you mean"))
     }
 }

@@ -44,6 +44,7 @@ public enum DiagnosticRenderer {
     /// line with a caret under the offending token, then notes and help.
     public static func text(_ diagnostics: [Diagnostic], files: [String: SourceFile], color: Bool) -> String {
         var output = ""
+        let lines = LineIndex(files)
         for diagnostic in diagnostics {
             let label: String
             switch diagnostic.severity {
@@ -53,10 +54,10 @@ public enum DiagnosticRenderer {
             }
             let location = color ? "\u{1B}[1m\(safePath(diagnostic.location))\u{1B}[0m" : safePath(diagnostic.location)
             output += "\(location): \(label): \(diagnostic.message) [\(diagnostic.rule)]\n"
-            output += excerpt(at: diagnostic.location, files: files, color: color)
+            output += excerpt(at: diagnostic.location, lines: lines, color: color)
             for note in diagnostic.notes {
                 output += "\(safePath(note.location)): note: \(note.message)\n"
-                output += excerpt(at: note.location, files: files, color: color)
+                output += excerpt(at: note.location, lines: lines, color: color)
             }
             if let help = diagnostic.help {
                 output += "   = help: \(help)\n"
@@ -69,20 +70,54 @@ public enum DiagnosticRenderer {
         "\(Quote.sanitized(location.file, maxLength: 400)):\(location.line):\(location.column)"
     }
 
+    /// Where each line of each file starts, found once per rendering: an excerpt then costs its
+    /// own line, not a scan of the file from the top (a hostile file can hold thousands of findings).
+    final class LineIndex {
+        let files: [String: SourceFile]
+        private var starts: [String: [Int]] = [:]
+
+        init(_ files: [String: SourceFile]) { self.files = files }
+
+        /// The bytes of a 1-based line, without its line break.
+        func line(_ number: Int, of path: String) -> ArraySlice<UInt8>? {
+            guard let file = files[path], number >= 1 else { return nil }
+            if starts[path] == nil {
+                var found = [0]
+                for (offset, byte) in file.bytes.enumerated() where byte == UInt8(ascii: "\n") { found.append(offset + 1) }
+                starts[path] = found
+            }
+            let lineStarts = starts[path]!
+            guard number <= lineStarts.count else { return nil }
+            let start = lineStarts[number - 1]
+            var end = number < lineStarts.count ? lineStarts[number] - 1 : file.bytes.count
+            if end > start, file.bytes[end - 1] == UInt8(ascii: "\r") { end -= 1 }
+            return file.bytes[start..<max(start, end)]
+        }
+    }
+
     /// The source line and a caret line under the token at `location`.
-    static func excerpt(at location: SourceLocation, files: [String: SourceFile], color: Bool) -> String {
-        guard let file = files[location.file], let line = file.lineText(location.line) else { return "" }
-        let scalars = Array(line.unicodeScalars)
-        // Long lines are cut around the column, and control characters shown as spaces.
-        let start = max(0, min(location.column - 1, scalars.count) - 60)
-        let end = min(scalars.count, start + 120)
+    static func excerpt(at location: SourceLocation, lines: LineIndex, color: Bool) -> String {
+        guard let bytes = lines.line(location.line, of: location.file) else { return "" }
+        // Long lines are cut around the column: only the window's bytes are decoded.
+        let total = bytes.reduce(0) { $0 + ($1 & 0xC0 != 0x80 ? 1 : 0) }
+        let start = max(0, min(location.column - 1, total) - 60)
+        var scalarIndex = 0
+        var from = bytes.endIndex
+        var to = bytes.endIndex
+        for offset in bytes.indices where bytes[offset] & 0xC0 != 0x80 {
+            if scalarIndex == start { from = offset }
+            if scalarIndex == start + 120 { to = offset; break }
+            scalarIndex += 1
+        }
+        let scalars = Array(String(decoding: bytes[min(from, to)..<to], as: UTF8.self).unicodeScalars)
+        let end = scalars.count
         var shown = ""
-        for scalar in scalars[start..<end] {
+        for scalar in scalars {
             if Quote.isUnsafe(scalar) { shown += " " } else { shown.unicodeScalars.append(scalar) }
         }
         let column = max(0, location.column - 1 - start)
         var width = 0
-        var index = location.column - 1
+        var index = location.column - 1 - start
         if index >= 0, index < end, scalars[index] == "\"" || scalars[index] == "'" {
             // A quoted scalar: underline through the closing quote.
             let quote = scalars[index]

@@ -9,7 +9,7 @@ enum ScopeConflict: PolicyRule {
                     notes: [DiagnosticNote("`unscoped` set here", at: key.unscoped!.location)],
                     help: "remove `capabilities`, or remove `unscoped`"
                 ))
-            } else if !key.isUnscoped && key.scope == nil {
+            } else if !key.isUnscoped && key.scope == nil && !key.scopeMalformed {
                 diagnostics.append(finding(
                     "key \(Quote.quoted(key.name.value)) has no scope", at: key.unscoped?.location ?? key.name.location,
                     help: "list its `capabilities`, or set `unscoped: true` with a justification and an expiry"

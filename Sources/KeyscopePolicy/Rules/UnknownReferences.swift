@@ -2,10 +2,13 @@
 enum UnknownProduct: PolicyRule {
     static let id = RuleID.unknownProduct
     static func check(_ context: RuleContext, into diagnostics: inout [Diagnostic]) {
+        let index = SuggestionIndex(context.products.keys)
+        var suggested = 0
         for keySet in context.policy.keySets where context.products[keySet.product.value] == nil {
+            suggested += 1
             diagnostics.append(finding(
                 "unknown product \(Quote.quoted(keySet.product.value))", at: keySet.product.location,
-                help: Suggestions.didYouMean(keySet.product.value, among: context.products.keys)
+                help: suggested <= Suggestions.perRule ? index.didYouMean(keySet.product.value) : nil
             ))
         }
     }
@@ -15,12 +18,20 @@ enum UnknownProduct: PolicyRule {
 enum UnknownCapability: PolicyRule {
     static let id = RuleID.unknownCapability
     static func check(_ context: RuleContext, into diagnostics: inout [Diagnostic]) {
+        var indexes: [String: SuggestionIndex] = [:]
+        var suggested = 0
         for (setIndex, keyIndex, entryIndex) in context.unknownCapabilities {
             let keySet = context.policy.keySets[setIndex]
             guard let product = context.keySetProducts[setIndex], let entry = keySet.keys[keyIndex].scope?.value[entryIndex], case .capability(let capability) = entry.value else { continue }
+            suggested += 1
+            var help: String?
+            if suggested <= Suggestions.perRule {
+                let id = product.product.id.value
+                if indexes[id] == nil { indexes[id] = SuggestionIndex(product.capabilityIndex.keys) }
+                help = indexes[id]!.didYouMean(capability)
+            }
             diagnostics.append(finding(
-                "unknown capability \(Quote.quoted(capability)) in product \(Quote.quoted(product.product.id.value))", at: entry.location,
-                help: Suggestions.didYouMean(capability, among: product.capabilityIndex.keys)
+                "unknown capability \(Quote.quoted(capability)) in product \(Quote.quoted(product.product.id.value))", at: entry.location, help: help
             ))
         }
     }
@@ -30,11 +41,14 @@ enum UnknownCapability: PolicyRule {
 enum UnknownOwner: PolicyRule {
     static let id = RuleID.unknownOwner
     static func check(_ context: RuleContext, into diagnostics: inout [Diagnostic]) {
+        let index = SuggestionIndex(context.teams.keys)
+        var suggested = 0
         func checkOwner(_ owner: Located<String>) {
             guard context.teams[owner.value] == nil else { return }
+            suggested += 1
             diagnostics.append(finding(
                 "unknown owner \(Quote.quoted(owner.value)): no team has this id", at: owner.location,
-                help: Suggestions.didYouMean(owner.value, among: context.teams.keys)
+                help: suggested <= Suggestions.perRule ? index.didYouMean(owner.value) : nil
             ))
         }
         for product in context.policy.products {

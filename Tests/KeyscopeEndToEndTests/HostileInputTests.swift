@@ -229,3 +229,26 @@ let hostileCases: [HostileCase] = {
         #expect(result.stdout.contains("did you mean `cap_c1`?") || result.stdout.contains("did you mean"))
     }
 }
+
+/// Issue 11.8: names and reviewers are shown to people as they are written, so they may hold no control or bidi character.
+@Suite struct HostileTextTests {
+    @Test func namesAndReviewersRefuseInvisibleCharacters() throws {
+        let dir = try TestPaths.temporaryDirectory("keyscope-text")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        for (index, (field, value)) in [("name", "Support\u{202E}gnp.exe"), ("name", "Support\u{200B}"), ("name", "ok\u{1B}[31m"),
+                                         ("reviewers", "[\"a`b@example.com\"]"), ("reviewers", "[\"x@exa\u{202E}mple.com\"]"), ("reviewers", "[\"x@exa\u{2028}mple.com\"]"),
+                                         ("reviewers", "[\"x@exa\u{7F}mple.com\"]")].enumerated() {
+            let text = field == "name"
+                ? "apiVersion: keyscope/v1\nkind: Team\nid: t\nname: \"\(value)\"\n"
+                : "apiVersion: keyscope/v1\nkind: Team\nid: t\nname: T\nreviewers: \(value)\n"
+            try Data(text.utf8).write(to: dir.appendingPathComponent("team.yaml"))
+            let result = try KeyscopeCommand.run(["validate", ".", "--now", "2026-11-27", "--format", "github"], in: dir)
+            #expect(result.status == 1, "case \(index): \(result.stdout)")
+            // Raw controls are already refused by the reader; the others by the schema.
+            #expect(result.stdout.contains("keyscope schema") || result.stdout.contains("keyscope yaml-syntax"), "case \(index): \(result.stdout)")
+            #expect(!result.stdout.unicodeScalars.contains { $0.value == 0x1B || $0.value == 0x202E || $0.value == 0x200B || $0.value == 0x2028 || $0.value == 0x7F }, "case \(index)")
+        }
+        try Data("apiVersion: keyscope/v1\nkind: Team\nid: t\nname: Support Team ✓\nreviewers: [\"@acme/support\", \"first.last+keys@example.co.uk\"]\n".utf8).write(to: dir.appendingPathComponent("team.yaml"))
+        #expect(try KeyscopeCommand.run(["validate", ".", "--now", "2026-11-27"], in: dir).status == 0)
+    }
+}

@@ -187,11 +187,14 @@ public enum DiagnosticRenderer {
             case .warning: "warning"
             case .note: "notice"
             }
-            var message = diagnostic.message
-            for note in diagnostic.notes { message += "\n\(note.location): \(note.message)" }
-            if let help = diagnostic.help { message += "\nhelp: \(help)" }
+            // The one sanitiser on every piece (ESC, bidi and separators become visible escapes),
+            // then the runner's escaping of the whole.
+            func clean(_ text: String) -> String { Quote.sanitized(text, maxLength: 1_000) }
+            var message = clean(diagnostic.message)
+            for note in diagnostic.notes { message += "\n\(safePath(note.location)): \(clean(note.message))" }
+            if let help = diagnostic.help { message += "\nhelp: \(clean(help))" }
             let l = diagnostic.location
-            output += "::\(command) file=\(escapeProperty(l.file)),line=\(l.line),col=\(l.column),title=\(escapeProperty("keyscope " + diagnostic.rule.rawValue))::\(escapeData(message))\n"
+            output += "::\(command) file=\(escapeProperty(clean(l.file))),line=\(l.line),col=\(l.column),title=\(escapeProperty("keyscope " + diagnostic.rule.rawValue))::\(escapeData(message))\n"
         }
         return output
     }

@@ -46,9 +46,11 @@ public enum PolicySchema {
         return capabilityID.isValid(utf8)
     }
 
-    /// A reviewer handle: `@user`, `@org/team`, or an e-mail address (as CODEOWNERS accepts).
+    /// A reviewer handle: `@user`, `@org/team`, or a plain e-mail address (as CODEOWNERS accepts).
+    /// Only ASCII letters, digits and `._%+-`: a reviewer reaches CODEOWNERS lines, terminals and
+    /// PR comments, where a backtick, a control or a bidi character would change what they say.
     public static let reviewer = StringFormat(
-        name: "reviewer", pattern: "^(@[A-Za-z0-9][A-Za-z0-9_.-]*(/[A-Za-z0-9][A-Za-z0-9_.-]*)?|[^@\\s]+@[^@\\s]+)$",
+        name: "reviewer", pattern: "^(@[A-Za-z0-9][A-Za-z0-9_.-]*(/[A-Za-z0-9][A-Za-z0-9_.-]*)?|[A-Za-z0-9._%+-]+@[A-Za-z0-9][A-Za-z0-9.-]*)$",
         expectation: "`@user`, `@org/team` or an e-mail address"
     ) { utf8 in
         let bytes = Array(utf8)
@@ -59,17 +61,27 @@ public enum PolicySchema {
             return parts.allSatisfy { part in part.first.map(isAlnum) ?? false && part.allSatisfy(isNameByte) }
         }
         let at = bytes.split(separator: 64, omittingEmptySubsequences: false)
-        return at.count == 2 && !at[0].isEmpty && !at[1].isEmpty && !bytes.contains { $0 <= 32 }
+        guard at.count == 2, !at[0].isEmpty, let domainFirst = at[1].first, isAlnum(domainFirst) else { return false }
+        // Local part: letters, digits, `._%+-`; domain: letters, digits, `.-`.
+        return at[0].allSatisfy { isNameByte($0) || $0 == 37 || $0 == 43 } && at[1].allSatisfy { isAlnum($0) || $0 == 46 || $0 == 45 }
     }
 
     /// Free text on one or more lines.
     public static let text = StringFormat(name: "text", pattern: nil, expectation: "text") { _ in true }
 
-    /// Non-empty text of at most 200 characters.
-    public static let name = StringFormat(name: "name", pattern: "^\\S.{0,199}$", expectation: "non-empty text of at most 200 characters") { utf8 in
+    /// Non-empty text of at most 200 characters, none of them a control, bidi, zero-width or
+    /// separator character (`Quote.isUnsafe`): names are shown to reviewers as they are.
+    public static let name = StringFormat(
+        name: "name", pattern: "^[^\\s\\u0000-\\u001F\\u007F-\\u009F\\u061C\\u180E\\u200B-\\u200F\\u2028-\\u202E\\u2060-\\u2064\\u2066-\\u2069\\uFEFF][^\\u0000-\\u001F\\u007F-\\u009F\\u061C\\u180E\\u200B-\\u200F\\u2028-\\u202E\\u2060-\\u2064\\u2066-\\u2069\\uFEFF]{0,199}$",
+        expectation: "non-empty text of at most 200 characters, without control or bidi characters"
+    ) { utf8 in
         guard let first = utf8.first, first > 32 else { return false }
-        // At most 200 Unicode scalars: count the bytes that start one.
-        return utf8.count <= 200 || utf8.reduce(0) { $0 + ($1 & 0xC0 == 0x80 ? 0 : 1) } <= 200
+        var count = 0
+        for scalar in String(decoding: utf8, as: UTF8.self).unicodeScalars {
+            count += 1
+            if count > 200 || Quote.isUnsafe(scalar) { return false }
+        }
+        return true
     }
 
     // MARK: Kinds

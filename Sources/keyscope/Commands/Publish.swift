@@ -83,6 +83,6 @@ struct Publish: ParsableCommand {
         let diff = AccessDiff(from: before, to: after)
         let old = previous.map { String($0.metadata.serial) } ?? "none"
         let verb = dryRun ? "Would publish" : "Published"
-        return "\(verb) \(product) serial \(old) → \(serial): \(diff.changes.count) change\(diff.changes.count == 1 ? "" : "s") (\(DiffRenderer.counts(diff))); \(contents.keys.count) keys, \(contents.capabilities.count) capabilities; \(path)."
+        return "\(verb) \(Quote.sanitized(product)) serial \(old) → \(serial): \(diff.changes.count) change\(diff.changes.count == 1 ? "" : "s") (\(DiffRenderer.counts(diff))); \(contents.keys.count) keys, \(contents.capabilities.count) capabilities; \(path)."
     }
 }

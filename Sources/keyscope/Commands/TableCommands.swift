@@ -69,7 +69,7 @@ struct Verify: ParsableCommand {
     func run() throws {
         let table = try input.open(now: at ?? Environment.now(), product: product, minimumSerial: minSerial)
         let header = table.header
-        print("ok: \(input.table): product \(header.productID), serial \(header.serial), signed by \(table.signer), expires \(Timestamp.iso8601(header.expiresAt))")
+        print("ok: \(input.table): product \(Quote.sanitized(header.productID)), serial \(header.serial), signed by \(table.signer), expires \(Timestamp.iso8601(header.expiresAt))")
     }
 }
 

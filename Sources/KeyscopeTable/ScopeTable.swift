@@ -554,7 +554,13 @@ final class TableStorage: @unchecked Sendable {
         while total < size {
             let count = read(fd, memory + total, size - total)
             if count < 0 && errno == EINTR { continue }
-            if count <= 0 { break }
+            if count < 0 {
+                // An I/O error is the file's, not the table's: say so, not "size mismatch".
+                let reason = String(cString: strerror(errno))
+                memory.deallocate()
+                throw .unreadable(path: path, reason: reason)
+            }
+            if count == 0 { break }
             total += count
         }
         base = UnsafeRawPointer(memory)

@@ -44,11 +44,16 @@ struct Publish: ParsableCommand {
     }
 
     func run() throws {
+        #if DEBUG
+        // Debug builds only (what the tests run; `swift build -c release` leaves it out): crash at a
+        // named step to prove every intermediate state is safe.
         let fault = Environment.variable("KEYSCOPE_FAULT_INJECTION")
         let publisher = Publisher(directory: to, trustedKeys: try trust.load(), keep: keep, lockTimeoutSeconds: lockTimeout) { step in
-            // Test-only: crash at a named step to prove every intermediate state is safe.
             if step == fault { kill(getpid(), SIGKILL) }
         }
+        #else
+        let publisher = Publisher(directory: to, trustedKeys: try trust.load(), keep: keep, lockTimeoutSeconds: lockTimeout)
+        #endif
         let now = at ?? Environment.now()
         // Verify every table before publishing any: a bad one stops the whole command with nothing written.
         var verified: [(path: String, table: ScopeTable, bytes: [UInt8])] = []

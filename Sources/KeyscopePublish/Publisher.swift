@@ -16,6 +16,8 @@ public struct PublishResult: Sendable {
     public var historyPath: String
     /// History files removed by `keep`.
     public var pruned: [String]
+    /// The table was already current, byte for byte: nothing was written (a retried deploy).
+    public var alreadyCurrent: Bool = false
     /// The contents that were current before (for the change summary).
     public var previous: TableContents?
     public var contents: TableContents
@@ -85,6 +87,7 @@ public struct Publisher: Sendable {
             var index: Int
             var productDirectory: String
             var previous: TableContents?
+            var alreadyCurrent = false
         }
         for item in items where !Publisher.isSlug(item.table.header.productID) {
             throw PublishError(.rejectedTable, "product id \(item.table.header.productID.debugDescription) is not a slug; refusing to use it as a directory name")
@@ -105,6 +108,12 @@ public struct Publisher: Sendable {
             let history = try historySerials(in: productDirectory)
             let floor = max(previous?.metadata.serial ?? 0, history.last ?? 0)
             let serial = table.header.serial
+            // The very table already current (a retried deploy job): succeed without writing.
+            if previous?.metadata.serial == serial,
+               try AtomicFile.read("\(productDirectory)/current.kst", limit: Publisher.maximumTableSize) == items[index].bytes {
+                plans.append(Plan(index: index, productDirectory: productDirectory, previous: previous, alreadyCurrent: true))
+                continue
+            }
             if previous != nil || !history.isEmpty, serial <= floor {
                 // A publish of this very table that crashed after writing its history file and before
                 // replacing current.kst may be run again: it finishes the job instead of being refused.
@@ -123,6 +132,15 @@ public struct Publisher: Sendable {
             let (table, bytes) = items[plan.index]
             let serial = table.header.serial
             let historyPath = "\(plan.productDirectory)/\(serial).kst"
+            if plan.alreadyCurrent {
+                var result = PublishResult(
+                    productID: table.header.productID, previousSerial: serial, serial: serial, currentPath: "\(plan.productDirectory)/current.kst",
+                    historyPath: historyPath, pruned: [], previous: plan.previous, contents: table.contents()
+                )
+                result.alreadyCurrent = true
+                results[plan.index] = result
+                continue
+            }
             try AtomicFile.write(bytes, to: historyPath, fault: faultHook)
             let currentPath = "\(plan.productDirectory)/current.kst"
             try AtomicFile.write(bytes, to: currentPath, fault: faultHook)

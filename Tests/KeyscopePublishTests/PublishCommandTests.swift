@@ -86,7 +86,22 @@ struct TestFailure: Error, CustomStringConvertible {
         defer { fixture.remove() }
         #expect(try fixture.publish(try fixture.table(serial: 10)).status == 0)
         let before = fixture.snapshot()
-        for serial: UInt64 in [10, 9, 1] {
+        // Issue 13.10: the very table again (a retried deploy job) succeeds and writes nothing.
+        let retried = try fixture.publish(try fixture.table(serial: 10))
+        #expect(retried.status == 0, "\(retried.stderr)")
+        #expect(retried.stdout.contains("serial 10 is already current, byte for byte"), "\(retried.stdout)")
+        #expect(fixture.snapshot() == before)
+        // Another table with the same serial stays refused.
+        let other = try KeyscopeCommand.run([
+            "compile", "policies", "--out", "other10", "--serial", "10", "--issued-at", "1767225600", "--valid-for", "3650d",
+            "--now", "2026-11-27", "--signing-key", "signing-key.pem", "--revision", "another",
+        ], in: fixture.dir)
+        #expect(other.status == 0, "\(other.stderr)")
+        let refused = try fixture.publish("other10/support-bot.kst")
+        #expect(refused.status == 1)
+        #expect(refused.stderr.contains("serial 10 is already published"), "\(refused.stderr)")
+        #expect(fixture.snapshot() == before)
+        for serial: UInt64 in [9, 1] {
             let result = try fixture.publish(try fixture.table(serial: serial))
             #expect(result.status == 1)
             #expect(result.stderr.contains("refusing to publish support-bot serial \(serial): serial 10 is already published"), "\(result.stderr)")

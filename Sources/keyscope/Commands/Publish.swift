@@ -73,6 +73,10 @@ struct Publish: ParsableCommand {
             }
             // All products are locked and checked before any file is written.
             for result in try publisher.publish(verified.map { ($0.table, $0.bytes) }) {
+                if result.alreadyCurrent {
+                    print("\(Quote.sanitized(result.productID)) serial \(result.serial) is already current, byte for byte: nothing to do.")
+                    continue
+                }
                 print(summary(product: result.productID, previous: result.previous, serial: result.serial, contents: result.contents, path: result.currentPath)
                       + (result.pruned.isEmpty ? "" : " Pruned \(result.pruned.count) old version\(result.pruned.count == 1 ? "" : "s")."))
             }

@@ -99,6 +99,13 @@ public struct AccessDiff: Sendable, Hashable {
 
     public func count(_ rank: Rank) -> Int { changes.count { $0.rank == rank } }
 
+    /// Keeps only one product's changes, and the approvers they name.
+    public mutating func narrow(toProduct product: String) {
+        changes = changes.filter { $0.product == product }
+        let named = Set(changes.flatMap(\.approvers))
+        approvers = approvers.filter { named.contains($0.key) }
+    }
+
     /// Whether a change of `rank` or more severe is present.
     public func has(atLeast rank: Rank) -> Bool { changes.contains { $0.rank >= rank } }
 

@@ -66,6 +66,13 @@ let compileFlags = ["--now", "2026-11-27", "--issued-at", "1767225600", "--signi
         #expect(try KeyscopeCommand.run(base + ["--fail-on", "critical", "--exit-code"], in: dir).status == 3, "--fail-on is checked first")
         #expect(try KeyscopeCommand.run(["diff", "--from", "git:HEAD", "--now", "2026-11-27", "--exit-code"], in: dir).status == 0, "no changes")
         #expect(try KeyscopeCommand.run(base + ["--fail-on", "low"], in: dir).status == 3, "low: any change")
+        // Issue 13.14: --product narrows the diff; an unknown product is an error.
+        let narrowed = try KeyscopeCommand.run(base + ["--product", "support-bot", "--format", "json"], in: dir)
+        #expect(narrowed.status == 0)
+        #expect(narrowed.stdout.contains("\"product\": \"support-bot\"") && !narrowed.stdout.contains("settings-weakened"), "\(narrowed.stdout.prefix(300))")
+        let unknown = try KeyscopeCommand.run(base + ["--product", "nope"], in: dir)
+        #expect(unknown.status == 1)
+        #expect(unknown.stderr.contains("no product `nope`"), "\(unknown.stderr)")
         #expect(try KeyscopeCommand.run(["diff", "--from", "git:HEAD", "--now", "2026-11-27", "--fail-on", "low"], in: dir).status == 0)
     }
 

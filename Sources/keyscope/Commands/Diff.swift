@@ -36,6 +36,9 @@ struct Diff: ParsableCommand {
     @Option(help: "Output format: text, markdown (a PR comment) or json.")
     var format: DiffFormat = .text
 
+    @Option(help: ArgumentHelp("Only this product's changes (repository-wide changes to teams and settings are left out too).", valueName: "id"))
+    var product: String?
+
     @Option(help: "Colour (text): auto, always or never.")
     var color: ColorMode = .auto
 
@@ -69,7 +72,13 @@ struct Diff: ParsableCommand {
         } catch {
             throw CommandFailure(error.description)
         }
-        let diff = AccessDiff(from: states.0, to: states.1)
+        var diff = AccessDiff(from: states.0, to: states.1)
+        if let product {
+            guard states.0.products[product] != nil || states.1.products[product] != nil else {
+                throw CommandFailure("no product \(Quote.quoted(product)) in either state")
+            }
+            diff.narrow(toProduct: product)
+        }
         switch format {
         case .text: print(DiffRenderer.text(diff, color: Environment.colorStdout(color)), terminator: "")
         case .markdown: print(DiffRenderer.markdown(diff), terminator: "")

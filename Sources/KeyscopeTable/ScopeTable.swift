@@ -46,6 +46,29 @@ public enum DenyReason: String, Sendable, Hashable, CaseIterable {
     case keyExpired
     /// The table itself is past its expires-at: it grants nothing any more.
     case tableExpired
+
+    /// The reason in the words of the docs and of every output a person or a gateway reads
+    /// (`not-in-scope`, …): the Swift case names are API for code, not for people.
+    public var words: String {
+        switch self {
+        case .notInScope: "not-in-scope"
+        case .unknownKey: "unknown-key"
+        case .unknownCapability: "unknown-capability"
+        case .keyExpired: "key-expired"
+        case .tableExpired: "table-expired"
+        }
+    }
+
+    /// One line saying what the reason means.
+    public var explanation: String {
+        switch self {
+        case .notInScope: "the key's scope does not include this capability"
+        case .unknownKey: "no key of this name is in the table"
+        case .unknownCapability: "no capability of this id is in the table"
+        case .keyExpired: "the key's expiry date has passed"
+        case .tableExpired: "the table is past its expires-at and grants nothing"
+        }
+    }
 }
 
 /// A verified, validated scope table, answering decisions straight from its bytes.

@@ -160,6 +160,18 @@ let compileFlags = ["--now", "2026-11-27", "--issued-at", "1767225600", "--signi
         #expect(inspect.stdout.contains("-dirty\""), "\(inspect.stdout.prefix(400))")
     }
 
+    /// Issue 13.11: `check` says its reasons in the words of the docs.
+    @Test func checkSaysWhy() throws {
+        let dir = try fixtureRepository()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        #expect(try KeyscopeCommand.run(["compile", "policies", "--out", "tables", "--valid-for", "36500d"] + compileFlags, in: dir).status == 0)
+        let base = ["check", "tables/support-bot.kst", "--trusted-key", "key.pub.pem", "--at", "1767225700"]
+        let denied = try KeyscopeCommand.run(base + ["--key", "nobody", "--capability", "cap_faq"], in: dir)
+        #expect(denied.status == 1)
+        #expect(denied.stdout.contains("deny: unknown-key (no key of this name is in the table)"), "\(denied.stdout)")
+        #expect(!denied.stdout.contains("unknownKey"))
+    }
+
     @Test func badStatesAreOneLineErrors() throws {
         let dir = try fixtureRepository()
         defer { try? FileManager.default.removeItem(at: dir) }

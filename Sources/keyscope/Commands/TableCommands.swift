@@ -76,7 +76,7 @@ struct Verify: ParsableCommand {
 struct Check: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Decide one call against a table, as the gateway would.",
-        discussion: "Prints allow, or deny with the reason (and the 403 body for notInScope). Exit 0 on allow, 1 on deny."
+        discussion: "Prints allow, or deny with the reason: not-in-scope (with the 403 body), unknown-key, unknown-capability, key-expired or table-expired. Exit 0 on allow, 1 on deny."
     )
 
     @OptionGroup var input: TableInput
@@ -92,13 +92,13 @@ struct Check: ParsableCommand {
 
     func run() throws {
         let now = at ?? Environment.now()
-        // Expired tables are opened so that the decision can say `tableExpired`.
+        // Expired tables are opened so that the decision can say `table-expired`.
         let table = try input.open(now: nil)
         switch table.decide(key: key, capability: capability, now: now) {
         case .allow:
             print("allow")
         case .deny(let reason):
-            print("deny: \(reason.rawValue)")
+            print("deny: \(reason.words) (\(reason.explanation))")
             if reason == .notInScope {
                 print("HTTP \(ForbiddenResponse.status) \(ForbiddenResponse.body(capabilityID: capability))")
             }

@@ -173,14 +173,34 @@ let hostileCases: [HostileCase] = {
     }
 
     @Test func unreadableFileIsReported() throws {
-        guard getuid() != 0 else { return } // root reads everything; nothing to test
         let dir = try TestPaths.temporaryDirectory("keyscope-hostile")
         defer { try? FileManager.default.removeItem(at: dir) }
         try TestPaths.write(["a.yaml": header], under: dir)
         chmod(dir.appendingPathComponent("a.yaml").path, 0)
-        let result = try KeyscopeCommand.run(["validate", "."], in: dir)
-        #expect(result.status == 1)
-        #expect(result.stdout.contains("a.yaml:1:1: error: cannot read file"))
+        guard getuid() == 0 else {
+            let result = try KeyscopeCommand.run(["validate", "."], in: dir)
+            #expect(result.status == 1)
+            #expect(result.stdout.contains("a.yaml:1:1: error: cannot read file"))
+            return
+        }
+        // Root reads everything: run the check as `nobody` (setpriv, util-linux), never skip it.
+        // The binary is copied beside the file: the checkout may sit where `nobody` cannot reach.
+        chmod(dir.path, 0o755)
+        let binary = dir.appendingPathComponent("keyscope-copy")
+        try FileManager.default.copyItem(at: TestPaths.keyscopeBinary, to: binary)
+        chmod(binary.path, 0o755)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", binary.path, "validate", "a.yaml"]
+        process.currentDirectoryURL = dir
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let output = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 1, "\(output)")
+        #expect(output.contains("a.yaml:1:1: error: cannot read file"), "\(output)")
     }
 }
 

@@ -14,9 +14,6 @@ public enum Rank: String, Sendable, Hashable, Codable, CaseIterable, Comparable 
     }
 
     public static func < (lhs: Rank, rhs: Rank) -> Bool { lhs.severity < rhs.severity }
-
-    /// Most severe first: the order of every listing.
-    public static var bySeverity: [Rank] { allCases }
 }
 
 /// How an expiry changed.
@@ -126,14 +123,6 @@ public struct KeyAssessment: Sendable, Hashable {
         self.approvers = approvers.sorted()
     }
 
-    /// Whether nothing about the key changed.
-    public var isUnchanged: Bool {
-        before != nil && after != nil && gained.isEmpty && lost.isEmpty && newlyExposed.isEmpty && !ownersChanged && !audienceChanged
-            && !descriptionChanged && expiry == .unchanged && before!.unscoped == after!.unscoped
-    }
-
-    public var isNew: Bool { before == nil }
-    public var isRemoved: Bool { after == nil }
     public var becameUnscoped: Bool { before.map { !$0.unscoped } == true && after?.unscoped == true }
     public var becameScoped: Bool { before?.unscoped == true && after.map { !$0.unscoped } == true }
 }

@@ -8,10 +8,8 @@ public enum AccessVocabulary {
     /// The tag that marks a capability as internal to the organisation (SPEC §3).
     public static let internalTag = "internal"
 
-    /// The audiences whose keys are held outside the organisation (SPEC §3).
-    public static let externalAudiences: Set<String> = ["customer", "partner"]
-
-    /// Whether a key of this audience (`first-party`, `internal`, `customer`, `partner`) is held outside the organisation.
+    /// Whether a key of this audience (`first-party`, `internal`, `customer`, `partner`) is held
+    /// outside the organisation (SPEC §3): `customer` and `partner`.
     @inline(__always)
     public static func isExternal(audience: String) -> Bool {
         audience == "customer" || audience == "partner"

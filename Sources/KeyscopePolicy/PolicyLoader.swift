@@ -178,9 +178,7 @@ public struct PolicyLoader: Sendable {
     /// `..` segment and no segment starting with `-` or `.`.
     public static func isSafeName(_ relative: String) -> Bool {
         guard !relative.isEmpty, relative.utf8.allSatisfy({ byte in
-            (byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "z")) || (byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z"))
-                || (byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9")) || byte == UInt8(ascii: ".") || byte == UInt8(ascii: "_")
-                || byte == UInt8(ascii: "/") || byte == UInt8(ascii: "-")
+            PolicySchema.isAlnum(byte) || byte == UInt8(ascii: ".") || byte == UInt8(ascii: "_") || byte == UInt8(ascii: "/") || byte == UInt8(ascii: "-")
         }) else { return false }
         return relative.split(separator: "/", omittingEmptySubsequences: false).allSatisfy { segment in
             !segment.isEmpty && !segment.hasPrefix(".") && !segment.hasPrefix("-")

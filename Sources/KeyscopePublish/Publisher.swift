@@ -63,13 +63,18 @@ public struct Publisher: Sendable {
 
     /// The currently published table of a product, read without trusting the signer (its serial is the rollback floor).
     public func current(productID: String) throws(PublishError) -> TableContents? {
+        try currentTable(productID: productID)?.contents
+    }
+
+    /// The bytes and contents of a product's `current.kst`, read once.
+    func currentTable(productID: String) throws(PublishError) -> (bytes: [UInt8], contents: TableContents)? {
         guard Publisher.isSlug(productID) else {
             throw PublishError(.rejectedTable, "product id \(productID.debugDescription) is not a slug; refusing to use it as a directory name")
         }
         let path = "\(directory)/\(productID)/current.kst"
         guard let bytes = try AtomicFile.read(path, limit: Publisher.maximumTableSize) else { return nil }
         do {
-            return try ScopeTable.openUnverified(bytes: bytes).contents()
+            return (bytes, try ScopeTable.openUnverified(bytes: bytes).contents())
         } catch {
             throw PublishError(.corruptState, "\(path) is not a readable table (\(error)); repair the publish directory before publishing")
         }
@@ -104,13 +109,13 @@ public struct Publisher: Sendable {
             locks.append(try ProductLock(directory: productDirectory, timeoutSeconds: lockTimeoutSeconds))
             try removeLeftovers(in: productDirectory)
             // The floor is the highest serial ever published here: current.kst or any history file.
-            let previous = try current(productID: product)
+            let currentTable = try currentTable(productID: product)
+            let previous = currentTable?.contents
             let history = try historySerials(in: productDirectory)
             let floor = max(previous?.metadata.serial ?? 0, history.last ?? 0)
             let serial = table.header.serial
             // The very table already current (a retried deploy job): succeed without writing.
-            if previous?.metadata.serial == serial,
-               try AtomicFile.read("\(productDirectory)/current.kst", limit: Publisher.maximumTableSize) == items[index].bytes {
+            if previous?.metadata.serial == serial, currentTable?.bytes == items[index].bytes {
                 plans.append(Plan(index: index, productDirectory: productDirectory, previous: previous, alreadyCurrent: true))
                 continue
             }

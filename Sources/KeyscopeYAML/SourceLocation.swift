@@ -108,25 +108,4 @@ public struct SourceFile: Sendable {
 
     /// Whether the file is JSON (read with the same strict reader; JSON is a subset of YAML's flow style).
     public var isJSON: Bool { path.hasSuffix(".json") }
-
-    /// The text of a 1-based line, without its line break, decoded leniently (for excerpts only).
-    public func lineText(_ line: Int) -> String? {
-        guard line >= 1 else { return nil }
-        var current = 1
-        var start = 0
-        var index = 0
-        while index < bytes.count, current < line {
-            if bytes[index] == UInt8(ascii: "\n") {
-                current += 1
-                start = index + 1
-            }
-            index += 1
-        }
-        guard current == line, start <= bytes.count else { return nil }
-        var end = start
-        while end < bytes.count, bytes[end] != UInt8(ascii: "\n") { end += 1 }
-        var slice = bytes[start..<end]
-        if slice.last == UInt8(ascii: "\r") { slice = slice.dropLast() }
-        return String(decoding: slice, as: UTF8.self)
-    }
 }

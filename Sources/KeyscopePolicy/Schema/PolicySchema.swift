@@ -4,8 +4,18 @@ public enum PolicySchema {
 
     // MARK: Formats
 
-    private static func isLowerAlnum(_ b: UInt8) -> Bool { (b >= 97 && b <= 122) || (b >= 48 && b <= 57) }
-    private static func isAlnum(_ b: UInt8) -> Bool { isLowerAlnum(b) || (b >= 65 && b <= 90) }
+    static func isLowerAlnum(_ b: UInt8) -> Bool { (b >= 97 && b <= 122) || (b >= 48 && b <= 57) }
+    static func isAlnum(_ b: UInt8) -> Bool { isLowerAlnum(b) || (b >= 65 && b <= 90) }
+    /// A letter, digit, `_`, `.` or `-`: the bytes of a handle's parts and an e-mail's local part.
+    static func isNameByte(_ b: UInt8) -> Bool { isAlnum(b) || b == 95 || b == 46 || b == 45 }
+
+    /// Whether `text` is a GitHub handle, `@user` or `@org/team` (the first form of `reviewer`).
+    public static func isReviewerHandle<Bytes: Collection<UInt8>>(_ utf8: Bytes) -> Bool {
+        guard utf8.first == 64 else { return false }
+        let parts = utf8.dropFirst().split(separator: 47, omittingEmptySubsequences: false)
+        guard (1...2).contains(parts.count) else { return false }
+        return parts.allSatisfy { part in part.first.map(isAlnum) ?? false && part.allSatisfy(isNameByte) }
+    }
 
     /// `[a-z0-9][a-z0-9-]{0,62}`: product ids, team ids, key names.
     public static let slug = StringFormat(
@@ -54,12 +64,7 @@ public enum PolicySchema {
         expectation: "`@user`, `@org/team` or an e-mail address"
     ) { utf8 in
         let bytes = Array(utf8)
-        func isNameByte(_ b: UInt8) -> Bool { isAlnum(b) || b == 95 || b == 46 || b == 45 }
-        if bytes.first == 64 {
-            let parts = bytes.dropFirst().split(separator: 47, omittingEmptySubsequences: false)
-            guard (1...2).contains(parts.count) else { return false }
-            return parts.allSatisfy { part in part.first.map(isAlnum) ?? false && part.allSatisfy(isNameByte) }
-        }
+        if bytes.first == 64 { return isReviewerHandle(bytes) }
         let at = bytes.split(separator: 64, omittingEmptySubsequences: false)
         guard at.count == 2, !at[0].isEmpty, let domainFirst = at[1].first, isAlnum(domainFirst) else { return false }
         // Local part: letters, digits, `._%+-`; domain: letters, digits, `.-`.

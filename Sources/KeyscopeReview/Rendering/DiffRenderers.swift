@@ -80,11 +80,7 @@ public enum DiffRenderer {
     public static func markdown(_ diff: AccessDiff, limit: Int = 50, maximumLength: Int = 60_000) -> String {
         let escape = code
         func reviewer(_ text: String) -> String {
-            let handle = text.utf8.first == UInt8(ascii: "@") && text.utf8.dropFirst().allSatisfy { byte in
-                (byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "z")) || (byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z"))
-                    || (byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9")) || byte == UInt8(ascii: "-") || byte == UInt8(ascii: "/") || byte == UInt8(ascii: "_") || byte == UInt8(ascii: ".")
-            } && text.utf8.count > 1
-            return handle ? text : code(text)
+            PolicySchema.isReviewerHandle(text.utf8) ? text : code(text)
         }
         let icon: [Rank: String] = [.critical: "🔴", .high: "🟠", .medium: "🟡", .low: "⚪"]
         var out = "### keyscope access review\n\n"

@@ -48,12 +48,11 @@ struct Publish: ParsableCommand {
         // Debug builds only (what the tests run; `swift build -c release` leaves it out): crash at a
         // named step to prove every intermediate state is safe.
         let fault = Environment.variable("KEYSCOPE_FAULT_INJECTION")
-        let publisher = Publisher(directory: to, trustedKeys: try trust.load(), keep: keep, lockTimeoutSeconds: lockTimeout) { step in
-            if step == fault { kill(getpid(), SIGKILL) }
-        }
+        let faultHook: @Sendable (String) -> Void = { step in if step == fault { kill(getpid(), SIGKILL) } }
         #else
-        let publisher = Publisher(directory: to, trustedKeys: try trust.load(), keep: keep, lockTimeoutSeconds: lockTimeout)
+        let faultHook: @Sendable (String) -> Void = { _ in }
         #endif
+        let publisher = Publisher(directory: to, trustedKeys: try trust.load(), keep: keep, lockTimeoutSeconds: lockTimeout, faultHook: faultHook)
         let now = at ?? Environment.now()
         // Verify every table before publishing any: a bad one stops the whole command with nothing written.
         var verified: [(path: String, table: ScopeTable, bytes: [UInt8])] = []

@@ -28,7 +28,7 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         case .policy:
             let loaded = PolicyLoader().load(files: [SourceFile(path: "fuzz.yaml", bytes: bytes)])
             let result = PolicyValidator.validate(loaded, checkDate: FuzzTarget.checkDate)
-            if !result.diagnostics.contains(where: { $0.rule == .yamlSyntax || $0.rule == .schema }) {
+            if !result.diagnostics.contains(where: { $0.rule.isReadingFailure }) {
                 let state = AccessState(source: "fuzz", validation: result)
                 _ = AccessDiff(from: AccessState(source: "empty", products: [:], teams: [:], settings: nil), to: state)
             }

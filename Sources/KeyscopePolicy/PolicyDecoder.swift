@@ -26,7 +26,7 @@ struct PolicyDecoder {
             }
             // A file with no document holds nothing to get wrong: placeholder files are common.
             let severity: Severity = problem.code == .empty ? .warning : .error
-            result.diagnostics.append(Diagnostic(severity, .yamlSyntax, problem.message, at: problem.location, notes: notes, help: problem.help))
+            result.diagnostics.append(Diagnostic(severity, YAMLSyntax.id, problem.message, at: problem.location, notes: notes, help: problem.help))
         }
         result.documentCount = read.documents.count
         var checker = SchemaChecker()

@@ -156,7 +156,7 @@ public struct PolicyLoader: Sendable {
                 safe.append(path)
             } else {
                 refused.append(Diagnostic(
-                    .error, .fileName, "file name \(Quote.quoted(relative)) has characters outside [A-Za-z0-9._/-]; the file is not read",
+                    .error, UnsafeFileName.id, "file name \(Quote.quoted(relative)) has characters outside [A-Za-z0-9._/-]; the file is not read",
                     at: .startOf(Quote.sanitized(path)), help: "rename the file: policy file names reach CODEOWNERS, annotations and review comments"
                 ))
             }
@@ -164,7 +164,7 @@ public struct PolicyLoader: Sendable {
         let refusedFiles = refused.count
         for link in links {
             refused.append(Diagnostic(
-                .error, .fileName, "\(Quote.quoted(link.path)) is \(link.reason); it is not read", at: .startOf(Quote.sanitized(link.path)),
+                .error, UnsafeFileName.id, "\(Quote.quoted(link.path)) is \(link.reason); it is not read", at: .startOf(Quote.sanitized(link.path)),
                 help: "replace the link with the file itself: policy is what the repository holds"
             ))
         }
@@ -195,7 +195,7 @@ public struct PolicyLoader: Sendable {
                 results.set(index, (file, decoder.decode(file)))
             case .failure(let problem):
                 var decoded = DecodedFile()
-                decoded.diagnostics.append(Diagnostic(.error, .yamlSyntax, problem.message, at: problem.location, help: problem.help))
+                decoded.diagnostics.append(Diagnostic(.error, YAMLSyntax.id, problem.message, at: problem.location, help: problem.help))
                 results.set(index, (nil, decoded))
             }
         }
@@ -253,7 +253,7 @@ public struct LoadedPolicy: Sendable {
             policy.settings = first
             for extra in settings.dropFirst() {
                 diagnostics.append(Diagnostic(
-                    .error, .schema, "more than one Settings document", at: extra.location ?? .startOf("?"),
+                    .error, SchemaMismatch.id, "more than one Settings document", at: extra.location ?? .startOf("?"),
                     notes: first.location.map { [DiagnosticNote("first Settings document here", at: $0)] } ?? []
                 ))
             }

@@ -26,28 +26,19 @@ public struct ValidationResult: Sendable {
 /// Findings are collected, never thrown: one bad file does not hide the
 /// findings of another.
 public enum PolicyValidator {
-    /// The rules, in the order they run (order does not affect output: findings are sorted).
-    static let rules: [any PolicyRule.Type] = [
-        DuplicateProduct.self, DuplicateTeam.self, DuplicateCapability.self, DuplicateName.self,
-        UnknownProduct.self, UnknownCapability.self, UnknownOwner.self, MissingOwner.self,
-        ScopeConflict.self, EmptyScope.self, EmptySelector.self,
-        UnscopedJustification.self, UnscopedExpiry.self, InternalExposure.self,
-        DeprecatedCapability.self, ExpiredKey.self,
-    ]
-
     /// Validates a loaded policy as of `checkDate`.
     public static func validate(_ loaded: LoadedPolicy, checkDate: CalendarDate) -> ValidationResult {
         let context = RuleContext(policy: loaded.policy, checkDate: checkDate)
         // The rules and the resolution of effective access only read the context: each is
         // its own task, the longest (resolution) first, and the cores take them as they free up.
-        let ruleFindings = ConcurrentResults<[Diagnostic]>(count: rules.count)
+        let ruleFindings = ConcurrentResults<[Diagnostic]>(count: RuleRegistry.policyRules.count)
         let resolution = ConcurrentResults<ResolvedPolicy>(count: 1)
-        DispatchQueue.concurrentPerform(iterations: rules.count + 1) { task in
+        DispatchQueue.concurrentPerform(iterations: RuleRegistry.policyRules.count + 1) { task in
             if task == 0 {
                 resolution.set(0, context.resolve())
             } else {
                 var found: [Diagnostic] = []
-                rules[task - 1].check(context, into: &found)
+                RuleRegistry.policyRules[task - 1].check(context, into: &found)
                 ruleFindings.set(task - 1, found)
             }
         }
@@ -385,16 +376,3 @@ public func bytewiseLess(_ lhs: String, _ rhs: String) -> Bool {
     }
 }
 
-/// A validation rule. Each lives in its own file under `Rules/`, with its messages.
-protocol PolicyRule: Sendable {
-    static var id: RuleID { get }
-    static func check(_ context: RuleContext, into diagnostics: inout [Diagnostic])
-}
-
-extension PolicyRule {
-    static var defaultSeverity: Severity { RuleRegistry.descriptor(id)?.defaultSeverity ?? .error }
-
-    static func finding(_ message: String, at location: SourceLocation, notes: [DiagnosticNote] = [], help: String? = nil) -> Diagnostic {
-        Diagnostic(defaultSeverity, id, message, at: location, notes: notes, help: help)
-    }
-}

@@ -272,7 +272,7 @@ public struct StateLoader: Sendable {
         }
         // Rule errors do not hide a state from review: a pull request that breaks a rule is
         // exactly the one a reviewer must see. Files that do not read as policy do.
-        let unreadable = result.diagnostics.filter { $0.severity == .error && ($0.rule == .yamlSyntax || $0.rule == .schema) }
+        let unreadable = result.diagnostics.filter { $0.severity == .error && $0.rule.isReadingFailure }
         guard unreadable.isEmpty else {
             throw StateError("policy \(label) has \(unreadable.count) YAML or schema error(s), first \(unreadable[0].location): run `keyscope validate \(root)` to see them")
         }

@@ -27,8 +27,44 @@ import Testing
         }
     }
 
-    @Test func everyRuleHasAnImplementationOrIsReaderLevel() {
-        // Every registered rule must be able to fire: checked by the rule tests; here, that ids are unique.
+    /// A policy tree that makes each rule fire. A rule added to the registry without an
+    /// example here fails this test; so does a registered rule that never fires.
+    static let firing: [String: [String: String]] = [
+        "yaml-syntax": ["keys.yaml": "a: &x 1\n"],
+        "schema": ["keys.yaml": keys("  - name: a\n    audiance: customer\n    capabilities: [cap_faq]\n")],
+        "file-name": ["bad name.yaml": keys("  - name: a\n    audience: customer\n    capabilities: [cap_faq]\n")],
+        "duplicate-name": ["keys.yaml": keys("  - name: a\n    audience: customer\n    capabilities: [cap_faq]\n  - name: a\n    audience: customer\n    capabilities: [cap_faq]\n")],
+        "duplicate-capability": ["more.yaml": "apiVersion: keyscope/v1\nkind: Product\nid: shop2\nname: S\ncapabilities:\n  - {id: cap_x, name: X, owner: support}\n  - {id: cap_x, name: X, owner: support}\n"],
+        "duplicate-team": ["more.yaml": "apiVersion: keyscope/v1\nkind: Team\nid: support\nname: Support again\n"],
+        "duplicate-product": ["more.yaml": "apiVersion: keyscope/v1\nkind: Product\nid: shop\nname: S\ncapabilities: []\n"],
+        "unknown-product": ["keys.yaml": keys("  - name: a\n    audience: customer\n    capabilities: [cap_faq]\n", product: "shp")],
+        "unknown-capability": ["keys.yaml": keys("  - name: a\n    audience: customer\n    capabilities: [cap_fac]\n")],
+        "unknown-owner": ["keys.yaml": keys("  - name: a\n    audience: customer\n    capabilities: [cap_faq]\n", owners: "owners: [nobody]\n")],
+        "missing-owner": ["keys.yaml": keys("  - name: a\n    audience: customer\n    capabilities: [cap_faq]\n", owners: "")],
+        "scope-conflict": ["keys.yaml": keys("  - name: a\n    audience: customer\n")],
+        "empty-scope": ["keys.yaml": keys("  - name: a\n    audience: customer\n    capabilities: []\n")],
+        "empty-selector": ["keys.yaml": keys("  - name: a\n    audience: customer\n    capabilities: [\"tag:none\"]\n")],
+        "unscoped-justification": ["keys.yaml": keys("  - name: a\n    audience: internal\n    unscoped: true\n    expires: 2027-01-01\n")],
+        "unscoped-expiry": ["keys.yaml": keys("  - name: a\n    audience: internal\n    unscoped: true\n    justification: on call\n")],
+        "internal-exposure": ["keys.yaml": keys("  - name: a\n    audience: customer\n    capabilities: [cap_admin]\n")],
+        "deprecated-capability": ["keys.yaml": keys("  - name: a\n    audience: customer\n    capabilities: [cap_old]\n")],
+        "expired-key": ["keys.yaml": keys("  - name: a\n    audience: customer\n    capabilities: [cap_faq]\n    expires: 2020-01-01\n")],
+    ]
+
+    @Test(arguments: RuleRegistry.all.map(\.id.rawValue))
+    func everyRegisteredRuleFires(_ id: String) throws {
+        let example = try #require(Self.firing[id], "rule `\(id)` is registered but has no example here")
+        let root = try TestPaths.temporaryDirectory("rule-\(id)")
+        defer { try? FileManager.default.removeItem(at: root) }
+        var files = baseFiles
+        for (path, text) in example { files[path] = text }
+        try TestPaths.write(files, under: root)
+        let result = try PolicyValidator.validate(root: root.path, checkDate: CalendarDate(parsing: "2026-11-27")!)
+        #expect(result.diagnostics.contains { $0.rule.rawValue == id }, "rule `\(id)` did not fire: \(result.diagnostics.map { "[\($0.rule)] \($0.message)" })")
+    }
+
+    @Test func examplesNameOnlyRegisteredRules() {
+        #expect(Set(Self.firing.keys) == Set(RuleRegistry.all.map(\.id.rawValue)))
         #expect(Set(RuleRegistry.all.map(\.id)).count == RuleRegistry.all.count)
     }
 

@@ -77,7 +77,7 @@ func check(_ keyFile: String, expect: [DiagnosticSpec], extra: [String: String] 
               - name: 2️⃣a
                 audience: customer
                 capabilities: [cap_faq]
-            """), expect: [DiagnosticSpec("2️⃣", in: "keys.yaml", rule: .duplicateName, message: "duplicate key name `a` in product `shop`", notes: ["1️⃣"])])
+            """), expect: [DiagnosticSpec("2️⃣", in: "keys.yaml", rule: "duplicate-name", message: "duplicate key name `a` in product `shop`", notes: ["1️⃣"])])
     }
 
     @Test func sameNameInDifferentProductsIsFine() {
@@ -100,9 +100,9 @@ func check(_ keyFile: String, expect: [DiagnosticSpec], extra: [String: String] 
 
     @Test func duplicateCapabilityTeamProduct() {
         check(keys("  - name: a\n    audience: customer\n    capabilities: [cap_faq]\n"), expect: [
-            DiagnosticSpec("1️⃣", in: "zdup.yaml", rule: .duplicateProduct),
-            DiagnosticSpec("2️⃣", in: "zdup.yaml", rule: .duplicateCapability),
-            DiagnosticSpec("3️⃣", in: "zdup.yaml", rule: .duplicateTeam),
+            DiagnosticSpec("1️⃣", in: "zdup.yaml", rule: "duplicate-product"),
+            DiagnosticSpec("2️⃣", in: "zdup.yaml", rule: "duplicate-capability"),
+            DiagnosticSpec("3️⃣", in: "zdup.yaml", rule: "duplicate-team"),
         ], extra: [
             "zdup.yaml": """
                 apiVersion: keyscope/v1
@@ -123,7 +123,7 @@ func check(_ keyFile: String, expect: [DiagnosticSpec], extra: [String: String] 
 
     @Test func unknownProduct() {
         check(keys("  - name: a\n    audience: customer\n    capabilities: [cap_faq]\n", product: "1️⃣shp"),
-              expect: [DiagnosticSpec("1️⃣", in: "keys.yaml", rule: .unknownProduct, message: "unknown product `shp`")])
+              expect: [DiagnosticSpec("1️⃣", in: "keys.yaml", rule: "unknown-product", message: "unknown product `shp`")])
     }
 
     @Test func unknownCapabilityWithSuggestion() {
@@ -132,7 +132,7 @@ func check(_ keyFile: String, expect: [DiagnosticSpec], extra: [String: String] 
         let marked = MarkedText(files["keys.yaml"]!)
         let loaded = PolicyLoader().load(files: files.map { SourceFile(path: $0.key, text: MarkedText($0.value).text) })
         let result = PolicyValidator.validate(loaded, checkDate: CalendarDate(parsing: "2026-11-27")!)
-        let unknown = result.diagnostics.filter { $0.rule == .unknownCapability }
+        let unknown = result.diagnostics.filter { $0.rule == "unknown-capability" }
         #expect(unknown.map(\.location) == [marked.location("1️⃣", file: "keys.yaml"), marked.location("2️⃣", file: "keys.yaml")])
         #expect(unknown.first?.help == "did you mean `cap_faq`?")
         #expect(unknown.last?.help == nil, "no suggestion rather than a bad one")
@@ -140,18 +140,18 @@ func check(_ keyFile: String, expect: [DiagnosticSpec], extra: [String: String] 
 
     @Test func unknownOwner() {
         check(keys("  - name: a\n    audience: customer\n    owners: [1️⃣suport]\n    capabilities: [cap_faq]\n"),
-              expect: [DiagnosticSpec("1️⃣", in: "keys.yaml", rule: .unknownOwner)])
+              expect: [DiagnosticSpec("1️⃣", in: "keys.yaml", rule: "unknown-owner")])
     }
 
     @Test func unknownSettingsOwner() {
         check(keys("  - {name: a, audience: customer, capabilities: [cap_faq]}\n"), expect: [
-            DiagnosticSpec("1️⃣", in: "settings.yaml", rule: .unknownOwner, message: "unknown owner `platfrom`: no team has this id"),
+            DiagnosticSpec("1️⃣", in: "settings.yaml", rule: "unknown-owner", message: "unknown owner `platfrom`: no team has this id"),
         ], extra: ["settings.yaml": "apiVersion: keyscope/v1\nkind: Settings\nowners: [1️⃣platfrom]\n"])
     }
 
     @Test func missingOwner() {
         check(keys("  - name: 1️⃣a\n    audience: customer\n    capabilities: [cap_faq]\n", owners: ""),
-              expect: [DiagnosticSpec("1️⃣", in: "keys.yaml", rule: .missingOwner)])
+              expect: [DiagnosticSpec("1️⃣", in: "keys.yaml", rule: "missing-owner")])
     }
 
     @Test func keyOwnersOverrideKeySet() {
@@ -166,11 +166,11 @@ func check(_ keyFile: String, expect: [DiagnosticSpec], extra: [String: String] 
                 justification: j
                 expires: 2027-01-01
                 1️⃣capabilities: [cap_faq]
-            """), expect: [DiagnosticSpec("1️⃣", in: "keys.yaml", rule: .scopeConflict, notes: ["2️⃣"])])
+            """), expect: [DiagnosticSpec("1️⃣", in: "keys.yaml", rule: "scope-conflict", notes: ["2️⃣"])])
     }
 
     @Test func scopeConflictNeither() {
-        check(keys("  - name: 1️⃣a\n    audience: customer\n"), expect: [DiagnosticSpec("1️⃣", in: "keys.yaml", rule: .scopeConflict)])
+        check(keys("  - name: 1️⃣a\n    audience: customer\n"), expect: [DiagnosticSpec("1️⃣", in: "keys.yaml", rule: "scope-conflict")])
     }
 
     @Test func unscopedFalseWithCapabilitiesIsFine() {
@@ -178,12 +178,12 @@ func check(_ keyFile: String, expect: [DiagnosticSpec], extra: [String: String] 
     }
 
     @Test func emptyScope() {
-        check(keys("  - name: a\n    audience: customer\n    1️⃣capabilities: []\n"), expect: [DiagnosticSpec("1️⃣", in: "keys.yaml", rule: .emptyScope)])
+        check(keys("  - name: a\n    audience: customer\n    1️⃣capabilities: []\n"), expect: [DiagnosticSpec("1️⃣", in: "keys.yaml", rule: "empty-scope")])
     }
 
     @Test func emptySelectorIsAWarning() {
         check(keys("  - name: a\n    audience: customer\n    capabilities: [cap_faq, 1️⃣\"tag:saf\"]\n"),
-              expect: [DiagnosticSpec("1️⃣", in: "keys.yaml", rule: .emptySelector, severity: .warning)])
+              expect: [DiagnosticSpec("1️⃣", in: "keys.yaml", rule: "empty-selector", severity: .warning)])
     }
 
     @Test func matchingSelectorIsFine() {
@@ -192,12 +192,12 @@ func check(_ keyFile: String, expect: [DiagnosticSpec], extra: [String: String] 
 
     @Test func unscopedJustification() {
         check(keys("  - name: a\n    audience: internal\n    1️⃣unscoped: true\n    expires: 2027-01-01\n"),
-              expect: [DiagnosticSpec("1️⃣", in: "keys.yaml", rule: .unscopedJustification)])
+              expect: [DiagnosticSpec("1️⃣", in: "keys.yaml", rule: "unscoped-justification")])
     }
 
     @Test func unscopedExpiryMissing() {
         check(keys("  - name: a\n    audience: internal\n    1️⃣unscoped: true\n    justification: j\n"),
-              expect: [DiagnosticSpec("1️⃣", in: "keys.yaml", rule: .unscopedExpiry, message: "unscoped key `a` has no `expires`")])
+              expect: [DiagnosticSpec("1️⃣", in: "keys.yaml", rule: "unscoped-expiry", message: "unscoped key `a` has no `expires`")])
     }
 
     @Test func unscopedExpiryTooLate() {
@@ -213,7 +213,7 @@ func check(_ keyFile: String, expect: [DiagnosticSpec], extra: [String: String] 
                 unscoped: true
                 justification: j
                 expires: 1️⃣2027-02-26
-            """), expect: [DiagnosticSpec("1️⃣", in: "keys.yaml", rule: .unscopedExpiry)])
+            """), expect: [DiagnosticSpec("1️⃣", in: "keys.yaml", rule: "unscoped-expiry")])
     }
 
     @Test func settingsChangeLimitAndSeverity() {
@@ -227,7 +227,7 @@ func check(_ keyFile: String, expect: [DiagnosticSpec], extra: [String: String] 
                 audience: customer
                 capabilities: [cap_faq, "tag:nothing"]
                 expires: 1️⃣2020-01-01
-            """), expect: [DiagnosticSpec("1️⃣", in: "keys.yaml", rule: .expiredKey, severity: .error)], extra: [
+            """), expect: [DiagnosticSpec("1️⃣", in: "keys.yaml", rule: "expired-key", severity: .error)], extra: [
                 "settings.yaml": """
                     apiVersion: keyscope/v1
                     kind: Settings
@@ -251,24 +251,24 @@ func check(_ keyFile: String, expect: [DiagnosticSpec], extra: [String: String] 
                 audience: internal
                 capabilities: [cap_admin]
             """), expect: [
-                DiagnosticSpec("1️⃣", in: "keys.yaml", rule: .internalExposure),
-                DiagnosticSpec("2️⃣", in: "keys.yaml", rule: .internalExposure, message: "internal capability `cap_admin` granted to customer key `b` through selector `tag:internal`"),
+                DiagnosticSpec("1️⃣", in: "keys.yaml", rule: "internal-exposure"),
+                DiagnosticSpec("2️⃣", in: "keys.yaml", rule: "internal-exposure", message: "internal capability `cap_admin` granted to customer key `b` through selector `tag:internal`"),
             ])
     }
 
     @Test func internalExposureThroughUnscopedCustomerKey() {
         check(keys("  - name: a\n    audience: customer\n    1️⃣unscoped: true\n    justification: j\n    expires: 2027-01-01\n"),
-              expect: [DiagnosticSpec("1️⃣", in: "keys.yaml", rule: .internalExposure)])
+              expect: [DiagnosticSpec("1️⃣", in: "keys.yaml", rule: "internal-exposure")])
     }
 
     @Test func deprecatedCapability() {
         check(keys("  - name: a\n    audience: internal\n    capabilities: [1️⃣cap_old, 2️⃣\"tag:legacy\"]\n"),
-              expect: [DiagnosticSpec("1️⃣", in: "keys.yaml", rule: .deprecatedCapability, severity: .warning)])
+              expect: [DiagnosticSpec("1️⃣", in: "keys.yaml", rule: "deprecated-capability", severity: .warning)])
     }
 
     @Test func deprecatedViaSelector() {
         check(keys("  - name: a\n    audience: internal\n    capabilities: [1️⃣\"tag:legacy\"]\n"),
-              expect: [DiagnosticSpec("1️⃣", in: "keys.yaml", rule: .deprecatedCapability)])
+              expect: [DiagnosticSpec("1️⃣", in: "keys.yaml", rule: "deprecated-capability")])
     }
 
     @Test func expiredKey() {
@@ -281,7 +281,7 @@ func check(_ keyFile: String, expect: [DiagnosticSpec], extra: [String: String] 
                 audience: customer
                 capabilities: [cap_faq]
                 expires: 2026-11-27
-            """), expect: [DiagnosticSpec("1️⃣", in: "keys.yaml", rule: .expiredKey, severity: .warning)])
+            """), expect: [DiagnosticSpec("1️⃣", in: "keys.yaml", rule: "expired-key", severity: .warning)])
     }
 }
 

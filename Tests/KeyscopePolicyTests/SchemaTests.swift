@@ -5,8 +5,8 @@ import Testing
 @Suite struct SchemaTests {
     @Test func unknownFieldWithSuggestion() {
         check(keys("  - 2️⃣name: a\n    1️⃣audiance: customer\n    capabilities: [cap_faq]\n"), expect: [
-            DiagnosticSpec("1️⃣", in: "keys.yaml", rule: .schema, message: "unknown field `audiance` in a key"),
-            DiagnosticSpec("2️⃣", in: "keys.yaml", rule: .schema, message: "missing required field `audience` in a key"),
+            DiagnosticSpec("1️⃣", in: "keys.yaml", rule: "schema", message: "unknown field `audiance` in a key"),
+            DiagnosticSpec("2️⃣", in: "keys.yaml", rule: "schema", message: "missing required field `audience` in a key"),
         ])
     }
 
@@ -20,23 +20,23 @@ import Testing
     @Test func booleansAreOnlyTrueAndFalse() {
         for word in ["yes", "no", "on", "off", "True", "\"true\""] {
             check(keys("  - name: a\n    audience: internal\n    unscoped: 1️⃣\(word)\n    capabilities: [cap_faq]\n"),
-                  expect: [DiagnosticSpec("1️⃣", in: "keys.yaml", rule: .schema)])
+                  expect: [DiagnosticSpec("1️⃣", in: "keys.yaml", rule: "schema")])
         }
     }
 
     @Test func datesMustExist() {
         for date in ["2027-02-30", "2027-2-1", "27-01-01", "tomorrow"] {
             check(keys("  - name: a\n    audience: customer\n    capabilities: [cap_faq]\n    expires: 1️⃣\(date)\n"),
-                  expect: [DiagnosticSpec("1️⃣", in: "keys.yaml", rule: .schema)])
+                  expect: [DiagnosticSpec("1️⃣", in: "keys.yaml", rule: "schema")])
         }
     }
 
     @Test func idFormats() {
         check(keys("  - name: 1️⃣Bad_Name\n    audience: customer\n    capabilities: [2️⃣cap-faq, 3️⃣\"tag:\"]\n"), expect: [
-            DiagnosticSpec("1️⃣", in: "keys.yaml", rule: .schema),
-            DiagnosticSpec("2️⃣", in: "keys.yaml", rule: .schema),
-            DiagnosticSpec("3️⃣", in: "keys.yaml", rule: .schema),
-        ], ignoring: [.emptyScope, .emptySelector])
+            DiagnosticSpec("1️⃣", in: "keys.yaml", rule: "schema"),
+            DiagnosticSpec("2️⃣", in: "keys.yaml", rule: "schema"),
+            DiagnosticSpec("3️⃣", in: "keys.yaml", rule: "schema"),
+        ], ignoring: ["empty-scope", "empty-selector"])
     }
 
     @Test func audienceSuggestion() {
@@ -44,34 +44,34 @@ import Testing
         files["keys.yaml"] = keys("  - name: a\n    audience: custmer\n    capabilities: [cap_faq]\n")
         let loaded = PolicyLoader().load(files: files.map { SourceFile(path: $0.key, text: $0.value) })
         let result = PolicyValidator.validate(loaded, checkDate: CalendarDate(parsing: "2026-11-27")!)
-        #expect(result.diagnostics.first { $0.rule == .schema }?.help == "did you mean `customer`?")
+        #expect(result.diagnostics.first { $0.rule == "schema" }?.help == "did you mean `customer`?")
     }
 
     @Test func unknownKindAndWrongVersion() {
         check(keys("  - name: a\n    audience: customer\n    capabilities: [cap_faq]\n"), expect: [
-            DiagnosticSpec("1️⃣", in: "x.yaml", rule: .schema, message: "unknown kind `Keyset`"),
-            DiagnosticSpec("2️⃣", in: "x.yaml", rule: .schema),
+            DiagnosticSpec("1️⃣", in: "x.yaml", rule: "schema", message: "unknown kind `Keyset`"),
+            DiagnosticSpec("2️⃣", in: "x.yaml", rule: "schema"),
         ], extra: ["x.yaml": "apiVersion: keyscope/v1\nkind: 1️⃣Keyset\n---\napiVersion: 2️⃣keyscope/v2\nkind: Team\nid: t\nname: T\n"])
     }
 
     @Test func documentMustBeMapping() {
         check(keys("  - name: a\n    audience: customer\n    capabilities: [cap_faq]\n"), expect: [
-            DiagnosticSpec("1️⃣", in: "x.yaml", rule: .schema),
+            DiagnosticSpec("1️⃣", in: "x.yaml", rule: "schema"),
         ], extra: ["x.yaml": "1️⃣- just\n- a list\n"])
     }
 
     @Test func twoSettingsDocuments() {
         let settings = "apiVersion: keyscope/v1\nkind: Settings\nunscopedMaxDays: 30\n"
         check(keys("  - name: a\n    audience: customer\n    capabilities: [cap_faq]\n"), expect: [
-            DiagnosticSpec("1️⃣", in: "s2.yaml", rule: .schema, message: "more than one Settings document"),
+            DiagnosticSpec("1️⃣", in: "s2.yaml", rule: "schema", message: "more than one Settings document"),
         ], extra: ["s1.yaml": settings, "s2.yaml": "1️⃣" + settings])
     }
 
     @Test func settingsValues() {
         check(keys("  - name: a\n    audience: customer\n    capabilities: [cap_faq]\n"), expect: [
-            DiagnosticSpec("1️⃣", in: "s.yaml", rule: .schema),
-            DiagnosticSpec("2️⃣", in: "s.yaml", rule: .schema),
-            DiagnosticSpec("3️⃣", in: "s.yaml", rule: .schema),
+            DiagnosticSpec("1️⃣", in: "s.yaml", rule: "schema"),
+            DiagnosticSpec("2️⃣", in: "s.yaml", rule: "schema"),
+            DiagnosticSpec("3️⃣", in: "s.yaml", rule: "schema"),
         ], extra: ["s.yaml": "apiVersion: keyscope/v1\nkind: Settings\nunscopedMaxDays: 1️⃣0090\nrules:\n  2️⃣schema: off\n  expired-key: 3️⃣fatal\n"])
     }
 
@@ -86,7 +86,7 @@ import Testing
         files["keys.yaml"] = keys("  - name: a\n    audience: customer\n    capabilities: [cap_faq]\n    \"evil\\e[31m\\n::error::x\": 1\n")
         let loaded = PolicyLoader().load(files: files.map { SourceFile(path: $0.key, text: $0.value) })
         let result = PolicyValidator.validate(loaded, checkDate: CalendarDate(parsing: "2026-11-27")!)
-        let message = result.diagnostics.first { $0.rule == .schema }?.message ?? ""
+        let message = result.diagnostics.first { $0.rule == "schema" }?.message ?? ""
         #expect(message == "unknown field `evil\\u{1b}[31m\\n::error::x` in a key")
         let github = DiagnosticRenderer.github(result.diagnostics)
         #expect(github.split(separator: "\n").count == result.diagnostics.count, "one workflow command per finding")

@@ -78,7 +78,7 @@ import Testing
         let new = after.validated()
         var problems: [String] = []
         for (label, validation) in [("before", old), ("after", new)] {
-            let unreadable = validation.diagnostics.filter { $0.rule == .yamlSyntax || $0.rule == .schema }
+            let unreadable = validation.diagnostics.filter { $0.rule.isReadingFailure }
             if !unreadable.isEmpty { problems.append("generator: \(label) does not read: \(unreadable.map(\.message))") }
         }
         let full = AccessDiff(from: AccessState(source: "before", validation: old), to: AccessState(source: "after", validation: new))

@@ -118,7 +118,7 @@ struct SchemaChecker {
     }
 
     mutating func report(_ message: String, at location: SourceLocation, help: String? = nil) {
-        diagnostics.append(Diagnostic(.error, .schema, message, at: location, help: help))
+        diagnostics.append(Diagnostic(.error, SchemaMismatch.id, message, at: location, help: help))
     }
 }
 

@@ -1,20 +1,8 @@
-/// An unscoped key reaches every capability, present and future: it must say why.
-enum UnscopedJustification: PolicyRule {
-    static let id = RuleID.unscopedJustification
-    static func check(_ context: RuleContext, into diagnostics: inout [Diagnostic]) {
-        context.forEachKey { key, _, _, _ in
-            guard key.isUnscoped, (key.justification ?? "").allSatisfy(\.isWhitespace) else { return }
-            diagnostics.append(finding(
-                "unscoped key \(Quote.quoted(key.name.value)) has no `justification`", at: key.unscoped!.location,
-                help: "say why the key needs every capability"
-            ))
-        }
-    }
-}
-
 /// An unscoped key must set `expires` no later than `unscopedMaxDays` (default 90) after the check date.
 enum UnscopedExpiry: PolicyRule {
-    static let id = RuleID.unscopedExpiry
+    static let id: RuleID = "unscoped-expiry"
+    static let defaultSeverity = Severity.error
+    static let summary = "An unscoped key has no `expires`, or expires more than `unscopedMaxDays` (default 90) after the check date."
     static func check(_ context: RuleContext, into diagnostics: inout [Diagnostic]) {
         let maxDays = context.policy.settings.unscopedMaxDays
         let limit = context.checkDate.adding(days: maxDays)

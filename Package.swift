@@ -46,17 +46,20 @@ let package = Package(
         // Node trees -> policy model + diagnostics (SPEC §2, §3).
         .target(name: "KeyscopePolicy", dependencies: ["KeyscopeYAML", "KeyscopeAccess"]),
 
-        // The binary scope table: layout, writer, reader, Ed25519 signatures (SPEC §4, §5).
-        .target(name: "KeyscopeTable", dependencies: ["KeyscopeAccess", .product(name: "Crypto", package: "swift-crypto")]),
+        // The binary scope table as a gateway reads it: format, verifying reader, decisions (SPEC §4, §5, §8).
+        .target(name: "KeyscopeTable", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
+
+        // What the tools do with tables beyond reading: encode, sign, decode whole, compare.
+        .target(name: "KeyscopeTableTools", dependencies: ["KeyscopeAccess", "KeyscopeTable", .product(name: "Crypto", package: "swift-crypto")]),
 
         // Policy model -> table bytes.
-        .target(name: "KeyscopeCompiler", dependencies: ["KeyscopePolicy", "KeyscopeTable"]),
+        .target(name: "KeyscopeCompiler", dependencies: ["KeyscopePolicy", "KeyscopeTable", "KeyscopeTableTools"]),
 
         // Access review: states from policies, git, tables, publish directories, URLs; ranked diff; CODEOWNERS.
-        .target(name: "KeyscopeReview", dependencies: ["KeyscopeAccess", "KeyscopePolicy", "KeyscopeTable"]),
+        .target(name: "KeyscopeReview", dependencies: ["KeyscopeAccess", "KeyscopePolicy", "KeyscopeTable", "KeyscopeTableTools"]),
 
         // Publishing: verified, serial-checked, crash-safe replacement of DIR/<product>/current.kst.
-        .target(name: "KeyscopePublish", dependencies: ["KeyscopeTable", .product(name: "Crypto", package: "swift-crypto")]),
+        .target(name: "KeyscopePublish", dependencies: ["KeyscopeTable", "KeyscopeTableTools"]),
 
         // What a gateway embeds: verify, load, decide, hot swap (SPEC §8).
         .target(name: "KeyscopeRuntime", dependencies: ["KeyscopeTable"]),
@@ -68,7 +71,7 @@ let package = Package(
         .executableTarget(
             name: "keyscope",
             dependencies: [
-                "KeyscopeAccess", "KeyscopePolicy", "KeyscopeCompiler", "KeyscopeTable", "KeyscopeRuntime", "KeyscopeCorpus", "KeyscopeReview", "KeyscopePublish",
+                "KeyscopeAccess", "KeyscopePolicy", "KeyscopeCompiler", "KeyscopeTable", "KeyscopeTableTools", "KeyscopeRuntime", "KeyscopeCorpus", "KeyscopeReview", "KeyscopePublish",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -79,11 +82,11 @@ let package = Package(
         // `swift run -c release keyscope-bench`: every performance claim, next to its reference point, in one run.
         .executableTarget(
             name: "keyscope-bench",
-            dependencies: ["CYAML", "CMallocCounter", "KeyscopePolicy", "KeyscopeCompiler", "KeyscopeRuntime", "KeyscopeCorpus", "KeyscopeReview"]
+            dependencies: ["CYAML", "CMallocCounter", "KeyscopePolicy", "KeyscopeCompiler", "KeyscopeTable", "KeyscopeTableTools", "KeyscopeRuntime", "KeyscopeCorpus", "KeyscopeReview"]
         ),
 
         // Fuzz targets: one entry point per reader of hostile input (Fuzz/README.md).
-        .target(name: "KeyscopeFuzzing", dependencies: ["KeyscopeAccess", "KeyscopeYAML", "KeyscopePolicy", "KeyscopeTable", "KeyscopeReview"]),
+        .target(name: "KeyscopeFuzzing", dependencies: ["KeyscopeAccess", "KeyscopeYAML", "KeyscopePolicy", "KeyscopeTable", "KeyscopeTableTools", "KeyscopeReview"]),
         .target(name: "CFuzzerDriver"),
         // `Fuzz/run.sh TARGET SECONDS` builds it with libFuzzer; the normal build replays files.
         .executableTarget(name: "keyscope-fuzz", dependencies: ["KeyscopeFuzzing", "CFuzzerDriver"]),
@@ -94,9 +97,9 @@ let package = Package(
         .testTarget(name: "KeyscopeAccessTests", dependencies: ["KeyscopeAccess"]),
         .testTarget(name: "KeyscopeYAMLTests", dependencies: ["KeyscopeYAML", "KeyscopeTestSupport"]),
         .testTarget(name: "KeyscopePolicyTests", dependencies: ["KeyscopePolicy", "KeyscopeTestSupport"]),
-        .testTarget(name: "KeyscopeTableTests", dependencies: ["KeyscopeCompiler", "KeyscopeRuntime", "KeyscopeCorpus", "KeyscopeTestSupport"]),
-        .testTarget(name: "KeyscopeReviewTests", dependencies: ["KeyscopeAccess", "KeyscopeReview", "KeyscopeCompiler", "KeyscopeTestSupport"]),
-        .testTarget(name: "KeyscopePublishTests", dependencies: ["KeyscopeTable", "KeyscopeTestSupport"]),
+        .testTarget(name: "KeyscopeTableTests", dependencies: ["KeyscopeCompiler", "KeyscopeTable", "KeyscopeTableTools", "KeyscopeRuntime", "KeyscopeCorpus", "KeyscopeTestSupport"]),
+        .testTarget(name: "KeyscopeReviewTests", dependencies: ["KeyscopeAccess", "KeyscopeReview", "KeyscopeCompiler", "KeyscopeTable", "KeyscopeTableTools", "KeyscopeTestSupport"]),
+        .testTarget(name: "KeyscopePublishTests", dependencies: ["KeyscopeTable", "KeyscopeTableTools", "KeyscopeTestSupport"]),
         .testTarget(name: "KeyscopeFuzzingTests", dependencies: ["KeyscopeFuzzing", "KeyscopeTestSupport"]),
         .testTarget(name: "KeyscopeEndToEndTests", dependencies: ["KeyscopePolicy", "KeyscopeTestSupport"]),
     ],

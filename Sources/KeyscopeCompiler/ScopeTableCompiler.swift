@@ -1,5 +1,6 @@
 import KeyscopePolicy
-@_exported import KeyscopeTable
+import KeyscopeTable
+import KeyscopeTableTools
 
 /// Header values chosen by the caller: nothing here reads the clock or the environment.
 public struct CompileOptions: Sendable, Hashable {

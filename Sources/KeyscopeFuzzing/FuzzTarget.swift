@@ -2,6 +2,7 @@ import KeyscopeAccess
 import KeyscopePolicy
 import KeyscopeReview
 import KeyscopeTable
+import KeyscopeTableTools
 import KeyscopeYAML
 
 /// The code that reads hostile input, one entry point per reader, for coverage-guided fuzzing

@@ -1,5 +1,6 @@
 import Crypto
 import KeyscopeTable
+import KeyscopeTableTools
 #if canImport(Glibc)
 import Glibc
 #endif

@@ -1,6 +1,7 @@
 import KeyscopeAccess
 import KeyscopePolicy
 import KeyscopeTable
+import KeyscopeTableTools
 
 /// One access state, whatever it was read from (policy tree, git revision,
 /// table, publish directory, URL), normalised so that any two can be diffed.

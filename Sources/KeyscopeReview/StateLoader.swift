@@ -5,6 +5,7 @@ import FoundationNetworking
 import KeyscopeAccess
 import KeyscopePolicy
 import KeyscopeTable
+import KeyscopeTableTools
 
 /// Why a state could not be read. One line each, naming the source.
 public struct StateError: Error, Sendable, Equatable, CustomStringConvertible {

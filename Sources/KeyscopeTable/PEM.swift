@@ -1,13 +1,13 @@
 /// Minimal PEM and DER handling for Ed25519 keys (RFC 8410): the fixed
 /// PKCS#8 and SubjectPublicKeyInfo prefixes, base64 with 64-character lines.
 /// Keys written here are readable by `openssl pkey`, and OpenSSL's are readable here.
-enum PEM {
+package enum PEM {
     /// PKCS#8 PrivateKeyInfo for Ed25519, up to the 32-byte seed.
-    static let pkcs8Prefix: [UInt8] = [0x30, 0x2E, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2B, 0x65, 0x70, 0x04, 0x22, 0x04, 0x20]
+    package static let pkcs8Prefix: [UInt8] = [0x30, 0x2E, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2B, 0x65, 0x70, 0x04, 0x22, 0x04, 0x20]
     /// SubjectPublicKeyInfo for Ed25519, up to the 32-byte key.
-    static let spkiPrefix: [UInt8] = [0x30, 0x2A, 0x30, 0x05, 0x06, 0x03, 0x2B, 0x65, 0x70, 0x03, 0x21, 0x00]
+    package static let spkiPrefix: [UInt8] = [0x30, 0x2A, 0x30, 0x05, 0x06, 0x03, 0x2B, 0x65, 0x70, 0x03, 0x21, 0x00]
 
-    static func encode(_ der: [UInt8], label: String) -> String {
+    package static func encode(_ der: [UInt8], label: String) -> String {
         let base64 = Base64.encode(der)
         var lines: [String] = []
         var index = base64.startIndex
@@ -24,7 +24,7 @@ enum PEM {
     ///
     /// Strict on purpose: with text around a key, or two keys in one file, which key is used
     /// would depend on the reader, and a key file is where an attacker would like ambiguity.
-    static func decode(_ text: String, label: String) -> [UInt8]? {
+    package static func decode(_ text: String, label: String) -> [UInt8]? {
         let begin = "-----BEGIN \(label)-----"
         let end = "-----END \(label)-----"
         let lines = text.split(whereSeparator: \.isNewline).map { $0.trimmingWhitespace() }.filter { !$0.isEmpty }
@@ -35,17 +35,17 @@ enum PEM {
     }
 }
 
-extension Substring {
-    func trimmingWhitespace() -> String {
+package extension Substring {
+    package func trimmingWhitespace() -> String {
         String(drop(while: \.isWhitespace).reversed().drop(while: \.isWhitespace).reversed())
     }
 }
 
 /// RFC 4648 base64, standard alphabet with padding.
-enum Base64 {
-    static let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
+package enum Base64 {
+    package static let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
 
-    static func encode(_ bytes: [UInt8]) -> String {
+    package static func encode(_ bytes: [UInt8]) -> String {
         var output: [UInt8] = []
         var index = 0
         while index + 2 < bytes.count {
@@ -64,7 +64,7 @@ enum Base64 {
         return String(decoding: output, as: UTF8.self)
     }
 
-    static func decode(_ text: String) -> [UInt8]? {
+    package static func decode(_ text: String) -> [UInt8]? {
         var values: [UInt8] = []
         var padding = 0
         for byte in text.utf8 {

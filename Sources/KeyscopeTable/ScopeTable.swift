@@ -83,23 +83,23 @@ public final class ScopeTable: @unchecked Sendable {
     // `storage` in `init` (through `TableValidator` and `checkIndexes`); the storage is immutable and lives as long as `self`.
     // That is what makes the unchecked Sendable and the unchecked reads sound.
     let storage: TableStorage
-    let base: UnsafeRawPointer
+    package let base: UnsafeRawPointer
     public let header: TableHeader
     /// The key that signed the table.
     public let signer: KeyID
     /// Size of the whole file, signature block included.
     public var byteCount: Int { storage.count }
 
-    let strings: Int
-    let lists: Int
-    let teams: Int
-    let capabilities: Int
-    let keys: Int
-    let keysLength: Int
-    let capabilityIndex: Int
-    let keyBuckets: Int
-    let capabilityMask: Int
-    let keyBucketCount: Int
+    package let strings: Int
+    package let lists: Int
+    package let teams: Int
+    package let capabilities: Int
+    package let keys: Int
+    package let keysLength: Int
+    package let capabilityIndex: Int
+    package let keyBuckets: Int
+    package let capabilityMask: Int
+    package let keyBucketCount: Int
     /// `header.expiresAt`, kept apart so a decision reads one word, not the header.
     private let expiresAt: Int64
 
@@ -116,12 +116,12 @@ public final class ScopeTable: @unchecked Sendable {
 
     /// Reads a table without checking its signature, for `inspect`/`diff --insecure-skip-verify` only.
     /// Structure is still fully validated. Gateways must never use this.
-    public static func openUnverified(bytes: [UInt8]) throws(ScopeTableError) -> ScopeTable {
+    package static func openUnverified(bytes: [UInt8]) throws(ScopeTableError) -> ScopeTable {
         try ScopeTable(storage: TableStorage(copying: bytes), options: TableOpenOptions(trustedKeys: [], now: nil), verifySignature: false)
     }
 
     /// The same for a file.
-    public static func openUnverified(path: String, maximumSize: Int = 256 << 20) throws(ScopeTableError) -> ScopeTable {
+    package static func openUnverified(path: String, maximumSize: Int = 256 << 20) throws(ScopeTableError) -> ScopeTable {
         try ScopeTable(storage: TableStorage(reading: path, maximumSize: maximumSize), options: TableOpenOptions(trustedKeys: [], now: nil), verifySignature: false)
     }
 
@@ -157,24 +157,24 @@ public final class ScopeTable: @unchecked Sendable {
         }
 
         // Sections: in order, 8-aligned, inside the signed bytes, not overlapping.
-        var sections: [(offset: Int, length: Int)] = []
+        var sections = SectionBounds()
         var end = TableFormat.headerSize
         for section in TableFormat.Section.allCases {
             let field = TableFormat.Header.sections + 8 * section.rawValue
             let offset = Int(reader.u32(field))
             let length = Int(reader.u32(field + 4))
             guard offset % 8 == 0, offset >= end, offset <= signedSize, length <= signedSize - offset else { throw .malformed(offset: field, reason: .badSection) }
-            sections.append((offset, length))
+            sections[section] = (offset, length)
             end = offset + length
         }
-        strings = sections[0].offset
-        lists = sections[1].offset
-        teams = sections[2].offset
-        capabilities = sections[3].offset
-        keys = sections[4].offset
-        keysLength = sections[4].length
-        capabilityIndex = sections[5].offset
-        keyBuckets = sections[6].offset
+        strings = sections[.strings].offset
+        lists = sections[.lists].offset
+        teams = sections[.teams].offset
+        capabilities = sections[.capabilities].offset
+        keys = sections[.keys].offset
+        keysLength = sections[.keys].length
+        capabilityIndex = sections[.capabilityIndex].offset
+        keyBuckets = sections[.keyBuckets].offset
 
         let flags = reader.u16(TableFormat.Header.flags)
         guard flags & ~TableFormat.flagHasRevision == 0, reader.u32(TableFormat.Header.reserved) == 0 else {
@@ -189,18 +189,18 @@ public final class ScopeTable: @unchecked Sendable {
             capacity >= 8 && capacity & (capacity - 1) == 0 && capacity >= 2 * count
         }
         guard capabilityCount <= TableFormat.maxCapabilities,
-              sections[2].length == teamCount * TableFormat.teamRecordSize,
-              sections[3].length == capabilityCount * TableFormat.capabilityRecordSize,
-              validCapacity(capabilityCapacity, capabilityCount), sections[5].length == capabilityCapacity * TableFormat.indexSlotSize,
-              bucketCount >= 1, bucketCount & (bucketCount - 1) == 0, bucketCount <= max(1, keyCount), sections[6].length == (bucketCount + 1) * 4,
-              sections[1].length % 4 == 0 else {
+              sections[.teams].length == teamCount * TableFormat.teamRecordSize,
+              sections[.capabilities].length == capabilityCount * TableFormat.capabilityRecordSize,
+              validCapacity(capabilityCapacity, capabilityCount), sections[.capabilityIndex].length == capabilityCapacity * TableFormat.indexSlotSize,
+              bucketCount >= 1, bucketCount & (bucketCount - 1) == 0, bucketCount <= max(1, keyCount), sections[.keyBuckets].length == (bucketCount + 1) * 4,
+              sections[.lists].length % 4 == 0 else {
             throw .malformed(offset: TableFormat.Header.capabilityCount, reason: .badHeader)
         }
         capabilityMask = capabilityCapacity - 1
         keyBucketCount = bucketCount
 
         var validator = TableValidator(
-            reader: reader, strings: sections[0], lists: sections[1],
+            reader: reader, strings: sections[.strings], lists: sections[.lists],
             teamCount: teamCount, capabilityCount: capabilityCount
         )
         let productRef = reader.u32(TableFormat.Header.productID)
@@ -213,7 +213,7 @@ public final class ScopeTable: @unchecked Sendable {
         } else if revisionRef != TableFormat.none {
             throw .malformed(offset: TableFormat.Header.revision, reason: .badHeader)
         }
-        try validator.records(teams: sections[2], capabilities: sections[3], keys: sections[4], teamCount: teamCount, capabilityCount: capabilityCount, keyCount: keyCount,
+        try validator.records(teams: sections[.teams], capabilities: sections[.capabilities], keys: sections[.keys], teamCount: teamCount, capabilityCount: capabilityCount, keyCount: keyCount,
                               scopeSetCount: Int(reader.u32(TableFormat.Header.scopeSetCount)), bucketCount: bucketCount)
 
         expiresAt = reader.i64(TableFormat.Header.expiresAt)
@@ -276,20 +276,20 @@ public final class ScopeTable: @unchecked Sendable {
     // MARK: Lookups (no allocation, no bounds failures: see INVARIANT above)
 
     @inline(__always)
-    func u32(_ offset: Int) -> UInt32 { UInt32(littleEndian: base.loadUnaligned(fromByteOffset: offset, as: UInt32.self)) }
+    package func u32(_ offset: Int) -> UInt32 { UInt32(littleEndian: base.loadUnaligned(fromByteOffset: offset, as: UInt32.self)) }
     @inline(__always)
-    func u16(_ offset: Int) -> UInt16 { UInt16(littleEndian: base.loadUnaligned(fromByteOffset: offset, as: UInt16.self)) }
+    package func u16(_ offset: Int) -> UInt16 { UInt16(littleEndian: base.loadUnaligned(fromByteOffset: offset, as: UInt16.self)) }
 
     @inline(__always)
-    func stringEquals(_ ref: UInt32, _ bytes: UnsafeRawBufferPointer) -> Bool {
+    package func stringEquals(_ ref: UInt32, _ bytes: UnsafeRawBufferPointer) -> Bool {
         // On the decision path: kept free of closures.
-        let (start, length) = RawReader(base: base, count: 0).stringSpan(section: strings, ref: ref)
+        let (start, length) = RawReader(base: base, count: storage.count).stringSpan(section: strings, ref: ref)
         return length == bytes.count && ScopeTable.bytesEqual(base + start, bytes.baseAddress, length)
     }
 
     /// Compares `count` bytes a word at a time: names are short, and a call to memcmp costs more than the comparison.
     @inline(__always)
-    static func bytesEqual(_ a: UnsafeRawPointer, _ b: UnsafeRawPointer?, _ count: Int) -> Bool {
+    package static func bytesEqual(_ a: UnsafeRawPointer, _ b: UnsafeRawPointer?, _ count: Int) -> Bool {
         guard count > 0, let b else { return true }
         var index = 0
         while index + 8 <= count {
@@ -305,7 +305,7 @@ public final class ScopeTable: @unchecked Sendable {
 
     /// The index of a capability by id, or nil.
     @inline(__always)
-    func findCapability(_ id: UnsafeRawBufferPointer) -> Int? {
+    package func findCapability(_ id: UnsafeRawBufferPointer) -> Int? {
         let hash = TableFormat.hash(id)
         let tag = UInt32(truncatingIfNeeded: hash >> 32)
         var slot = Int(hash & UInt64(capabilityMask))
@@ -324,7 +324,7 @@ public final class ScopeTable: @unchecked Sendable {
     /// are contiguous and sorted by hash, so a lookup reads one run of memory
     /// and stops at the first record with a larger hash.
     @inline(__always)
-    func findKey(_ name: UnsafeRawBufferPointer) -> Int? {
+    package func findKey(_ name: UnsafeRawBufferPointer) -> Int? {
         let hash = TableFormat.hash(name)
         let bucket = TableFormat.bucket(of: hash, bucketCount: keyBucketCount)
         var offset = Int(u32(keyBuckets + 4 * bucket))
@@ -345,7 +345,7 @@ public final class ScopeTable: @unchecked Sendable {
 
     /// Offset (within the keys section) just past the record at `offset`, padding included.
     @inline(__always)
-    static func recordEnd(base: UnsafeRawPointer, keys: Int, offset: Int, nameLength: Int) -> Int {
+    package static func recordEnd(base: UnsafeRawPointer, keys: Int, offset: Int, nameLength: Int) -> Int {
         var end = (offset + TableFormat.keyRecordHeaderSize + nameLength + 1) & ~1
         if base.load(fromByteOffset: keys + offset + 21, as: UInt8.self) & TableFormat.keyFlagScopeFollows != 0 {
             end += 2 + 2 * Int(UInt16(littleEndian: base.loadUnaligned(fromByteOffset: keys + end, as: UInt16.self)))
@@ -400,96 +400,22 @@ public final class ScopeTable: @unchecked Sendable {
             }
         }
     }
-
-    // MARK: Contents (for inspect and diff; allocates)
-
-    /// Every record decoded into plain values, keys sorted by name.
-    public func contents() -> TableContents {
-        contents(keysSortedByName: true)
-    }
-
-    /// Every record decoded into plain values. Keys are in storage (hash) order unless
-    /// `keysSortedByName`; a caller that indexes them by name anyway can skip the sort.
-    public func contents(keysSortedByName: Bool) -> TableContents {
-        contents(keysSortedByName: keysSortedByName, omitting: nil)
-    }
-
-    /// The same, leaving out the keys whose flag in `omitting` (one per key, storage order) is set.
-    public func contents(keysSortedByName: Bool, omitting: [Bool]?) -> TableContents {
-        let reader = RawReader(base: base, count: storage.count)
-        let string = decodedString
-        let list = decodedList
-        let teamList = (0..<header.teamCount).map { index -> TableTeam in
-            let at = teams + index * TableFormat.teamRecordSize
-            return TableTeam(id: string(reader.u32(at)), name: string(reader.u32(at + 4)), reviewers: list(reader.u32(at + 8)).map(string))
-        }
-        let capabilityList = decodedCapabilities()
-        var keyList: [TableKey] = []
-        keyList.reserveCapacity(header.keyCount)
-        var offset = 0
-        for position in 0..<header.keyCount {
-            let at = keys + offset
-            if let omitting, position < omitting.count, omitting[position] {
-                offset = ScopeTable.recordEnd(base: base, keys: keys, offset: offset, nameLength: Int(reader.u16(at + 22)))
-                continue
-            }
-            let description = reader.u32(at)
-            let scope = reader.u32(at + 8)
-            let flags = reader.u8(at + 21)
-            let nameLength = Int(reader.u16(at + 22))
-            var capabilitiesOfKey: [Int] = []
-            if scope != TableFormat.none {
-                let set = keys + Int(scope)
-                capabilitiesOfKey = (0..<Int(reader.u16(set))).map { Int(reader.u16(set + 2 + 2 * $0)) }
-            }
-            keyList.append(TableKey(
-                name: String(decoding: UnsafeRawBufferPointer(start: base + at + TableFormat.keyNameOffset, count: nameLength), as: UTF8.self),
-                description: description == TableFormat.none ? nil : string(description),
-                audience: TableAudience(rawValue: reader.u8(at + 20)) ?? .customer,
-                owners: list(reader.u32(at + 4)).map { Int($0) },
-                expiresDay: flags & TableFormat.keyFlagHasExpiry != 0 ? Int(reader.i32(at + 16)) : nil,
-                unscoped: flags & TableFormat.keyFlagUnscoped != 0,
-                capabilities: capabilitiesOfKey,
-                selectors: list(reader.u32(at + 12)).map(string)
-            ))
-            offset = ScopeTable.recordEnd(base: base, keys: keys, offset: offset, nameLength: nameLength)
-        }
-        // Records are stored in hash order; contents are listed by name when asked.
-        if keysSortedByName { keyList.sort { utf8Less($0.name, $1.name) } }
-        let metadata = TableMetadata(
-            productID: header.productID, productName: header.productName, serial: header.serial,
-            issuedAt: header.issuedAt, expiresAt: header.expiresAt, revision: header.revision
-        )
-        return TableContents(metadata: metadata, teams: teamList, capabilities: capabilityList, keys: keyList)
-    }
 }
 
 extension ScopeTable {
-    /// The capability records decoded into values, in index order (the catalog without the keys).
-    public func decodedCapabilities() -> [TableCapability] {
-        (0..<header.capabilityCount).map { index -> TableCapability in
-            let at = capabilities + index * TableFormat.capabilityRecordSize
-            let deprecated = u32(at + 16)
-            return TableCapability(
-                id: decodedString(u32(at)), name: decodedString(u32(at + 4)), owner: Int(u32(at + 8)),
-                tags: decodedList(u32(at + 12)).map(decodedString), deprecated: deprecated == TableFormat.none ? nil : decodedString(deprecated)
-            )
-        }
-    }
-
     /// The bytes of the string entry at `ref` (already validated).
-    func withString<Result>(_ ref: UInt32, _ body: (UnsafeRawBufferPointer) -> Result) -> Result {
-        let (start, length) = RawReader(base: base, count: 0).stringSpan(section: strings, ref: ref)
+    package func withString<Result>(_ ref: UInt32, _ body: (UnsafeRawBufferPointer) -> Result) -> Result {
+        let (start, length) = RawReader(base: base, count: storage.count).stringSpan(section: strings, ref: ref)
         return body(UnsafeRawBufferPointer(start: base + start, count: length))
     }
 
     /// The string entry at `ref` (already validated), as a `String`.
-    func decodedString(_ ref: UInt32) -> String {
+    package func decodedString(_ ref: UInt32) -> String {
         withString(ref) { String(decoding: $0, as: UTF8.self) }
     }
 
     /// The items of the list entry at `ref` (already validated).
-    func decodedList(_ ref: UInt32) -> [UInt32] {
+    package func decodedList(_ ref: UInt32) -> [UInt32] {
         let list = lists + Int(ref)
         return (0..<Int(u32(list))).map { u32(list + 4 + 4 * $0) }
     }
@@ -511,22 +437,41 @@ public struct TableHeader: Sendable, Hashable {
     public var scopeSetCount: Int
 }
 
-/// Bounds-checked little-endian reads, used only while validating and decoding contents.
-struct RawReader {
-    let base: UnsafeRawPointer
-    let count: Int
+/// Little-endian reads at offsets the caller has already validated against `count` (the open
+/// sequence checks the header, then the sections, then each reference, before reading
+/// through it). Debug builds assert the bounds; release builds do not pay for a second check.
+package struct RawReader {
+    package let base: UnsafeRawPointer
+    package let count: Int
 
-    func u8(_ offset: Int) -> UInt8 { base.load(fromByteOffset: offset, as: UInt8.self) }
-    func u16(_ offset: Int) -> UInt16 { UInt16(littleEndian: base.loadUnaligned(fromByteOffset: offset, as: UInt16.self)) }
-    func u32(_ offset: Int) -> UInt32 { UInt32(littleEndian: base.loadUnaligned(fromByteOffset: offset, as: UInt32.self)) }
-    func i32(_ offset: Int) -> Int32 { Int32(bitPattern: u32(offset)) }
-    func u64(_ offset: Int) -> UInt64 { UInt64(littleEndian: base.loadUnaligned(fromByteOffset: offset, as: UInt64.self)) }
-    func i64(_ offset: Int) -> Int64 { Int64(bitPattern: u64(offset)) }
+    package init(base: UnsafeRawPointer, count: Int) {
+        self.base = base
+        self.count = count
+    }
+
+    package func u8(_ offset: Int) -> UInt8 {
+        assert(offset >= 0 && offset < count, "table read at \(offset) past \(count) bytes")
+        return base.load(fromByteOffset: offset, as: UInt8.self)
+    }
+    package func u16(_ offset: Int) -> UInt16 {
+        assert(offset >= 0 && offset + 2 <= count, "table read at \(offset) past \(count) bytes")
+        return UInt16(littleEndian: base.loadUnaligned(fromByteOffset: offset, as: UInt16.self))
+    }
+    package func u32(_ offset: Int) -> UInt32 {
+        assert(offset >= 0 && offset + 4 <= count, "table read at \(offset) past \(count) bytes")
+        return UInt32(littleEndian: base.loadUnaligned(fromByteOffset: offset, as: UInt32.self))
+    }
+    package func i32(_ offset: Int) -> Int32 { Int32(bitPattern: u32(offset)) }
+    package func u64(_ offset: Int) -> UInt64 {
+        assert(offset >= 0 && offset + 8 <= count, "table read at \(offset) past \(count) bytes")
+        return UInt64(littleEndian: base.loadUnaligned(fromByteOffset: offset, as: UInt64.self))
+    }
+    package func i64(_ offset: Int) -> Int64 { Int64(bitPattern: u64(offset)) }
 
     /// Start (absolute) and length of the string entry at `ref` in the strings section at `section`:
     /// a LEB128 length, then the bytes. Only for references already validated.
     @inline(__always)
-    func stringSpan(section: Int, ref: UInt32) -> (start: Int, length: Int) {
+    package func stringSpan(section: Int, ref: UInt32) -> (start: Int, length: Int) {
         var offset = section + Int(ref)
         var length = 0
         var shift = 0
@@ -538,6 +483,17 @@ struct RawReader {
             shift += 7
         }
         return (offset, length)
+    }
+}
+
+/// Offset and length of each section, by name: a section added to `TableFormat.Section` takes
+/// its own slot and shifts nothing.
+struct SectionBounds {
+    private var bounds = [(offset: Int, length: Int)](repeating: (0, 0), count: TableFormat.Section.allCases.count)
+
+    subscript(_ section: TableFormat.Section) -> (offset: Int, length: Int) {
+        get { bounds[section.rawValue] }
+        set { bounds[section.rawValue] = newValue }
     }
 }
 

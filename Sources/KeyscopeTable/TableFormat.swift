@@ -16,51 +16,51 @@ public enum TableFormat {
     public static let maxCapabilities = 0xFFFF
 
     /// Header field offsets.
-    enum Header {
-        static let magic = 0
-        static let version = 4
-        static let flags = 6
-        static let headerSize = 8
-        static let signedSize = 12
-        static let serial = 16
-        static let issuedAt = 24
-        static let expiresAt = 32
-        static let productID = 40
-        static let productName = 44
-        static let revision = 48
-        static let capabilityCount = 52
-        static let keyCount = 56
-        static let teamCount = 60
-        static let scopeSetCount = 64
-        static let capabilityIndexCapacity = 68
+    package enum Header {
+        package static let magic = 0
+        package static let version = 4
+        package static let flags = 6
+        package static let headerSize = 8
+        package static let signedSize = 12
+        package static let serial = 16
+        package static let issuedAt = 24
+        package static let expiresAt = 32
+        package static let productID = 40
+        package static let productName = 44
+        package static let revision = 48
+        package static let capabilityCount = 52
+        package static let keyCount = 56
+        package static let teamCount = 60
+        package static let scopeSetCount = 64
+        package static let capabilityIndexCapacity = 68
         /// Number of key buckets (a power of two).
-        static let keyBucketCount = 72
-        static let reserved = 76
-        static let sections = 80
+        package static let keyBucketCount = 72
+        package static let reserved = 76
+        package static let sections = 80
     }
 
     /// Sections in file order; each is (u32 offset, u32 length) at `Header.sections + 8 * rawValue`.
-    enum Section: Int, CaseIterable {
+    package enum Section: Int, CaseIterable {
         case strings, lists, teams, capabilities, keys, capabilityIndex, keyBuckets
     }
 
-    static let flagHasRevision: UInt16 = 1
+    package static let flagHasRevision: UInt16 = 1
 
     /// Capability index slots: u32 capability index (NONE when empty) and u32 hash tag (bits 32-63 of the hash; 0 when empty).
-    static let indexSlotSize = 8
+    package static let indexSlotSize = 8
 
-    static let teamRecordSize = 12
-    static let capabilityRecordSize = 24
-    static let keyRecordHeaderSize = 32
+    package static let teamRecordSize = 12
+    package static let capabilityRecordSize = 24
+    package static let keyRecordHeaderSize = 32
     /// Offset of the u64 name hash in a key record.
-    static let keyHashOffset = 24
+    package static let keyHashOffset = 24
     /// Offset of the name bytes in a key record.
-    static let keyNameOffset = 32
+    package static let keyNameOffset = 32
 
-    static let keyFlagUnscoped: UInt8 = 1
-    static let keyFlagHasExpiry: UInt8 = 2
+    package static let keyFlagUnscoped: UInt8 = 1
+    package static let keyFlagHasExpiry: UInt8 = 2
     /// The key's scope set is stored right after its record (its first user).
-    static let keyFlagScopeFollows: UInt8 = 4
+    package static let keyFlagScopeFollows: UInt8 = 4
 
     /// The hash of the capability index and the key buckets, over the UTF-8 bytes of a name.
     ///
@@ -100,7 +100,7 @@ public enum TableFormat {
     }
 
     /// Key buckets for `count` keys: the smallest power of two at least count / 4 (about four keys a bucket), at least 1.
-    static func keyBucketCount(for count: Int) -> Int {
+    package static func keyBucketCount(for count: Int) -> Int {
         var buckets = 1
         while buckets * 4 < count { buckets <<= 1 }
         return buckets
@@ -108,12 +108,12 @@ public enum TableFormat {
 
     /// The bucket of a name hash: its top bits, so that records sorted by hash are sorted by bucket.
     @inline(__always)
-    static func bucket(of hash: UInt64, bucketCount: Int) -> Int {
+    package static func bucket(of hash: UInt64, bucketCount: Int) -> Int {
         bucketCount <= 1 ? 0 : Int(hash >> UInt64(64 - bucketCount.trailingZeroBitCount))
     }
 
     /// Index capacity for `count` entries: the smallest power of two at least twice the count (load ≤ 0.5), at least 8.
-    static func indexCapacity(for count: Int) -> Int {
+    package static func indexCapacity(for count: Int) -> Int {
         var capacity = 8
         while capacity < count * 2 { capacity <<= 1 }
         return capacity

@@ -157,7 +157,7 @@ struct TableValidator {
         guard offset == keys.length else { throw .malformed(offset: keys.offset + offset, reason: .badKey) }
     }
 
-    static func isValidUTF8(_ bytes: UnsafeRawBufferPointer) -> Bool {
+    package static func isValidUTF8(_ bytes: UnsafeRawBufferPointer) -> Bool {
         var index = 0
         let count = bytes.count
         while index < count {

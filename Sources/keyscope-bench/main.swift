@@ -2,6 +2,8 @@ import CMallocCounter
 import Dispatch
 import Foundation
 import KeyscopeCompiler
+import KeyscopeTable
+import KeyscopeTableTools
 import KeyscopeCorpus
 import KeyscopePolicy
 import KeyscopeRuntime

@@ -1,6 +1,7 @@
 import Foundation
 import KeyscopeTestSupport
 import KeyscopeTable
+import KeyscopeTableTools
 import Testing
 #if canImport(Glibc)
 import Glibc

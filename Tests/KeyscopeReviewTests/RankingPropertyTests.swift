@@ -4,6 +4,7 @@ import KeyscopeCompiler
 import KeyscopePolicy
 import KeyscopeReview
 import KeyscopeTable
+import KeyscopeTableTools
 import Testing
 
 /// The access diff checked against a reference model on random pull requests.

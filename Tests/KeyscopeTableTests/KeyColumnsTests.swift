@@ -1,4 +1,5 @@
-@testable import KeyscopeTable
+import KeyscopeTable
+@testable import KeyscopeTableTools
 import Testing
 
 /// `KeyColumns` is filled by several workers, each scattering its keys to their record

@@ -1,5 +1,7 @@
 import Foundation
 import KeyscopeCompiler
+import KeyscopeTable
+import KeyscopeTableTools
 import KeyscopeRuntime
 import KeyscopeTestSupport
 import Testing

@@ -1,4 +1,5 @@
 import KeyscopeTable
+import KeyscopeTableTools
 import Testing
 
 /// The check values of the index hash published in docs/table-format.md §3.6.

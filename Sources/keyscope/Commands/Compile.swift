@@ -1,6 +1,8 @@
 import Foundation
 import ArgumentParser
 import KeyscopeCompiler
+import KeyscopeTable
+import KeyscopeTableTools
 import KeyscopePolicy
 
 struct Compile: ParsableCommand {

@@ -3,6 +3,7 @@ import KeyscopePolicy
 import KeyscopePublish
 import KeyscopeReview
 import KeyscopeTable
+import KeyscopeTableTools
 #if canImport(Glibc)
 import Glibc
 #endif

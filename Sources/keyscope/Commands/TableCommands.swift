@@ -1,6 +1,8 @@
 import ArgumentParser
 import KeyscopePolicy
 import KeyscopeRuntime
+import KeyscopeTable
+import KeyscopeTableTools
 
 /// Opening a table file from the command line, with the trust options every reader takes.
 struct TableInput: ParsableArguments {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import KeyscopeTable
+import KeyscopeTableTools
 #if canImport(Glibc)
 import Glibc
 #endif

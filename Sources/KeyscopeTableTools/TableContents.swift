@@ -1,3 +1,4 @@
+import KeyscopeTable
 /// Who holds a key, as stored in the table.
 public enum TableAudience: UInt8, Sendable, Hashable, Codable, CaseIterable {
     case firstParty = 0

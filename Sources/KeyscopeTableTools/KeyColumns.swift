@@ -1,3 +1,4 @@
+import KeyscopeTable
 import Dispatch
 #if canImport(Glibc)
 import Glibc

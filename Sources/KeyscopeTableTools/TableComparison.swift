@@ -1,3 +1,4 @@
+import KeyscopeTable
 import KeyscopeAccess
 
 /// Keys two tables hold alike, found on the bytes of both without decoding either.

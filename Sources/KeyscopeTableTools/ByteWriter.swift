@@ -1,3 +1,4 @@
+import KeyscopeTable
 /// Little-endian output buffer.
 struct ByteWriter {
     var bytes: [UInt8] = []

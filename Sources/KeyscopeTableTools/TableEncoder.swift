@@ -1,3 +1,4 @@
+import KeyscopeTable
 import Dispatch
 import Synchronization
 #if canImport(Glibc)
@@ -91,14 +92,27 @@ public enum TableEncoder {
 
         // Assemble: header, then sections in `TableFormat.Section` order, each 8-aligned.
         var output = ByteWriter()
-        let sectionBytes = [strings.writer.bytes, lists.writer.bytes, teams.bytes, capabilities.bytes, keys.bytes, capabilityIndex, keyBuckets.bytes]
-        output.bytes.reserveCapacity(TableFormat.headerSize + sectionBytes.reduce(0) { $0 + $1.count + 8 } + TableFormat.signatureBlockSize)
+        // An exhaustive switch: a section added to the format is a compile error here until it is written.
+        func bytes(of section: TableFormat.Section) -> [UInt8] {
+            switch section {
+            case .strings: strings.writer.bytes
+            case .lists: lists.writer.bytes
+            case .teams: teams.bytes
+            case .capabilities: capabilities.bytes
+            case .keys: keys.bytes
+            case .capabilityIndex: capabilityIndex
+            case .keyBuckets: keyBuckets.bytes
+            }
+        }
+        let sectionSizes = TableFormat.Section.allCases.reduce(0) { $0 + bytes(of: $1).count + 8 }
+        output.bytes.reserveCapacity(TableFormat.headerSize + sectionSizes + TableFormat.signatureBlockSize)
         output.append([UInt8](repeating: 0, count: TableFormat.headerSize))
         var table: [(UInt32, UInt32)] = []
-        for section in sectionBytes {
+        for section in TableFormat.Section.allCases {
+            let sectionBytes = bytes(of: section)
             output.align(8)
-            table.append((UInt32(output.count), UInt32(section.count)))
-            output.append(section)
+            table.append((UInt32(output.count), UInt32(sectionBytes.count)))
+            output.append(sectionBytes)
         }
         output.align(8)
         guard output.count <= Int(UInt32.max) - TableFormat.signatureBlockSize else { throw TableEncodingError("table larger than 4 GiB") }

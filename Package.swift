@@ -40,26 +40,35 @@ let package = Package(
         // when two keys are alike, and how a change of access ranks (SPEC §3, §6). No dependencies.
         .target(name: "KeyscopeAccess"),
 
+        // Concurrency and bounded-read helpers every stage shares (package access only): slots
+        // filled by workers, chunked parallel loops, the core count, bytewise string order,
+        // whole-file reads under a size limit, allocator settings for batch runs.
+        .target(name: "KeyscopeSupport"),
+
+        // The adapters to the outside world for the tools (files written atomically, git, HTTP):
+        // the only place a library starts a process or opens a network connection.
+        .target(name: "KeyscopeIO", dependencies: ["KeyscopeSupport"]),
+
         // Source bytes -> strict YAML node tree with file/line/column on every node.
         .target(name: "KeyscopeYAML", dependencies: ["CYAML"]),
 
         // Node trees -> policy model + diagnostics (SPEC §2, §3).
-        .target(name: "KeyscopePolicy", dependencies: ["KeyscopeYAML", "KeyscopeAccess"]),
+        .target(name: "KeyscopePolicy", dependencies: ["KeyscopeYAML", "KeyscopeAccess", "KeyscopeSupport"]),
 
         // The binary scope table as a gateway reads it: format, verifying reader, decisions (SPEC §4, §5, §8).
-        .target(name: "KeyscopeTable", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
+        .target(name: "KeyscopeTable", dependencies: ["KeyscopeSupport", .product(name: "Crypto", package: "swift-crypto")]),
 
         // What the tools do with tables beyond reading: encode, sign, decode whole, compare.
-        .target(name: "KeyscopeTableTools", dependencies: ["KeyscopeAccess", "KeyscopeTable", .product(name: "Crypto", package: "swift-crypto")]),
+        .target(name: "KeyscopeTableTools", dependencies: ["KeyscopeAccess", "KeyscopeSupport", "KeyscopeTable", .product(name: "Crypto", package: "swift-crypto")]),
 
         // Policy model -> table bytes.
-        .target(name: "KeyscopeCompiler", dependencies: ["KeyscopePolicy", "KeyscopeTable", "KeyscopeTableTools"]),
+        .target(name: "KeyscopeCompiler", dependencies: ["KeyscopePolicy", "KeyscopeSupport", "KeyscopeTable", "KeyscopeTableTools"]),
 
         // Access review: states from policies, git, tables, publish directories, URLs; ranked diff; CODEOWNERS.
-        .target(name: "KeyscopeReview", dependencies: ["KeyscopeAccess", "KeyscopePolicy", "KeyscopeTable", "KeyscopeTableTools"]),
+        .target(name: "KeyscopeReview", dependencies: ["KeyscopeAccess", "KeyscopeIO", "KeyscopePolicy", "KeyscopeSupport", "KeyscopeTable", "KeyscopeTableTools"]),
 
         // Publishing: verified, serial-checked, crash-safe replacement of DIR/<product>/current.kst.
-        .target(name: "KeyscopePublish", dependencies: ["KeyscopeTable", "KeyscopeTableTools"]),
+        .target(name: "KeyscopePublish", dependencies: ["KeyscopeIO", "KeyscopeTable", "KeyscopeTableTools", .product(name: "Crypto", package: "swift-crypto")]),
 
         // What a gateway embeds: verify, load, decide, hot swap (SPEC §8).
         .target(name: "KeyscopeRuntime", dependencies: ["KeyscopeTable"]),
@@ -71,7 +80,7 @@ let package = Package(
         .executableTarget(
             name: "keyscope",
             dependencies: [
-                "KeyscopeAccess", "KeyscopePolicy", "KeyscopeCompiler", "KeyscopeTable", "KeyscopeTableTools", "KeyscopeRuntime", "KeyscopeCorpus", "KeyscopeReview", "KeyscopePublish",
+                "KeyscopeAccess", "KeyscopeIO", "KeyscopeSupport", "KeyscopePolicy", "KeyscopeCompiler", "KeyscopeTable", "KeyscopeTableTools", "KeyscopeRuntime", "KeyscopeCorpus", "KeyscopeReview", "KeyscopePublish",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -82,7 +91,7 @@ let package = Package(
         // `swift run -c release keyscope-bench`: every performance claim, next to its reference point, in one run.
         .executableTarget(
             name: "keyscope-bench",
-            dependencies: ["CYAML", "CMallocCounter", "KeyscopePolicy", "KeyscopeCompiler", "KeyscopeTable", "KeyscopeTableTools", "KeyscopeRuntime", "KeyscopeCorpus", "KeyscopeReview"]
+            dependencies: ["CYAML", "CMallocCounter", "KeyscopeSupport", "KeyscopePolicy", "KeyscopeCompiler", "KeyscopeTable", "KeyscopeTableTools", "KeyscopeRuntime", "KeyscopeCorpus", "KeyscopeReview"]
         ),
 
         // Fuzz targets: one entry point per reader of hostile input (Fuzz/README.md).
@@ -96,10 +105,10 @@ let package = Package(
 
         .testTarget(name: "KeyscopeAccessTests", dependencies: ["KeyscopeAccess"]),
         .testTarget(name: "KeyscopeYAMLTests", dependencies: ["KeyscopeYAML", "KeyscopeTestSupport"]),
-        .testTarget(name: "KeyscopePolicyTests", dependencies: ["KeyscopePolicy", "KeyscopeTestSupport"]),
-        .testTarget(name: "KeyscopeTableTests", dependencies: ["KeyscopeCompiler", "KeyscopeTable", "KeyscopeTableTools", "KeyscopeRuntime", "KeyscopeCorpus", "KeyscopeTestSupport"]),
+        .testTarget(name: "KeyscopePolicyTests", dependencies: ["KeyscopePolicy", "KeyscopeSupport", "KeyscopeTestSupport"]),
+        .testTarget(name: "KeyscopeTableTests", dependencies: ["KeyscopeSupport", "KeyscopeCompiler", "KeyscopeTable", "KeyscopeTableTools", "KeyscopeRuntime", "KeyscopeCorpus", "KeyscopeTestSupport"]),
         .testTarget(name: "KeyscopeReviewTests", dependencies: ["KeyscopeAccess", "KeyscopeReview", "KeyscopeCompiler", "KeyscopeTable", "KeyscopeTableTools", "KeyscopeTestSupport"]),
-        .testTarget(name: "KeyscopePublishTests", dependencies: ["KeyscopeTable", "KeyscopeTableTools", "KeyscopeTestSupport"]),
+        .testTarget(name: "KeyscopePublishTests", dependencies: ["KeyscopeIO", "KeyscopeTable", "KeyscopeTableTools", "KeyscopeTestSupport"]),
         .testTarget(name: "KeyscopeFuzzingTests", dependencies: ["KeyscopeFuzzing", "KeyscopeTestSupport"]),
         .testTarget(name: "KeyscopeEndToEndTests", dependencies: ["KeyscopePolicy", "KeyscopeTestSupport"]),
     ],

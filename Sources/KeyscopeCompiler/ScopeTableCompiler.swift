@@ -1,3 +1,4 @@
+import KeyscopeSupport
 import KeyscopePolicy
 import KeyscopeTable
 import KeyscopeTableTools

@@ -1,3 +1,4 @@
+import KeyscopeSupport
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -112,34 +113,16 @@ public struct PolicyLoader: Sendable {
 
     /// Reads a file, refusing one over the size limit before reading it.
     public func readFile(_ path: String) -> Result<SourceFile, YAMLProblem> {
-        let fd = open(path, O_RDONLY)
-        guard fd >= 0 else {
-            return .failure(YAMLProblem(.syntax, "cannot read file: \(String(cString: strerror(errno)))", at: .startOf(path)))
-        }
-        defer { close(fd) }
-        var info = stat()
-        guard fstat(fd, &info) == 0 else {
-            return .failure(YAMLProblem(.syntax, "cannot read file: \(String(cString: strerror(errno)))", at: .startOf(path)))
-        }
-        let size = Int(info.st_size)
-        if size > limits.maxFileBytes {
-            return .failure(YAMLProblem(.fileTooLarge, "file is \(size) bytes, more than the limit of \(limits.maxFileBytes)", at: .startOf(path), help: "split the policy into several files"))
-        }
-        var bytes = [UInt8](repeating: 0, count: size)
-        var total = 0
-        while total < size {
-            let count = bytes.withUnsafeMutableBytes { buffer in
-                read(fd, buffer.baseAddress! + total, size - total)
+        do {
+            return .success(SourceFile(path: path, bytes: try BoundedRead.bytes(path, limit: limits.maxFileBytes)))
+        } catch {
+            switch error {
+            case .tooLarge(let size, let limit):
+                return .failure(YAMLProblem(.fileTooLarge, "file is \(size) bytes, more than the limit of \(limit)", at: .startOf(path), help: "split the policy into several files"))
+            case .missing, .notRegularFile, .failed:
+                return .failure(YAMLProblem(.syntax, "cannot read file: \(error)", at: .startOf(path)))
             }
-            if count < 0 {
-                if errno == EINTR { continue }
-                return .failure(YAMLProblem(.syntax, "cannot read file: \(String(cString: strerror(errno)))", at: .startOf(path)))
-            }
-            if count == 0 { break }
-            total += count
         }
-        bytes.removeSubrange(total...)
-        return .success(SourceFile(path: path, bytes: bytes))
     }
 
     /// Reads and decodes every policy file under `root`, on all cores.
@@ -188,7 +171,7 @@ public struct PolicyLoader: Sendable {
     /// Reads and decodes the given files, on all cores; results keep the order of `paths`.
     public func load(paths: [String]) -> LoadedPolicy {
         let decoder = PolicyDecoder(reader: StrictYAMLReader(limits: limits))
-        let results = ConcurrentResults<(SourceFile?, DecodedFile)>(count: paths.count)
+        let results = WorkerSlots<(SourceFile?, DecodedFile)?>(count: paths.count, repeating: nil)
         DispatchQueue.concurrentPerform(iterations: paths.count) { index in
             switch readFile(paths[index]) {
             case .success(let file):
@@ -199,17 +182,17 @@ public struct PolicyLoader: Sendable {
                 results.set(index, (nil, decoded))
             }
         }
-        return LoadedPolicy.merge(results.values(), fileCount: paths.count)
+        return LoadedPolicy.merge(results.array().map { $0! }, fileCount: paths.count)
     }
 
     /// Decodes in-memory files (tests, `git:` states).
     public func load(files: [SourceFile]) -> LoadedPolicy {
         let decoder = PolicyDecoder(reader: StrictYAMLReader(limits: limits))
-        let results = ConcurrentResults<(SourceFile?, DecodedFile)>(count: files.count)
+        let results = WorkerSlots<(SourceFile?, DecodedFile)?>(count: files.count, repeating: nil)
         DispatchQueue.concurrentPerform(iterations: files.count) { index in
             results.set(index, (files[index], decoder.decode(files[index])))
         }
-        return LoadedPolicy.merge(results.values(), fileCount: files.count)
+        return LoadedPolicy.merge(results.array().map { $0! }, fileCount: files.count)
     }
 
     static func normalise(_ path: String) -> String {
@@ -260,32 +243,4 @@ public struct LoadedPolicy: Sendable {
         }
         return LoadedPolicy(policy: policy, files: files, diagnostics: diagnostics)
     }
-}
-
-/// Slots that concurrent workers fill, each its own index.
-final class ConcurrentResults<Value>: @unchecked Sendable {
-    // INVARIANT (disjoint writes): each index is written by exactly one worker,
-    // and `values()` is only called after `concurrentPerform` returned. The
-    // storage is raw memory, not an array property, so concurrent writes to
-    // distinct slots do not trip Swift's exclusivity checks.
-    private let storage: UnsafeMutablePointer<Value?>
-    private let count: Int
-
-    init(count: Int) {
-        self.count = count
-        storage = .allocate(capacity: max(count, 1))
-        storage.initialize(repeating: nil, count: count)
-    }
-
-    deinit {
-        storage.deinitialize(count: count)
-        storage.deallocate()
-    }
-
-    func set(_ index: Int, _ value: Value) {
-        precondition(index >= 0 && index < count)
-        storage[index] = value
-    }
-
-    func values() -> [Value] { (0..<count).map { storage[$0]! } }
 }

@@ -1,3 +1,4 @@
+import KeyscopeSupport
 import Dispatch
 import KeyscopeAccess
 #if canImport(Glibc)
@@ -31,8 +32,8 @@ public enum PolicyValidator {
         let context = RuleContext(policy: loaded.policy, checkDate: checkDate)
         // The rules and the resolution of effective access only read the context: each is
         // its own task, the longest (resolution) first, and the cores take them as they free up.
-        let ruleFindings = ConcurrentResults<[Diagnostic]>(count: RuleRegistry.policyRules.count)
-        let resolution = ConcurrentResults<ResolvedPolicy>(count: 1)
+        let ruleFindings = WorkerSlots<[Diagnostic]>(count: RuleRegistry.policyRules.count, repeating: [])
+        let resolution = WorkerSlots<ResolvedPolicy?>(count: 1, repeating: nil)
         DispatchQueue.concurrentPerform(iterations: RuleRegistry.policyRules.count + 1) { task in
             if task == 0 {
                 resolution.set(0, context.resolve())
@@ -43,7 +44,7 @@ public enum PolicyValidator {
             }
         }
         var findings = loaded.diagnostics
-        for found in ruleFindings.values() { findings += found }
+        for found in ruleFindings.array() { findings += found }
         let settings = loaded.policy.settings
         var diagnostics: [Diagnostic] = []
         diagnostics.reserveCapacity(findings.count)
@@ -54,7 +55,7 @@ public enum PolicyValidator {
         }
         diagnostics.sort(by: Diagnostic.sortKey)
         diagnostics = capped(diagnostics)
-        return ValidationResult(policy: loaded.policy, resolved: resolution.values()[0], diagnostics: diagnostics, files: loaded.files, checkDate: checkDate)
+        return ValidationResult(policy: loaded.policy, resolved: resolution[0]!, diagnostics: diagnostics, files: loaded.files, checkDate: checkDate)
     }
 
     /// How many findings of one rule are reported for one file; the rest are counted in one
@@ -161,7 +162,7 @@ struct RuleContext {
         self.keySetProducts = keySetProducts
 
         // Resolving scope entries is the costly part: spread the key sets over the cores.
-        let perSet = ConcurrentResults<(grants: [[Grant]], unknown: [(Int, Int, Int)], empty: [(Int, Int, Int)])>(count: policy.keySets.count)
+        let perSet = WorkerSlots<(grants: [[Grant]], unknown: [(Int, Int, Int)], empty: [(Int, Int, Int)])?>(count: policy.keySets.count, repeating: nil)
         let keySets = policy.keySets
         DispatchQueue.concurrentPerform(iterations: keySets.count) { setIndex in
             perSet.set(setIndex, RuleContext.resolveGrants(keySets[setIndex], setIndex: setIndex, product: keySetProducts[setIndex]))
@@ -170,7 +171,7 @@ struct RuleContext {
         var unknown: [(Int, Int, Int)] = []
         var empty: [(Int, Int, Int)] = []
         grants.reserveCapacity(policy.keySets.count)
-        for result in perSet.values() {
+        for case let result? in perSet.array() {
             grants.append(result.grants)
             unknown += result.unknown
             empty += result.empty
@@ -355,23 +356,6 @@ struct RuleContext {
                     count += 1
                 }
             }
-        }
-    }
-}
-
-/// Orders strings by their UTF-8 bytes: the order of tables and of every listing.
-@inline(__always)
-public func bytewiseLess(_ lhs: String, _ rhs: String) -> Bool {
-    var lhs = lhs
-    var rhs = rhs
-    return lhs.withUTF8 { a in
-        rhs.withUTF8 { b in
-            let common = min(a.count, b.count)
-            if common > 0 {
-                let order = memcmp(a.baseAddress!, b.baseAddress!, common)
-                if order != 0 { return order < 0 }
-            }
-            return a.count < b.count
         }
     }
 }

@@ -1,4 +1,5 @@
 import Crypto
+import KeyscopeIO
 import KeyscopeTable
 import KeyscopeTableTools
 #if canImport(Glibc)
@@ -73,7 +74,7 @@ public struct Publisher: Sendable {
             throw PublishError(.rejectedTable, "product id \(productID.debugDescription) is not a slug; refusing to use it as a directory name")
         }
         let path = "\(directory)/\(productID)/current.kst"
-        guard let bytes = try AtomicFile.read(path, limit: Publisher.maximumTableSize) else { return nil }
+        guard let bytes = try file({ try AtomicFile.read(path, limit: Publisher.maximumTableSize) }) else { return nil }
         do {
             return (bytes, try ScopeTable.openUnverified(bytes: bytes).contents())
         } catch {
@@ -106,7 +107,7 @@ public struct Publisher: Sendable {
             let table = items[index].table
             let product = table.header.productID
             let productDirectory = "\(directory)/\(product)"
-            try AtomicFile.makeDirectories(productDirectory)
+            try file { try AtomicFile.makeDirectories(productDirectory) }
             locks.append(try ProductLock(directory: productDirectory, timeoutSeconds: lockTimeoutSeconds))
             try removeLeftovers(in: productDirectory)
             // The floor is the highest serial ever published here: current.kst or any history file.
@@ -124,7 +125,7 @@ public struct Publisher: Sendable {
                 // A publish of this very table that crashed after writing its history file and before
                 // replacing current.kst may be run again: it finishes the job instead of being refused.
                 let historyPath = "\(productDirectory)/\(serial).kst"
-                let written = try AtomicFile.read(historyPath, limit: Publisher.maximumTableSize)
+                let written = try file { try AtomicFile.read(historyPath, limit: Publisher.maximumTableSize) }
                 let resumable = serial == history.last && (previous?.metadata.serial ?? 0) < serial && written == items[index].bytes
                 if !resumable {
                     throw PublishError(.serialNotIncreasing, "refusing to publish \(product) serial \(serial): serial \(floor) is already published (serials must increase; this would be a rollback)")
@@ -147,10 +148,10 @@ public struct Publisher: Sendable {
                 results[plan.index] = result
                 continue
             }
-            try AtomicFile.write(bytes, to: historyPath, fault: faultHook)
+            try file { try AtomicFile.write(bytes, to: historyPath, fault: faultHook) }
             let currentPath = "\(plan.productDirectory)/current.kst"
-            try AtomicFile.write(bytes, to: currentPath, fault: faultHook)
-            try AtomicFile.write(Array(metadata(table, bytes: bytes).utf8), to: "\(plan.productDirectory)/current.json", fault: faultHook)
+            try file { try AtomicFile.write(bytes, to: currentPath, fault: faultHook) }
+            try file { try AtomicFile.write(Array(metadata(table, bytes: bytes).utf8), to: "\(plan.productDirectory)/current.json", fault: faultHook) }
             let pruned = try prune(plan.productDirectory, keepingAlso: serial)
             results[plan.index] = PublishResult(
                 productID: table.header.productID, previousSerial: plan.previous?.metadata.serial, serial: serial, currentPath: currentPath,
@@ -191,7 +192,7 @@ public struct Publisher: Sendable {
 
     /// Serials of `<serial>.kst` files, ascending.
     func historySerials(in productDirectory: String) throws(PublishError) -> [UInt64] {
-        try AtomicFile.list(productDirectory).compactMap { name -> UInt64? in
+        try file { try AtomicFile.list(productDirectory) }.compactMap { name -> UInt64? in
             guard name.hasSuffix(".kst"), name != "current.kst" else { return nil }
             return UInt64(name.dropLast(4))
         }.sorted()
@@ -199,7 +200,7 @@ public struct Publisher: Sendable {
 
     /// Removes temporary files left by a publisher that crashed (we hold the lock, so none is in use).
     func removeLeftovers(in productDirectory: String) throws(PublishError) {
-        for name in try AtomicFile.list(productDirectory) where name.hasPrefix(AtomicFile.temporaryPrefix) {
+        for name in try file({ try AtomicFile.list(productDirectory) }) where name.hasPrefix(AtomicFile.temporaryPrefix) {
             unlink("\(productDirectory)/\(name)")
         }
     }
@@ -215,5 +216,16 @@ public struct Publisher: Sendable {
         }
         faultHook("pruned")
         return removed
+    }
+}
+
+/// Runs a file operation, its failure reported in publishing's terms.
+private func file<T>(_ body: () throws -> T) throws(PublishError) -> T {
+    do {
+        return try body()
+    } catch let error as FileError {
+        throw PublishError(error)
+    } catch {
+        throw PublishError(.io, "\(error)")
     }
 }

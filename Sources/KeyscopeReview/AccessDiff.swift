@@ -1,7 +1,7 @@
+import KeyscopeSupport
 import Dispatch
 import KeyscopeAccess
 import KeyscopePolicy
-import Synchronization
 
 /// What kind of change. The raw values appear in JSON output and are API.
 public enum ChangeKind: String, Sendable, Hashable, Codable, CaseIterable {
@@ -171,7 +171,7 @@ public struct AccessDiff: Sendable, Hashable {
         let names = Array(new.keys.keys) + old.keys.keys.filter { new.keys[$0] == nil }
         // Comparing 100,000 keys is independent per key: split the names over the cores.
         let chunks = max(1, min(8, names.count / 5_000))
-        let results = ChunkResults(count: chunks)
+        let results = WorkerSlots<[Change]>(count: chunks, repeating: [])
         DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
             var changes: [Change] = []
             var index = chunk
@@ -186,7 +186,7 @@ public struct AccessDiff: Sendable, Hashable {
             }
             results.set(chunk, changes)
         }
-        return renames(results.all(), old: old, new: new)
+        return renames(results.array().flatMap { $0 }, old: old, new: new)
     }
 
     /// Tells one key's assessment as changes.
@@ -385,17 +385,4 @@ public struct AccessDiff: Sendable, Hashable {
         }
         return changes
     }
-}
-
-/// Per-chunk results of concurrent key comparison (each chunk writes only its own slot).
-private final class ChunkResults: Sendable {
-    private let slots: Mutex<[[Change]]>
-
-    init(count: Int) { slots = Mutex(Array(repeating: [], count: count)) }
-
-    func set(_ index: Int, _ changes: [Change]) {
-        slots.withLock { $0[index] = changes }
-    }
-
-    func all() -> [Change] { slots.withLock { $0.flatMap { $0 } } }
 }

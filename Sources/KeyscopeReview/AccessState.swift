@@ -1,3 +1,4 @@
+import KeyscopeSupport
 import KeyscopeAccess
 import KeyscopePolicy
 import KeyscopeTable

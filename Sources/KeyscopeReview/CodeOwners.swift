@@ -1,3 +1,4 @@
+import KeyscopeSupport
 import KeyscopePolicy
 
 /// Builds a CODEOWNERS file so that GitHub's required reviews follow the policy as far as GitHub

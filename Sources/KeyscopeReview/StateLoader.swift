@@ -1,11 +1,10 @@
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 import KeyscopeAccess
+import KeyscopeIO
 import KeyscopePolicy
 import KeyscopeTable
 import KeyscopeTableTools
+import KeyscopeSupport
 
 /// Why a state could not be read. One line each, naming the source.
 public struct StateError: Error, Sendable, Equatable, CustomStringConvertible {
@@ -104,22 +103,19 @@ public struct StateLoader: Sendable {
     public func loadPair(_ first: StateSource, _ second: StateSource) throws(StateError) -> (AccessState, AccessState) {
         if first.isTable && second.isTable { return try loadTablePair(first, second) }
         if !first.isTable && !second.isTable { return try loadPolicyPair(first, second) }
-        let results = PairResults<AccessState>()
+        let results = WorkerSlots<Result<AccessState, StateError>?>(count: 2, repeating: nil)
         DispatchQueue.concurrentPerform(iterations: 2) { index in
-            let result = Result { () throws(StateError) -> AccessState in try load(index == 0 ? first : second) }
-            results.set(index, result)
+            results.set(index, Result { () throws(StateError) -> AccessState in try load(index == 0 ? first : second) })
         }
-        let (a, b) = results.get()
-        return (try a.get(), try b.get())
+        return (try results[0]!.get(), try results[1]!.get())
     }
 
     func loadTablePair(_ first: StateSource, _ second: StateSource) throws(StateError) -> (AccessState, AccessState) {
-        let results = PairResults<(String, [ScopeTable])>()
+        let results = WorkerSlots<Result<(String, [ScopeTable]), StateError>?>(count: 2, repeating: nil)
         DispatchQueue.concurrentPerform(iterations: 2) { index in
             results.set(index, Result { () throws(StateError) -> (String, [ScopeTable]) in try openTables(index == 0 ? first : second) })
         }
-        let (a, b) = results.get()
-        return Self.statePair(try a.get(), try b.get())
+        return Self.statePair(try results[0]!.get(), try results[1]!.get())
     }
 
     /// Two table states for diffing, keys held alike by both left out (see `loadPair`).
@@ -248,19 +244,13 @@ public struct StateLoader: Sendable {
 
     /// Reads a non-regular file to its end, refusing more than `limit` bytes.
     func readStream(_ path: String, limit: Int) throws(StateError) -> [UInt8] {
-        guard let handle = FileHandle(forReadingAtPath: path) else { throw StateError("cannot read table \(path)") }
-        defer { try? handle.close() }
-        var bytes: [UInt8] = []
-        while true {
-            let chunk: Data?
-            do {
-                chunk = try handle.read(upToCount: 1 << 20)
-            } catch {
-                throw StateError("cannot read table \(path): \(Self.reason(error))")
+        do {
+            return try BoundedRead.stream(path, limit: limit)
+        } catch {
+            switch error {
+            case .tooLarge(let size, let limit): throw StateError("\(path): \(ScopeTableError.tooLarge(size: size, limit: limit))")
+            case .missing, .notRegularFile, .failed: throw StateError("cannot read table \(path): \(error)")
             }
-            guard let chunk, !chunk.isEmpty else { return bytes }
-            bytes += chunk
-            if bytes.count > limit { throw StateError("\(path): \(ScopeTableError.tooLarge(size: bytes.count, limit: limit))") }
         }
     }
 
@@ -280,67 +270,45 @@ public struct StateLoader: Sendable {
         return result
     }
 
-    /// Extracts the policy directory at `revision` into a temporary directory with `git archive | tar`, and reads it there.
+    /// The policy directory as it is at `revision`, exported by the git adapter (never touching
+    /// the working tree or the index) and validated there.
     func gitPolicy(revision: String, policyRoot: String) throws(StateError) -> ValidationResult {
-        let directory = policyRoot.isEmpty ? "." : policyRoot
-        let top = try git(["-C", directory, "rev-parse", "--show-toplevel"], what: "\(directory) is not in a git repository")
-        let prefix = try git(["-C", directory, "rev-parse", "--show-prefix"], what: "cannot locate \(directory) in its repository")
-        _ = try git(["-C", directory, "rev-parse", "--verify", "--quiet", "\(revision)^{commit}"], what: "unknown git revision `\(Quote.sanitized(revision))`")
-        let temporary = FileManager.default.temporaryDirectory.appendingPathComponent("keyscope-git-\(UUID().uuidString)")
-        defer { try? FileManager.default.removeItem(at: temporary) }
+        let tree: Git.ExportedTree
         do {
-            try FileManager.default.createDirectory(at: temporary, withIntermediateDirectories: true)
+            tree = try Git.export(policyRoot, at: revision)
         } catch {
-            throw StateError("cannot create a temporary directory: \(Self.reason(error))")
+            throw StateError(Self.describe(error, revision: revision))
         }
-        let archive = temporary.appendingPathComponent("policy.tar")
-        let pathInRepo = prefix.isEmpty ? "." : String(prefix.dropLast(prefix.hasSuffix("/") ? 1 : 0))
-        _ = try git(["-C", top, "archive", "--format=tar", "-o", archive.path, revision, "--", pathInRepo], what: "`git archive \(revision)` failed (does \(pathInRepo) exist at that revision?)")
-        let extracted = temporary.appendingPathComponent("tree")
-        do {
-            try FileManager.default.createDirectory(at: extracted, withIntermediateDirectories: true)
-        } catch {
-            throw StateError("cannot create a temporary directory: \(Self.reason(error))")
-        }
-        let tar = Self.run("/usr/bin/env", ["tar", "-x", "-f", archive.path, "-C", extracted.path])
-        guard tar.status == 0 else { throw StateError("cannot unpack the archive of \(revision): \(tar.stderr)") }
-        let root = pathInRepo == "." ? extracted.path : extracted.appendingPathComponent(pathInRepo).path
-        guard FileManager.default.fileExists(atPath: root) else { throw StateError("\(pathInRepo) does not exist at git revision \(revision)") }
-        return try validatedPolicy(root: root, label: "git:\(revision)")
+        defer { tree.remove() }
+        return try validatedPolicy(root: tree.root, label: "git:\(revision)")
     }
 
-    func git(_ arguments: [String], what: String) throws(StateError) -> String {
-        let result = Self.run("/usr/bin/env", ["git"] + arguments)
-        guard result.status == 0 else { throw StateError(what) }
-        return result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+    /// A git failure in the words of a diff; the revision and paths come from the command line
+    /// or CI, so they are shown sanitised.
+    static func describe(_ error: GitError, revision: String) -> String {
+        let shown = Quote.sanitized(revision)
+        return switch error {
+        case .notARepository(let directory): "\(Quote.sanitized(directory)) is not in a git repository"
+        case .unknownRevision: "unknown git revision `\(shown)`"
+        case .archiveFailed(_, let path): "`git archive \(shown)` failed (does \(Quote.sanitized(path)) exist at that revision?)"
+        case .unpackFailed(_, let reason): "cannot unpack the archive of \(shown): \(Quote.sanitized(reason))"
+        case .missingPath(_, let path): "\(Quote.sanitized(path)) does not exist at git revision \(shown)"
+        case .temporaryDirectory(let reason): "cannot create a temporary directory: \(reason)"
+        }
     }
 
-    /// GET with a timeout; any failure is one clear line.
+    /// GET within the table size limit and the timeout; any failure is one clear line.
     func fetch(_ url: String) throws(StateError) -> [UInt8] {
-        guard let target = URL(string: url) else { throw StateError("invalid URL \(url)") }
         let limit = TableOpenOptions(trustedKeys: [], now: nil).maximumSize
-        let configuration = URLSessionConfiguration.ephemeral
-        configuration.timeoutIntervalForRequest = timeout
-        configuration.timeoutIntervalForResource = timeout
-        var request = URLRequest(url: target)
-        // A table is incompressible signed bytes: asking for none keeps a small compressed
-        // body from inflating into gigabytes; the size limit is counted on what arrives.
-        request.setValue("identity", forHTTPHeaderField: "Accept-Encoding")
-        let fetch = BoundedFetch(limit: limit)
-        let session = URLSession(configuration: configuration, delegate: fetch, delegateQueue: nil)
-        defer { session.invalidateAndCancel() }
-        let task = session.dataTask(with: request)
-        task.resume()
-        if fetch.done.wait(timeout: .now() + timeout + 1) == .timedOut {
-            task.cancel()
-            throw StateError("GET \(url): timed out after \(Int(timeout)) s")
+        do {
+            return try HTTPFetch.get(url, limit: limit, timeout: timeout)
+        } catch {
+            switch error {
+            case .invalidURL: throw StateError("invalid URL \(url)")
+            case .tooLarge(let received, let limit): throw StateError("GET \(url): \(ScopeTableError.tooLarge(size: received, limit: limit))")
+            default: throw StateError("GET \(url): \(error)")
+            }
         }
-        let result = fetch.result()
-        if result.tooLarge { throw StateError("GET \(url): \(ScopeTableError.tooLarge(size: result.received, limit: limit))") }
-        if let error = result.error { throw StateError("GET \(url): \(error.localizedDescription)") }
-        guard let status = result.status, (200..<300).contains(status) else { throw StateError("GET \(url): HTTP \(result.status.map(String.init) ?? "error")") }
-        guard !result.data.isEmpty else { throw StateError("GET \(url): empty response") }
-        return result.data
     }
 
     /// A table's capabilities as the access model sees them (owners are not needed to compare catalogs).
@@ -352,124 +320,5 @@ public struct StateLoader: Sendable {
     public static func publishedProducts(in directory: String) -> [String] {
         let entries = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
         return entries.filter { !$0.hasPrefix(".") && FileManager.default.fileExists(atPath: "\(directory)/\($0)/current.kst") }.sorted()
-    }
-
-    static func run(_ executable: String, _ arguments: [String]) -> (status: Int32, stdout: String, stderr: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        let out = Pipe()
-        let err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        process.standardInput = FileHandle.nullDevice
-        do {
-            try process.run()
-        } catch {
-            return (127, "", "cannot run \(arguments.first ?? executable): \(error)")
-        }
-        let errorData = ErrorCollector(err.fileHandleForReading)
-        let output = out.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: output, as: UTF8.self), errorData.text())
-    }
-
-    static func reason(_ error: any Error) -> String {
-        (error as NSError).localizedDescription
-    }
-}
-
-/// Reads a pipe on a background queue, so a full stderr pipe cannot block the child.
-private final class ErrorCollector: @unchecked Sendable {
-    private let lock = NSLock()
-    private var data = Data()
-    private let done = DispatchSemaphore(value: 0)
-
-    init(_ handle: FileHandle) {
-        DispatchQueue.global().async {
-            let all = handle.readDataToEndOfFile()
-            self.lock.lock()
-            self.data = all
-            self.lock.unlock()
-            self.done.signal()
-        }
-    }
-
-    func text() -> String {
-        done.wait()
-        lock.lock()
-        defer { lock.unlock() }
-        return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-    }
-}
-
-/// Collects a response body up to a limit, cancelling the transfer as soon as more arrives.
-private final class BoundedFetch: NSObject, URLSessionDataDelegate, @unchecked Sendable {
-    let limit: Int
-    let done = DispatchSemaphore(value: 0)
-    private let lock = NSLock()
-    private var data: [UInt8] = []
-    private var received = 0
-    private var tooLarge = false
-    private var status: Int?
-    private var error: (any Error)?
-
-    init(limit: Int) { self.limit = limit }
-
-    func urlSession(_ session: URLSession, dataTask: URLSessionDataTask, didReceive response: URLResponse, completionHandler: @escaping (URLSession.ResponseDisposition) -> Void) {
-        lock.lock()
-        status = (response as? HTTPURLResponse)?.statusCode
-        let declared = response.expectedContentLength
-        lock.unlock()
-        if declared > Int64(limit) {
-            lock.lock()
-            tooLarge = true
-            received = Int(declared)
-            lock.unlock()
-            completionHandler(.cancel)
-            return
-        }
-        completionHandler(.allow)
-    }
-
-    func urlSession(_ session: URLSession, dataTask: URLSessionDataTask, didReceive chunk: Data) {
-        lock.lock()
-        received += chunk.count
-        let over = received > limit
-        if over { tooLarge = true } else { data += chunk }
-        lock.unlock()
-        if over { dataTask.cancel() }
-    }
-
-    func urlSession(_ session: URLSession, task: URLSessionTask, didCompleteWithError error: (any Error)?) {
-        lock.lock()
-        self.error = error
-        lock.unlock()
-        done.signal()
-    }
-
-    func result() -> (data: [UInt8], status: Int?, error: (any Error)?, tooLarge: Bool, received: Int) {
-        lock.lock()
-        defer { lock.unlock() }
-        return (data, status, error, tooLarge, received)
-    }
-}
-
-/// The two results of `loadPair`, filled by concurrent workers.
-private final class PairResults<Value: Sendable>: @unchecked Sendable {
-    private let lock = NSLock()
-    private var first: Result<Value, StateError>?
-    private var second: Result<Value, StateError>?
-
-    func set(_ index: Int, _ result: Result<Value, StateError>) {
-        lock.lock()
-        if index == 0 { first = result } else { second = result }
-        lock.unlock()
-    }
-
-    func get() -> (Result<Value, StateError>, Result<Value, StateError>) {
-        lock.lock()
-        defer { lock.unlock() }
-        return (first!, second!)
     }
 }

@@ -1,3 +1,4 @@
+import KeyscopeSupport
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -519,28 +520,18 @@ final class TableStorage: @unchecked Sendable {
     /// into SIGBUS. Verifying a private copy is the only way "verify, then use"
     /// holds; copying 10 MB costs a few milliseconds, once per table.
     init(reading path: String, maximumSize: Int) throws(ScopeTableError) {
-        let fd = open(path, O_RDONLY)
-        guard fd >= 0 else { throw .unreadable(path: path, reason: String(cString: strerror(errno))) }
-        defer { close(fd) }
-        var info = stat()
-        guard fstat(fd, &info) == 0 else { throw .unreadable(path: path, reason: String(cString: strerror(errno))) }
-        guard (info.st_mode & S_IFMT) == S_IFREG else { throw .unreadable(path: path, reason: "not a regular file") }
-        let size = Int(info.st_size)
-        guard size <= maximumSize else { throw .tooLarge(size: size, limit: maximumSize) }
-        guard size > 0 else { throw .malformed(offset: 0, reason: .truncated) }
-        let memory = UnsafeMutableRawPointer.allocate(byteCount: size, alignment: 16)
-        var total = 0
-        while total < size {
-            let count = read(fd, memory + total, size - total)
-            if count < 0 && errno == EINTR { continue }
-            if count < 0 {
-                // An I/O error is the file's, not the table's: say so, not "size mismatch".
-                let reason = String(cString: strerror(errno))
-                memory.deallocate()
-                throw .unreadable(path: path, reason: reason)
+        let (memory, total): (UnsafeMutableRawPointer, Int)
+        do {
+            (memory, total) = try BoundedRead.alignedBytes(path, limit: maximumSize)
+        } catch {
+            switch error {
+            case .tooLarge(let size, let limit): throw .tooLarge(size: size, limit: limit)
+            case .missing, .notRegularFile, .failed: throw .unreadable(path: path, reason: error.description)
             }
-            if count == 0 { break }
-            total += count
+        }
+        guard total > 0 else {
+            memory.deallocate()
+            throw .malformed(offset: 0, reason: .truncated)
         }
         base = UnsafeRawPointer(memory)
         // A file that shrank while being read is refused as truncated by the size checks.

@@ -1,3 +1,4 @@
+import KeyscopeSupport
 import KeyscopeTable
 import Dispatch
 #if canImport(Glibc)
@@ -48,7 +49,7 @@ struct KeyColumns: Sendable {
     init(_ keys: [TableKey]) {
         let count = keys.count
         // Pass 1, in name order: hashes and sizes.
-        let measures = concurrentMap(keys, zero: Measure()) { key in
+        let measures = parallelMap(keys) { key in
             var measure = Measure()
             measure.hash = hashUTF8(key.name)
             measure.nameLength = key.name.utf8.count
@@ -59,7 +60,7 @@ struct KeyColumns: Sendable {
         }
         // Sorted as (hash, index) pairs: the comparison reads the pair itself, not two keys.
         var pairs = measures.enumerated().map { (hash: $0.element.hash, index: $0.offset) }
-        pairs.sort { a, b in a.hash != b.hash ? a.hash < b.hash : utf8Less(keys[a.index].name, keys[b.index].name) }
+        pairs.sort { a, b in a.hash != b.hash ? a.hash < b.hash : bytewiseLess(keys[a.index].name, keys[b.index].name) }
         let order = pairs.map(\.index)
         var rank = [Int](repeating: 0, count: count)
         var nameStarts = [UInt32](repeating: 0, count: count + 1)
@@ -82,15 +83,15 @@ struct KeyColumns: Sendable {
         self.capabilityStarts = capabilityStarts
 
         // Pass 2, in name order again: every key's bytes go to its record position.
-        let nameColumn = ColumnBuffer<UInt8>(count: Int(nameStarts[count]), zero: 0)
-        let descriptionColumn = ColumnBuffer<UInt8>(count: Int(descriptionStarts[count]), zero: 0)
-        let ownerColumn = ColumnBuffer<UInt32>(count: Int(ownerStarts[count]), zero: 0)
-        let capabilityColumn = ColumnBuffer<UInt16>(count: Int(capabilityStarts[count]), zero: 0)
-        let hasDescriptionColumn = ColumnBuffer<Bool>(count: count, zero: false)
-        let unscopedColumn = ColumnBuffer<Bool>(count: count, zero: false)
-        let expiresColumn = ColumnBuffer<Int32?>(count: count, zero: nil)
-        let audienceColumn = ColumnBuffer<UInt8>(count: count, zero: 0)
-        let selectorsColumn = ColumnBuffer<Bool>(count: count, zero: false)
+        let nameColumn = WorkerSlots<UInt8>(count: Int(nameStarts[count]), repeating: 0)
+        let descriptionColumn = WorkerSlots<UInt8>(count: Int(descriptionStarts[count]), repeating: 0)
+        let ownerColumn = WorkerSlots<UInt32>(count: Int(ownerStarts[count]), repeating: 0)
+        let capabilityColumn = WorkerSlots<UInt16>(count: Int(capabilityStarts[count]), repeating: 0)
+        let hasDescriptionColumn = WorkerSlots<Bool>(count: count, repeating: false)
+        let unscopedColumn = WorkerSlots<Bool>(count: count, repeating: false)
+        let expiresColumn = WorkerSlots<Int32?>(count: count, repeating: nil)
+        let audienceColumn = WorkerSlots<UInt8>(count: count, repeating: 0)
+        let selectorsColumn = WorkerSlots<Bool>(count: count, repeating: false)
         let rankOf = rank
         let (nameAt, descriptionAt, ownerAt, capabilityAt) = (nameStarts, descriptionStarts, ownerStarts, capabilityStarts)
         concurrentChunks(count) { range in
@@ -132,28 +133,6 @@ struct KeyColumns: Sendable {
     }
 }
 
-/// A column being filled by concurrent workers.
-///
-/// INVARIANT (disjoint writes): every key writes only the elements of its own position, so
-/// workers never write the same element, and `array()` is read after all of them are done.
-private final class ColumnBuffer<Element>: @unchecked Sendable {
-    let base: UnsafeMutablePointer<Element>
-    let count: Int
-
-    init(count: Int, zero: Element) {
-        self.count = count
-        base = .allocate(capacity: max(count, 1))
-        base.initialize(repeating: zero, count: count)
-    }
-
-    deinit {
-        base.deinitialize(count: count)
-        base.deallocate()
-    }
-
-    func array() -> [Element] { Array(UnsafeBufferPointer(start: base, count: count)) }
-}
-
 private func hashUTF8(_ string: String) -> UInt64 {
     if let hash = string.utf8.withContiguousStorageIfAvailable({ TableFormat.hash(UnsafeRawBufferPointer($0)) }) { return hash }
     return Array(string.utf8).withUnsafeBytes { TableFormat.hash($0) }
@@ -162,26 +141,4 @@ private func hashUTF8(_ string: String) -> UInt64 {
 private func copyUTF8(_ string: String, to destination: UnsafeMutablePointer<UInt8>) {
     if string.utf8.withContiguousStorageIfAvailable({ destination.update(from: $0.baseAddress!, count: $0.count) }) != nil { return }
     for (offset, byte) in string.utf8.enumerated() { destination[offset] = byte }
-}
-
-/// Splits `0..<count` over the cores (one chunk when there is little to share).
-private func concurrentChunks(_ count: Int, minimumChunk: Int = 8_192, _ body: @Sendable (Range<Int>) -> Void) {
-    let cores = max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
-    let chunks = min(cores, max(1, count / minimumChunk))
-    let perChunk = (count + chunks - 1) / max(1, chunks)
-    if chunks == 1 { return body(0..<count) }
-    DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
-        body((chunk * perChunk)..<min(count, (chunk + 1) * perChunk))
-    }
-}
-
-/// `keys.map(transform)` on all cores, in order.
-private func concurrentMap<Result: Sendable>(_ keys: [TableKey], zero: Result, _ transform: @Sendable (borrowing TableKey) -> Result) -> [Result] {
-    let results = ColumnBuffer<Result>(count: keys.count, zero: zero)
-    concurrentChunks(keys.count) { range in
-        keys.withUnsafeBufferPointer { keys in
-            for index in range { results.base[index] = transform(keys[index]) }
-        }
-    }
-    return results.array()
 }

@@ -1,3 +1,4 @@
+import KeyscopeSupport
 import KeyscopeTable
 
 // Whole-table decoding, for inspect, diff and publish. A gateway never needs it: it
@@ -57,7 +58,7 @@ extension ScopeTable {
             offset = ScopeTable.recordEnd(base: base, keys: keys, offset: offset, nameLength: nameLength)
         }
         // Records are stored in hash order; contents are listed by name when asked.
-        if keysSortedByName { keyList.sort { utf8Less($0.name, $1.name) } }
+        if keysSortedByName { keyList.sort { bytewiseLess($0.name, $1.name) } }
         let metadata = TableMetadata(
             productID: header.productID, productName: header.productName, serial: header.serial,
             issuedAt: header.issuedAt, expiresAt: header.expiresAt, revision: header.revision

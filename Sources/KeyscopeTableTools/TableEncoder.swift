@@ -1,3 +1,4 @@
+import KeyscopeSupport
 import KeyscopeTable
 import Dispatch
 import Synchronization
@@ -263,7 +264,7 @@ public enum TableEncoder {
             throw TableEncodingError("\(contents.capabilities.count) capabilities: a table holds at most \(TableFormat.maxCapabilities)")
         }
         func strictlySorted<T>(_ items: [T], _ name: (T) -> String) -> Bool {
-            items.indices.dropFirst().allSatisfy { utf8Less(name(items[$0 - 1]), name(items[$0])) }
+            items.indices.dropFirst().allSatisfy { bytewiseLess(name(items[$0 - 1]), name(items[$0])) }
         }
         guard strictlySorted(contents.teams, \.id) else { throw TableEncodingError("team ids must be unique and sorted") }
         guard strictlySorted(contents.capabilities, \.id) else { throw TableEncodingError("capability ids must be unique and sorted") }
@@ -424,21 +425,4 @@ struct EntryIndex {
             insert(tag: UInt32(truncatingIfNeeded: entry >> 32), offset: Int(truncatingIfNeeded: entry & 0xFFFF_FFFF) - 1)
         }
     }
-}
-
-/// Bytewise UTF-8 order, through memcmp on contiguous storage.
-func utf8Less(_ lhs: String, _ rhs: String) -> Bool {
-    if let result = lhs.utf8.withContiguousStorageIfAvailable({ a in
-        rhs.utf8.withContiguousStorageIfAvailable { b -> Bool in
-            let common = min(a.count, b.count)
-            if common > 0 {
-                let order = memcmp(a.baseAddress!, b.baseAddress!, common)
-                if order != 0 { return order < 0 }
-            }
-            return a.count < b.count
-        }
-    }), let result {
-        return result
-    }
-    return lhs.utf8.lexicographicallyPrecedes(rhs.utf8)
 }

@@ -1,3 +1,4 @@
+import KeyscopeSupport
 import CMallocCounter
 import Dispatch
 import Foundation

@@ -1,3 +1,4 @@
+import KeyscopeSupport
 import ArgumentParser
 
 import KeyscopePolicy

@@ -1,3 +1,4 @@
+import KeyscopeSupport
 import KeyscopeTable
 @testable import KeyscopeTableTools
 import Testing
@@ -15,7 +16,7 @@ import Testing
                 capabilities: index % 13 == 0 ? [] : Array(stride(from: index % 17, to: 60, by: 1 + index % 9)),
                 selectors: index % 19 == 0 ? ["safe"] : []
             )
-        }.sorted { utf8Less($0.name, $1.name) }
+        }.sorted { bytewiseLess($0.name, $1.name) }
     }
 
     @Test(arguments: [0, 1, 3, 20_000])
@@ -24,7 +25,7 @@ import Testing
         let columns = KeyColumns(keys)
         func hash(_ name: String) -> UInt64 { Array(name.utf8).withUnsafeBytes { TableFormat.hash($0) } }
         let order = keys.indices.sorted { a, b in
-            hash(keys[a].name) != hash(keys[b].name) ? hash(keys[a].name) < hash(keys[b].name) : utf8Less(keys[a].name, keys[b].name)
+            hash(keys[a].name) != hash(keys[b].name) ? hash(keys[a].name) < hash(keys[b].name) : bytewiseLess(keys[a].name, keys[b].name)
         }
         #expect(columns.keyIndex == order)
         #expect(columns.hashes == order.map { hash(keys[$0].name) })

@@ -1,3 +1,4 @@
+import KeyscopeIO
 import Foundation
 import ArgumentParser
 import KeyscopeCompiler

@@ -1,3 +1,4 @@
+import KeyscopeIO
 import ArgumentParser
 import KeyscopeAccess
 import KeyscopePolicy

@@ -1,4 +1,4 @@
-import KeyscopePublish
+import KeyscopeIO
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -66,7 +66,7 @@ enum FileOutput {
     private static func failing<T>(_ body: () throws -> T) throws -> T {
         do {
             return try body()
-        } catch let error as PublishError {
+        } catch let error as FileError {
             throw CommandFailure(error.message)
         }
     }

@@ -11,8 +11,8 @@ import Glibc
 /// large steps and never trimming it during the run removes most of that
 /// (measured with `keyscope-bench --only parse`, see docs/benchmarks.md).
 /// Executables call this once at start; the library never changes process state by itself.
-public enum AllocatorTuning {
-    public static func configureForBatchRun() {
+package enum AllocatorTuning {
+    package static func configureForBatchRun() {
         #if canImport(Glibc)
         // <malloc.h>: M_TRIM_THRESHOLD -1, M_TOP_PAD -2, M_MMAP_THRESHOLD -3.
         _ = glibcMallopt(-2, 1 << 30)

@@ -230,8 +230,8 @@ struct RuleContext {
 
     /// Every key with its key set, its product (when declared) and its grants, without copying keys.
     ///
-    /// Keys and grants are lent, not retained: the policy holds them for the whole walk, and
-    /// with rules on both cores, retaining a key would bounce its reference count between them.
+    /// Keys and grants are read in place through buffer pointers: the policy holds them for the
+    /// whole walk, and no array is copied per key set.
     @inline(__always)
     func forEachKey(_ body: (_ key: Key, _ keySet: borrowing KeySet, _ product: ProductIndex?, _ grants: UnsafeBufferPointer<Grant>) -> Void) {
         policy.keySets.withUnsafeBufferPointer { keySets in
@@ -241,9 +241,7 @@ struct RuleContext {
                     keySets[setIndex].keys.withUnsafeBufferPointer { keys in
                         for keyIndex in keys.indices {
                             setGrants[keyIndex].withUnsafeBufferPointer { keyGrants in
-                                Unmanaged.passUnretained(keys[keyIndex])._withUnsafeGuaranteedRef { key in
-                                    body(key, keySets[setIndex], product, keyGrants)
-                                }
+                                body(keys[keyIndex], keySets[setIndex], product, keyGrants)
                             }
                         }
                     }

@@ -21,10 +21,10 @@ public struct AccessState: Sendable, Hashable {
     public var listsAllTeams: Bool = false
     /// Validation settings; nil for states read from tables (which do not carry them).
     public var settings: SettingsState?
-    /// The validated policy the state was built from, kept alive with it (not part of equality).
+    /// The validated policy the state was built from, kept alive with it; not part of equality.
     /// Freeing a 100,000-key model costs more CPU than diffing it; the CLI exits without freeing,
     /// so the model must outlive the call that built the state for that to help.
-    var origin: StateOrigin?
+    var retainedPolicy: ValidationResult?
 
     public init(source: String, products: [String: ProductState], teams: [String: TeamState], settings: SettingsState?) {
         self.source = source
@@ -34,12 +34,21 @@ public struct AccessState: Sendable, Hashable {
     }
 }
 
-/// Keeps a validated policy alive; every origin equals every other, so states compare by content.
-final class StateOrigin: Sendable, Hashable {
-    let validation: ValidationResult
-    init(_ validation: ValidationResult) { self.validation = validation }
-    static func == (lhs: StateOrigin, rhs: StateOrigin) -> Bool { true }
-    func hash(into hasher: inout Hasher) {}
+extension AccessState {
+    /// States are equal by what they grant and say, not by what they were built from.
+    public static func == (lhs: AccessState, rhs: AccessState) -> Bool {
+        lhs.source == rhs.source && lhs.errors == rhs.errors && lhs.products == rhs.products
+            && lhs.teams == rhs.teams && lhs.listsAllTeams == rhs.listsAllTeams && lhs.settings == rhs.settings
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(source)
+        hasher.combine(errors)
+        hasher.combine(products)
+        hasher.combine(teams)
+        hasher.combine(listsAllTeams)
+        hasher.combine(settings)
+    }
 }
 
 public struct ProductState: Sendable, Hashable {
@@ -130,7 +139,7 @@ extension AccessState {
             severities[rule.id.rawValue] = settings.severity(of: rule.id)?.rawValue ?? "off"
         }
         self.init(source: source, products: products, teams: teams, settings: SettingsState(severities: severities, unscopedMaxDays: settings.unscopedMaxDays, owners: Array(Set(settings.owners.map(\.value))).sorted()))
-        origin = StateOrigin(validation)
+        retainedPolicy = validation
         errors = validation.diagnostics.errorCount
         listsAllTeams = true
     }

@@ -36,7 +36,7 @@ package enum PEM {
 }
 
 package extension Substring {
-    package func trimmingWhitespace() -> String {
+    func trimmingWhitespace() -> String {
         String(drop(while: \.isWhitespace).reversed().drop(while: \.isWhitespace).reversed())
     }
 }

@@ -12,6 +12,12 @@ public struct TrustedKey: Sendable, Hashable {
         self.id = KeyID(publicKey: rawRepresentation)
     }
 
+    /// The public half of a signing key: always 32 bytes, so this cannot fail.
+    package init(_ publicKey: Curve25519.Signing.PublicKey) {
+        rawRepresentation = Array(publicKey.rawRepresentation)
+        id = KeyID(publicKey: rawRepresentation)
+    }
+
     /// Reads a SubjectPublicKeyInfo PEM (`-----BEGIN PUBLIC KEY-----`), as `openssl pkey -pubout` writes.
     public init(pem: String) throws(KeyFormatError) {
         guard let der = PEM.decode(pem, label: "PUBLIC KEY") else { throw KeyFormatError.notPEM("PUBLIC KEY") }

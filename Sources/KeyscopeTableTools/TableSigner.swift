@@ -24,10 +24,7 @@ public struct SigningKey: Sendable, CustomStringConvertible {
     /// PKCS#8 PEM. Write it with mode 0600.
     public var pemRepresentation: String { PEM.encode(PEM.pkcs8Prefix + Array(key.rawRepresentation), label: "PRIVATE KEY") }
 
-    public var publicKey: TrustedKey {
-        // A 32-byte public key always fits `TrustedKey`.
-        try! TrustedKey(rawRepresentation: Array(key.publicKey.rawRepresentation))
-    }
+    public var publicKey: TrustedKey { TrustedKey(key.publicKey) }
 
     /// Never the key material.
     public var description: String { "SigningKey(id: \(publicKey.id))" }

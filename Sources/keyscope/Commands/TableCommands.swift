@@ -3,6 +3,7 @@ import KeyscopePolicy
 import KeyscopeRuntime
 import KeyscopeTable
 import KeyscopeTableTools
+import KeyscopeReview
 
 /// Opening a table file from the command line, with the trust options every reader takes.
 struct TableInput: ParsableArguments {
@@ -128,72 +129,5 @@ struct Keygen: ParsableCommand {
         let publicPath = "\(out)/\(name).pub.pem"
         try KeyFiles.writePair(key, privatePath: privatePath, publicPath: publicPath)
         print("wrote \(privatePath) (private, mode 0600) and \(publicPath) (public); key id \(key.publicKey.id)")
-    }
-}
-
-/// Rendering of a table for `inspect`.
-enum TableReport {
-    static func text(table: ScopeTable, contents: TableContents) -> String {
-        let h = table.header
-        var out = """
-            product:      \(Quote.sanitized(h.productID)) (\(Quote.sanitized(h.productName)))
-            serial:       \(h.serial)
-            issued at:    \(Timestamp.iso8601(h.issuedAt))
-            expires at:   \(Timestamp.iso8601(h.expiresAt))
-            revision:     \(h.revision.map { Quote.sanitized($0) } ?? "-")
-            format:       v\(h.formatVersion), \(table.byteCount) bytes
-            signed by:    \(table.signer)
-            counts:       \(h.capabilityCount) capabilities, \(h.keyCount) keys, \(h.teamCount) teams, \(h.scopeSetCount) distinct scope sets
-
-            capabilities:
-
-            """
-        for capability in contents.capabilities {
-            let tags = capability.tags.isEmpty ? "" : " [\(capability.tags.joined(separator: ", "))]"
-            let deprecated = capability.deprecated.map { " (deprecated: \(Quote.sanitized($0)))" } ?? ""
-            out += "  \(capability.id)  \(Quote.sanitized(capability.name))  owner \(contents.teams[capability.owner].id)\(tags)\(deprecated)\n"
-        }
-        out += "\nkeys:\n"
-        for key in contents.keys {
-            let owners = key.owners.map { contents.teams[$0].id }.joined(separator: ", ")
-            let expiry = key.expiresDay.map { " expires \(Timestamp.date(day: $0))" } ?? ""
-            let scope = key.unscoped ? "UNSCOPED" : key.capabilities.map { contents.capabilities[$0].id }.joined(separator: ", ")
-            out += "  \(Quote.sanitized(key.name))  \(key.audience.name)  owners [\(owners)]\(expiry)\n    \(scope)\n"
-        }
-        return out
-    }
-
-    static func json(table: ScopeTable, contents: TableContents) -> JSONValue {
-        let h = table.header
-        return .object([
-            ("schema", .string("keyscope.inspect/v1")),
-            ("product", .string(h.productID)),
-            ("productName", .string(h.productName)),
-            ("serial", .string(String(h.serial))),
-            ("issuedAt", .string(Timestamp.iso8601(h.issuedAt))),
-            ("expiresAt", .string(Timestamp.iso8601(h.expiresAt))),
-            ("revision", .string(h.revision)),
-            ("formatVersion", .int(Int(h.formatVersion))),
-            ("bytes", .int(table.byteCount)),
-            ("signer", .string(table.signer.description)),
-            ("scopeSets", .int(h.scopeSetCount)),
-            ("teams", .array(contents.teams.map { .object([("id", .string($0.id)), ("name", .string($0.name)), ("reviewers", .array($0.reviewers.map { .string($0) }))]) })),
-            ("capabilities", .array(contents.capabilities.map { c in
-                .object([
-                    ("id", .string(c.id)), ("name", .string(c.name)), ("owner", .string(contents.teams[c.owner].id)),
-                    ("tags", .array(c.tags.map { .string($0) })), ("deprecated", .string(c.deprecated)),
-                ])
-            })),
-            ("keys", .array(contents.keys.map { k in
-                .object([
-                    ("name", .string(k.name)), ("description", .string(k.description)), ("audience", .string(k.audience.name)),
-                    ("owners", .array(k.owners.map { .string(contents.teams[$0].id) })),
-                    ("expires", .string(k.expiresDay.map { Timestamp.date(day: $0) })),
-                    ("unscoped", .bool(k.unscoped)),
-                    ("capabilities", .array(k.capabilities.map { .string(contents.capabilities[$0].id) })),
-                    ("selectors", .array(k.selectors.map { .string("tag:" + $0) })),
-                ])
-            })),
-        ])
     }
 }

@@ -4,21 +4,23 @@
 //
 // The targets follow the data flow, one stage per module:
 //
-//   KeyscopeAccess: the access model every stage below asks (reach, exposure, alike, rank)
-//
 //   CYAML (libyaml) -> KeyscopeYAML (strict nodes with positions)
-//     -> KeyscopePolicy (model, diagnostics, rules)
-//     -> KeyscopeCompiler (policy -> signed table bytes)
+//     -> KeyscopePolicy (model, findings, rules)
+//     -> KeyscopeCompiler (policy -> signed table bytes, through KeyscopeTableTools)
 //     -> KeyscopeReview (access diff) / KeyscopePublish (deployed state)
 //     -> keyscope (the command line)
 //
-// KeyscopeTable holds the binary format and its signature code; the gateway
-// runtime, KeyscopeRuntime, depends on it and on nothing from the compiler side.
+// KeyscopeAccess is the access model every stage asks; KeyscopeSupport holds shared helpers
+// (package access) and KeyscopeIO the adapters to files, git and HTTP. A gateway links only
+// KeyscopeRuntime -> KeyscopeTable (the verifying reader). The README's "Architecture" table
+// lists what each module may import; ArchitectureTests holds this file to it.
+//
+// Linux only: the code calls Glibc directly and is built and tested on Linux alone, so no
+// Apple platform is claimed.
 import PackageDescription
 
 let package = Package(
     name: "keyscope",
-    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "keyscope", targets: ["keyscope"]),
         .executable(name: "keyscope-bench", targets: ["keyscope-bench"]),
@@ -91,7 +93,7 @@ let package = Package(
         // `swift run -c release keyscope-bench`: every performance claim, next to its reference point, in one run.
         .executableTarget(
             name: "keyscope-bench",
-            dependencies: ["CYAML", "CMallocCounter", "KeyscopeSupport", "KeyscopePolicy", "KeyscopeCompiler", "KeyscopeTable", "KeyscopeTableTools", "KeyscopeRuntime", "KeyscopeCorpus", "KeyscopeReview"]
+            dependencies: ["CYAML", "CMallocCounter", "KeyscopeSupport", "KeyscopeYAML", "KeyscopePolicy", "KeyscopeCompiler", "KeyscopeTable", "KeyscopeTableTools", "KeyscopeRuntime", "KeyscopeCorpus", "KeyscopeReview"]
         ),
 
         // Fuzz targets: one entry point per reader of hostile input (Fuzz/README.md).

@@ -58,19 +58,35 @@ let package = Package(
         .target(name: "KeyscopePolicy", dependencies: ["KeyscopeYAML", "KeyscopeAccess", "KeyscopeSupport"]),
 
         // The binary scope table as a gateway reads it: format, verifying reader, decisions (SPEC §4, §5, §8).
-        .target(name: "KeyscopeTable", dependencies: ["KeyscopeSupport", .product(name: "Crypto", package: "swift-crypto")]),
+        .target(
+            name: "KeyscopeTable", dependencies: ["KeyscopeSupport", .product(name: "Crypto", package: "swift-crypto")]),
 
         // What the tools do with tables beyond reading: encode, sign, decode whole, compare.
-        .target(name: "KeyscopeTableTools", dependencies: ["KeyscopeAccess", "KeyscopeSupport", "KeyscopeTable", .product(name: "Crypto", package: "swift-crypto")]),
+        .target(
+            name: "KeyscopeTableTools",
+            dependencies: [
+                "KeyscopeAccess", "KeyscopeSupport", "KeyscopeTable", .product(name: "Crypto", package: "swift-crypto"),
+            ]),
 
         // Policy model -> table bytes.
-        .target(name: "KeyscopeCompiler", dependencies: ["KeyscopePolicy", "KeyscopeSupport", "KeyscopeTable", "KeyscopeTableTools"]),
+        .target(
+            name: "KeyscopeCompiler",
+            dependencies: ["KeyscopePolicy", "KeyscopeSupport", "KeyscopeTable", "KeyscopeTableTools"]),
 
         // Access review: states from policies, git, tables, publish directories, URLs; ranked diff; CODEOWNERS.
-        .target(name: "KeyscopeReview", dependencies: ["KeyscopeAccess", "KeyscopeIO", "KeyscopePolicy", "KeyscopeSupport", "KeyscopeTable", "KeyscopeTableTools"]),
+        .target(
+            name: "KeyscopeReview",
+            dependencies: [
+                "KeyscopeAccess", "KeyscopeIO", "KeyscopePolicy", "KeyscopeSupport", "KeyscopeTable",
+                "KeyscopeTableTools",
+            ]),
 
         // Publishing: verified, serial-checked, crash-safe replacement of DIR/<product>/current.kst.
-        .target(name: "KeyscopePublish", dependencies: ["KeyscopeIO", "KeyscopeTable", "KeyscopeTableTools", .product(name: "Crypto", package: "swift-crypto")]),
+        .target(
+            name: "KeyscopePublish",
+            dependencies: [
+                "KeyscopeIO", "KeyscopeTable", "KeyscopeTableTools", .product(name: "Crypto", package: "swift-crypto"),
+            ]),
 
         // What a gateway embeds: verify, load, decide, hot swap (SPEC §8).
         .target(name: "KeyscopeRuntime", dependencies: ["KeyscopeTable"]),
@@ -82,7 +98,9 @@ let package = Package(
         .executableTarget(
             name: "keyscope",
             dependencies: [
-                "KeyscopeAccess", "KeyscopeIO", "KeyscopeSupport", "KeyscopePolicy", "KeyscopeCompiler", "KeyscopeTable", "KeyscopeTableTools", "KeyscopeRuntime", "KeyscopeCorpus", "KeyscopeReview", "KeyscopePublish",
+                "KeyscopeAccess", "KeyscopeIO", "KeyscopeSupport", "KeyscopePolicy", "KeyscopeCompiler",
+                "KeyscopeTable", "KeyscopeTableTools", "KeyscopeRuntime", "KeyscopeCorpus", "KeyscopeReview",
+                "KeyscopePublish",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -93,24 +111,47 @@ let package = Package(
         // `swift run -c release keyscope-bench`: every performance claim, next to its reference point, in one run.
         .executableTarget(
             name: "keyscope-bench",
-            dependencies: ["CYAML", "CMallocCounter", "KeyscopeSupport", "KeyscopeYAML", "KeyscopePolicy", "KeyscopeCompiler", "KeyscopeTable", "KeyscopeTableTools", "KeyscopeRuntime", "KeyscopeCorpus", "KeyscopeReview"]
+            dependencies: [
+                "CYAML", "CMallocCounter", "KeyscopeSupport", "KeyscopeYAML", "KeyscopePolicy", "KeyscopeCompiler",
+                "KeyscopeTable", "KeyscopeTableTools", "KeyscopeRuntime", "KeyscopeCorpus", "KeyscopeReview",
+            ]
         ),
 
         // Fuzz targets: one entry point per reader of hostile input (Fuzz/README.md).
-        .target(name: "KeyscopeFuzzing", dependencies: ["KeyscopeAccess", "KeyscopeYAML", "KeyscopePolicy", "KeyscopeTable", "KeyscopeTableTools", "KeyscopeReview"]),
+        .target(
+            name: "KeyscopeFuzzing",
+            dependencies: [
+                "KeyscopeAccess", "KeyscopeYAML", "KeyscopePolicy", "KeyscopeTable", "KeyscopeTableTools",
+                "KeyscopeReview",
+            ]),
         .target(name: "CFuzzerDriver"),
         // `Fuzz/run.sh TARGET SECONDS` builds it with libFuzzer; the normal build replays files.
         .executableTarget(name: "keyscope-fuzz", dependencies: ["KeyscopeFuzzing", "CFuzzerDriver"]),
 
         // Shared helpers for the test targets (marked sources, fixtures, running the binary).
-        .target(name: "KeyscopeTestSupport", dependencies: ["KeyscopeYAML", "KeyscopePolicy"], path: "Tests/KeyscopeTestSupport"),
+        .target(
+            name: "KeyscopeTestSupport", dependencies: ["KeyscopeYAML", "KeyscopePolicy"],
+            path: "Tests/KeyscopeTestSupport"),
 
         .testTarget(name: "KeyscopeAccessTests", dependencies: ["KeyscopeAccess"]),
         .testTarget(name: "KeyscopeYAMLTests", dependencies: ["KeyscopeYAML", "KeyscopeTestSupport"]),
-        .testTarget(name: "KeyscopePolicyTests", dependencies: ["KeyscopePolicy", "KeyscopeSupport", "KeyscopeTestSupport"]),
-        .testTarget(name: "KeyscopeTableTests", dependencies: ["KeyscopeSupport", "KeyscopeCompiler", "KeyscopeTable", "KeyscopeTableTools", "KeyscopeRuntime", "KeyscopeCorpus", "KeyscopeTestSupport"]),
-        .testTarget(name: "KeyscopeReviewTests", dependencies: ["KeyscopeAccess", "KeyscopeReview", "KeyscopeCompiler", "KeyscopeTable", "KeyscopeTableTools", "KeyscopeTestSupport"]),
-        .testTarget(name: "KeyscopePublishTests", dependencies: ["KeyscopeIO", "KeyscopeTable", "KeyscopeTableTools", "KeyscopeTestSupport"]),
+        .testTarget(
+            name: "KeyscopePolicyTests", dependencies: ["KeyscopePolicy", "KeyscopeSupport", "KeyscopeTestSupport"]),
+        .testTarget(
+            name: "KeyscopeTableTests",
+            dependencies: [
+                "KeyscopeSupport", "KeyscopeCompiler", "KeyscopeTable", "KeyscopeTableTools", "KeyscopeRuntime",
+                "KeyscopeCorpus", "KeyscopeTestSupport",
+            ]),
+        .testTarget(
+            name: "KeyscopeReviewTests",
+            dependencies: [
+                "KeyscopeAccess", "KeyscopeReview", "KeyscopeCompiler", "KeyscopeTable", "KeyscopeTableTools",
+                "KeyscopeTestSupport",
+            ]),
+        .testTarget(
+            name: "KeyscopePublishTests",
+            dependencies: ["KeyscopeIO", "KeyscopeTable", "KeyscopeTableTools", "KeyscopeTestSupport"]),
         .testTarget(name: "KeyscopeFuzzingTests", dependencies: ["KeyscopeFuzzing", "KeyscopeTestSupport"]),
         .testTarget(name: "KeyscopeEndToEndTests", dependencies: ["KeyscopePolicy", "KeyscopeTestSupport"]),
     ],

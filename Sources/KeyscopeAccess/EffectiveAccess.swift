@@ -84,7 +84,8 @@ public struct CatalogDelta: Sendable, Hashable {
 
     public init(old: AccessCatalog, new: AccessCatalog) {
         membershipChanged = old.ids != new.ids
-        internalChanged = old.internalIDs.contains { new.contains($0) && !new.isInternal($0) }
+        internalChanged =
+            old.internalIDs.contains { new.contains($0) && !new.isInternal($0) }
             || new.internalIDs.contains { old.contains($0) && !old.isInternal($0) }
     }
 

@@ -21,7 +21,10 @@ public final class KeyAccess: Sendable, Hashable {
     /// Tags the key selects with `tag:`, sorted: kept to explain how a capability reaches it.
     public let selectors: [String]
 
-    public init(name: String, description: String?, audience: String, owners: [String], expires: String?, unscoped: Bool, capabilities: [String], selectors: [String]) {
+    public init(
+        name: String, description: String?, audience: String, owners: [String], expires: String?, unscoped: Bool,
+        capabilities: [String], selectors: [String]
+    ) {
         self.name = name
         self.description = description
         self.audience = audience

@@ -1,5 +1,5 @@
-import KeyscopeSupport
 import KeyscopePolicy
+import KeyscopeSupport
 import KeyscopeTable
 import KeyscopeTableTools
 
@@ -36,7 +36,9 @@ public enum ScopeTableCompiler {
     /// A table names every owner as a team; an owner that is not one (possible when
     /// `unknown-owner` is configured below error) is refused rather than attributed to
     /// some other team.
-    public static func contents(for product: ResolvedProduct, teams: [ResolvedTeam], metadata: TableMetadata) throws(TableEncodingError) -> TableContents {
+    public static func contents(for product: ResolvedProduct, teams: [ResolvedTeam], metadata: TableMetadata)
+        throws(TableEncodingError) -> TableContents
+    {
         var position: [String: Int] = [:]
         for (index, team) in teams.enumerated() where position[team.id] == nil { position[team.id] = index }
         var referenced = [Bool](repeating: false, count: teams.count)
@@ -44,7 +46,9 @@ public enum ScopeTableCompiler {
         capabilityOwners.reserveCapacity(product.capabilities.count)
         for capability in product.capabilities {
             guard let owner = position[capability.owner] else {
-                throw TableEncodingError("capability \(capability.id) of \(product.id) is owned by `\(capability.owner)`, which is not a team; a table cannot name it")
+                throw TableEncodingError(
+                    "capability \(capability.id) of \(product.id) is owned by `\(capability.owner)`, which is not a team; a table cannot name it"
+                )
             }
             referenced[owner] = true
             capabilityOwners.append(owner)
@@ -69,7 +73,9 @@ public enum ScopeTableCompiler {
             }
         }
         if let unknownOwner {
-            throw TableEncodingError("key \(product.keys[unknownOwner].name) of \(product.id) has an owner that is not a team; a table cannot name it")
+            throw TableEncodingError(
+                "key \(product.keys[unknownOwner].name) of \(product.id) has an owner that is not a team; a table cannot name it"
+            )
         }
         // Keep only the referenced teams; positions shift only when some team is left out.
         var tableIndex = [Int](repeating: -1, count: teams.count)
@@ -88,7 +94,9 @@ public enum ScopeTableCompiler {
     }
 
     /// Compiles and signs a table for each product (or only `productID`).
-    public static func compile(_ resolved: ResolvedPolicy, options: CompileOptions, signer: SigningKey, productID: String? = nil) throws -> [CompiledTable] {
+    public static func compile(
+        _ resolved: ResolvedPolicy, options: CompileOptions, signer: SigningKey, productID: String? = nil
+    ) throws -> [CompiledTable] {
         var tables: [CompiledTable] = []
         guard options.issuedAt.addingReportingOverflow(options.validFor).overflow == false else {
             throw TableEncodingError("issue time plus validity overflows")
@@ -100,7 +108,9 @@ public enum ScopeTableCompiler {
             )
             let contents = try contents(for: product, teams: resolved.teams, metadata: metadata)
             let unsigned = try TableEncoder.encode(contents)
-            tables.append(CompiledTable(productID: product.id, bytes: try TableSigner.sign(unsigned, with: signer), contents: contents))
+            tables.append(
+                CompiledTable(
+                    productID: product.id, bytes: try TableSigner.sign(unsigned, with: signer), contents: contents))
         }
         return tables
     }

@@ -81,9 +81,14 @@ public struct CorpusGenerator: Sendable {
         var keys: [KeyModel]
     }
 
-    static let tagNames = ["safe", "rate-limited", "billing", "search", "orders", "catalog", "support", "analytics", "beta", "read-only",
-                           "write", "payments", "reports", "inventory", "messaging", "profile", "shipping", "returns", "pricing"]
-    static let audiences = ["first-party", "first-party", "first-party", "first-party", "internal", "internal", "customer", "customer", "customer", "partner"]
+    static let tagNames = [
+        "safe", "rate-limited", "billing", "search", "orders", "catalog", "support", "analytics", "beta", "read-only",
+        "write", "payments", "reports", "inventory", "messaging", "profile", "shipping", "returns", "pricing",
+    ]
+    static let audiences = [
+        "first-party", "first-party", "first-party", "first-party", "internal", "internal", "customer", "customer",
+        "customer", "partner",
+    ]
 
     // MARK: Model
 
@@ -102,24 +107,35 @@ public struct CorpusGenerator: Sendable {
                     if !tags.contains(tag) { tags.append(tag) }
                 }
             }
-            capabilities.append(CapabilityModel(id: "cap_feature_\(pad(index, 5))", owner: Int(rng.next(below: UInt64(p.teams))), tags: tags.sorted(), deprecated: rng.chance(0.005)))
+            capabilities.append(
+                CapabilityModel(
+                    id: "cap_feature_\(pad(index, 5))", owner: Int(rng.next(below: UInt64(p.teams))),
+                    tags: tags.sorted(), deprecated: rng.chance(0.005)))
         }
-        let external = capabilities.indices.filter { !capabilities[$0].tags.contains("internal") && !capabilities[$0].deprecated }
+        let external = capabilities.indices.filter {
+            !capabilities[$0].tags.contains("internal") && !capabilities[$0].deprecated
+        }
         let anyCapability = capabilities.indices.filter { !capabilities[$0].deprecated }
         // Tags usable by external keys: those on no internal or deprecated capability.
         let externalTags = CorpusGenerator.tagNames.filter { tag in
-            capabilities.contains { $0.tags.contains(tag) } && !capabilities.contains { $0.tags.contains(tag) && ($0.tags.contains("internal") || $0.deprecated) }
+            capabilities.contains { $0.tags.contains(tag) }
+                && !capabilities.contains { $0.tags.contains(tag) && ($0.tags.contains("internal") || $0.deprecated) }
         }
         let zipf = Zipf(n: 20, s: 1.1)
         var keys: [KeyModel] = []
         keys.reserveCapacity(p.keys)
         for index in 0..<p.keys {
-            keys.append(makeKey(index: index, rng: &rng, zipf: zipf, external: external, any: anyCapability, externalTags: externalTags))
+            keys.append(
+                makeKey(
+                    index: index, rng: &rng, zipf: zipf, external: external, any: anyCapability,
+                    externalTags: externalTags))
         }
         return Model(capabilities: capabilities, keys: keys)
     }
 
-    func makeKey(index: Int, rng: inout SplitMix64, zipf: Zipf, external: [Int], any: [Int], externalTags: [String]) -> KeyModel {
+    func makeKey(index: Int, rng: inout SplitMix64, zipf: Zipf, external: [Int], any: [Int], externalTags: [String])
+        -> KeyModel
+    {
         let p = parameters
         var audience = CorpusGenerator.audiences[Int(rng.next(below: UInt64(CorpusGenerator.audiences.count)))]
         let unscoped = rng.chance(0.01)
@@ -174,7 +190,9 @@ public struct CorpusGenerator: Sendable {
         while touched.count < min(count, model.keys.count) {
             touched.insert(Int(rng.next(below: UInt64(model.keys.count))))
         }
-        let external = model.capabilities.indices.filter { !model.capabilities[$0].tags.contains("internal") && !model.capabilities[$0].deprecated }
+        let external = model.capabilities.indices.filter {
+            !model.capabilities[$0].tags.contains("internal") && !model.capabilities[$0].deprecated
+        }
         var removed = Set<Int>()
         var added: [KeyModel] = []
         let zipf = Zipf(n: 20, s: 1.1)
@@ -188,13 +206,19 @@ public struct CorpusGenerator: Sendable {
                 }
                 model.keys[index] = key
             case 1:
-                if model.keys[index].capabilities.count > 1 { model.keys[index].capabilities.removeLast() } else { model.keys[index].description += " (narrowed)" }
+                if model.keys[index].capabilities.count > 1 {
+                    model.keys[index].capabilities.removeLast()
+                } else {
+                    model.keys[index].description += " (narrowed)"
+                }
             case 2:
                 model.keys[index].owners = [(model.keys[index].owners[0] + 1) % parameters.teams]
             case 3:
                 removed.insert(index)
             default:
-                var key = makeKey(index: parameters.keys + position, rng: &rng, zipf: zipf, external: external, any: external, externalTags: [])
+                var key = makeKey(
+                    index: parameters.keys + position, rng: &rng, zipf: zipf, external: external, any: external,
+                    externalTags: [])
                 key.name = "key-new-\(pad(position, 6))"
                 added.append(key)
             }
@@ -209,12 +233,15 @@ public struct CorpusGenerator: Sendable {
         var teams = ""
         for team in 0..<p.teams {
             if team > 0 { teams += "---\n" }
-            teams += "apiVersion: keyscope/v1\nkind: Team\nid: \(teamID(team))\nname: Team \(team)\nreviewers: [\"@bench/\(teamID(team))\"]\n"
+            teams +=
+                "apiVersion: keyscope/v1\nkind: Team\nid: \(teamID(team))\nname: Team \(team)\nreviewers: [\"@bench/\(teamID(team))\"]\n"
         }
         files.append(CorpusFile(path: "teams.yaml", contents: teams))
-        var product = "apiVersion: keyscope/v1\nkind: Product\nid: \(p.productID)\nname: Benchmark product\ncapabilities:\n"
+        var product =
+            "apiVersion: keyscope/v1\nkind: Product\nid: \(p.productID)\nname: Benchmark product\ncapabilities:\n"
         for capability in model.capabilities {
-            product += "  - id: \(capability.id)\n    name: Feature \(capability.id.dropFirst(12))\n    owner: \(teamID(capability.owner))\n"
+            product +=
+                "  - id: \(capability.id)\n    name: Feature \(capability.id.dropFirst(12))\n    owner: \(teamID(capability.owner))\n"
             if !capability.tags.isEmpty { product += "    tags: [\(capability.tags.joined(separator: ", "))]\n" }
             if capability.deprecated { product += "    deprecated: \"superseded by a newer version\"\n" }
         }
@@ -226,7 +253,8 @@ public struct CorpusGenerator: Sendable {
         while start < model.keys.count || fileIndex == 0 {
             let chunk = model.keys[start..<min(start + perFile, model.keys.count)]
             let owner = chunk.first?.owners[0] ?? 0
-            var text = "apiVersion: keyscope/v1\nkind: KeySet\nproduct: \(p.productID)\nowners: [\(teamID(owner))]\nkeys:\n"
+            var text =
+                "apiVersion: keyscope/v1\nkind: KeySet\nproduct: \(p.productID)\nowners: [\(teamID(owner))]\nkeys:\n"
             for key in chunk {
                 text += "  - name: \(key.name)\n    description: \(key.description)\n    audience: \(key.audience)\n"
                 if key.owners != [owner] { text += "    owners: [\(key.owners.map(teamID).joined(separator: ", "))]\n" }
@@ -297,7 +325,8 @@ struct Zipf {
         var values: [Double] = []
         for k in 1...n {
             var power = 1.0
-            // k^s without Foundation: exp(s * log k) is not available, so use repeated multiplication for the integer part.
+            // k^s without Foundation: exp(s * log k) is not available, so use repeated multiplication for the integer
+            // part.
             power = Zipf.pow(Double(k), s)
             total += 1 / power
             values.append(total)
@@ -311,10 +340,14 @@ struct Zipf {
     }
     /// x^y for x >= 1 via the standard library's floating-point functions.
     static func pow(_ x: Double, _ y: Double) -> Double {
-        // x^y = 2^(y * log2 x); log2 via Double.exponent/significand and a series is overkill: use the stdlib's `.squareRoot` free path.
+        // x^y = 2^(y * log2 x); log2 via Double.exponent/significand and a series is overkill: use the stdlib's
+        // `.squareRoot` free path.
         var result = 1.0
         var exponent = y
-        while exponent >= 1 { result *= x; exponent -= 1 }
+        while exponent >= 1 {
+            result *= x
+            exponent -= 1
+        }
         if exponent > 0 {
             // Fractional part by binary expansion of the exponent with square roots.
             var root = x
@@ -322,7 +355,10 @@ struct Zipf {
             for _ in 0..<20 {
                 root = root.squareRoot()
                 fraction *= 2
-                if fraction >= 1 { result *= root; fraction -= 1 }
+                if fraction >= 1 {
+                    result *= root
+                    fraction -= 1
+                }
             }
         }
         return result

@@ -46,10 +46,14 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
             let split = min(bytes.count - 2, Int(bytes[0]) << 8 | Int(bytes[1]))
             let first = Array(bytes[2..<(2 + split)])
             let second = Array(bytes[(2 + split)...])
-            guard let a = try? ScopeTable.openUnverified(bytes: first), let b = try? ScopeTable.openUnverified(bytes: second) else { return }
+            guard let a = try? ScopeTable.openUnverified(bytes: first),
+                let b = try? ScopeTable.openUnverified(bytes: second)
+            else { return }
             let (old, new) = StateLoader.statePair(("a", [a]), ("b", [b]))
             _ = AccessDiff(from: old, to: new)
-            _ = AccessDiff(from: AccessState(source: "a", tables: [a.contents()]), to: AccessState(source: "b", tables: [b.contents()]))
+            _ = AccessDiff(
+                from: AccessState(source: "a", tables: [a.contents()]),
+                to: AccessState(source: "b", tables: [b.contents()]))
         }
     }
 

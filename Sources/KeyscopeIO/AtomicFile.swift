@@ -1,4 +1,5 @@
 import KeyscopeSupport
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -35,10 +36,13 @@ public enum AtomicFile {
     public static func errorText() -> String { String(cString: strerror(errno)) }
 
     /// Writes `bytes` to `path` atomically. `fault` is called between steps (tests kill the process there).
-    public static func write(_ bytes: [UInt8], to path: String, mode: mode_t = 0o644, fault: (String) -> Void = { _ in }) throws(FileError) {
+    public static func write(
+        _ bytes: [UInt8], to path: String, mode: mode_t = 0o644, fault: (String) -> Void = { _ in }
+    ) throws(FileError) {
         let directory = parent(of: path)
         // Random as well as the pid: in a container the pid is often the same on every run.
-        let temporary = "\(directory)/\(temporaryPrefix)\(getpid())-\(String(UInt64.random(in: 0...UInt64.max), radix: 36))-\(baseName(of: path))"
+        let temporary =
+            "\(directory)/\(temporaryPrefix)\(getpid())-\(String(UInt64.random(in: 0...UInt64.max), radix: 36))-\(baseName(of: path))"
         let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_EXCL, mode)
         guard fd >= 0 else { throw FileError(.io, "cannot create \(temporary): \(errorText())") }
         var failure: String?
@@ -79,7 +83,10 @@ public enum AtomicFile {
         try write(bytes, to: staging, mode: mode)
         defer { unlink(staging) }
         guard link(staging, path) == 0 else {
-            throw FileError(.io, errno == EEXIST ? "\(path) already exists; refusing to overwrite it" : "cannot create \(path): \(errorText())")
+            throw FileError(
+                .io,
+                errno == EEXIST
+                    ? "\(path) already exists; refusing to overwrite it" : "cannot create \(path): \(errorText())")
         }
         try syncDirectory(directory)
     }
@@ -110,7 +117,9 @@ public enum AtomicFile {
         if path.isEmpty || path == "." || path == "/" { return }
         var info = stat()
         if stat(path, &info) == 0 {
-            guard (info.st_mode & S_IFMT) == S_IFDIR else { throw FileError(.io, "\(path) exists and is not a directory") }
+            guard (info.st_mode & S_IFMT) == S_IFDIR else {
+                throw FileError(.io, "\(path) exists and is not a directory")
+            }
             return
         }
         try makeDirectories(parent(of: path), mode: mode)
@@ -128,7 +137,9 @@ public enum AtomicFile {
         defer { closedir(dir) }
         var names: [String] = []
         while let entry = readdir(dir) {
-            let name = withUnsafePointer(to: entry.pointee.d_name) { $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) } }
+            let name = withUnsafePointer(to: entry.pointee.d_name) {
+                $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
+            }
             if name != "." && name != ".." { names.append(name) }
         }
         return names.sorted()

@@ -46,10 +46,15 @@ public enum Git {
     /// `git archive | tar -x`, into a new temporary directory.
     public static func export(_ directory: String, at revision: String) throws(GitError) -> ExportedTree {
         let directory = directory.isEmpty ? "." : directory
-        let top = try git(["-C", directory, "rev-parse", "--show-toplevel"], else: .notARepository(directory: directory))
-        let prefix = try git(["-C", directory, "rev-parse", "--show-prefix"], else: .notARepository(directory: directory))
-        _ = try git(["-C", directory, "rev-parse", "--verify", "--quiet", "\(revision)^{commit}"], else: .unknownRevision(revision))
-        let temporary = FileManager.default.temporaryDirectory.appendingPathComponent("keyscope-git-\(UUID().uuidString)")
+        let top = try git(
+            ["-C", directory, "rev-parse", "--show-toplevel"], else: .notARepository(directory: directory))
+        let prefix = try git(
+            ["-C", directory, "rev-parse", "--show-prefix"], else: .notARepository(directory: directory))
+        _ = try git(
+            ["-C", directory, "rev-parse", "--verify", "--quiet", "\(revision)^{commit}"],
+            else: .unknownRevision(revision))
+        let temporary = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "keyscope-git-\(UUID().uuidString)")
         let tree = temporary.appendingPathComponent("tree")
         do {
             try FileManager.default.createDirectory(at: tree, withIntermediateDirectories: true)
@@ -59,7 +64,9 @@ public enum Git {
         let exported = ExportedTree(root: tree.path, temporary: temporary)
         let archive = temporary.appendingPathComponent("policy.tar")
         let pathInRepo = prefix.isEmpty ? "." : String(prefix.dropLast(prefix.hasSuffix("/") ? 1 : 0))
-        let archived = Subprocess.run(["git", "-C", top, "archive", "--format=tar", "-o", archive.path, revision, "--", pathInRepo])
+        let archived = Subprocess.run([
+            "git", "-C", top, "archive", "--format=tar", "-o", archive.path, revision, "--", pathInRepo,
+        ])
         guard archived.status == 0 else {
             exported.remove()
             throw .archiveFailed(revision: revision, path: pathInRepo)

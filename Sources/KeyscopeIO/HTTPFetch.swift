@@ -1,9 +1,10 @@
 import Dispatch
 import Foundation
+import Synchronization
+
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
-import Synchronization
 
 /// Why a GET failed.
 public enum HTTPFetchError: Error, Sendable, Equatable, CustomStringConvertible {
@@ -73,7 +74,10 @@ private final class BoundedBody: NSObject, URLSessionDataDelegate, Sendable {
 
     init(limit: Int) { self.limit = limit }
 
-    func urlSession(_ session: URLSession, dataTask: URLSessionDataTask, didReceive response: URLResponse, completionHandler: @escaping @Sendable (URLSession.ResponseDisposition) -> Void) {
+    func urlSession(
+        _ session: URLSession, dataTask: URLSessionDataTask, didReceive response: URLResponse,
+        completionHandler: @escaping @Sendable (URLSession.ResponseDisposition) -> Void
+    ) {
         let declared = response.expectedContentLength
         let over = declared > Int64(limit)
         state.withLock { state in

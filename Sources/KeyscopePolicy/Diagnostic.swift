@@ -21,7 +21,9 @@ public enum Severity: String, Sendable, Hashable, Codable, CaseIterable, Compara
 ///
 /// Rule ids are API: they appear in JSON and SARIF output and in `Settings`
 /// documents, and people filter on them. Message wording is not API.
-public struct RuleID: RawRepresentable, Sendable, Hashable, Codable, Comparable, ExpressibleByStringLiteral, CustomStringConvertible {
+public struct RuleID: RawRepresentable, Sendable, Hashable, Codable, Comparable, ExpressibleByStringLiteral,
+    CustomStringConvertible
+{
     public var rawValue: String
 
     public init(rawValue: String) { self.rawValue = rawValue }
@@ -64,7 +66,10 @@ public struct Diagnostic: Sendable, Hashable, Codable {
     /// A suggestion, such as "did you mean `cap_faq`?".
     public var help: String?
 
-    public init(_ severity: Severity, _ rule: RuleID, _ message: String, at location: SourceLocation, notes: [DiagnosticNote] = [], help: String? = nil) {
+    public init(
+        _ severity: Severity, _ rule: RuleID, _ message: String, at location: SourceLocation,
+        notes: [DiagnosticNote] = [], help: String? = nil
+    ) {
         self.severity = severity
         self.rule = rule
         self.message = message

@@ -97,8 +97,10 @@ public final class Key: Sendable {
     public let scopeMalformed: Bool
 
     public init(
-        name: Located<String>, description: String?, audience: Audience?, scope: Located<[Located<ScopeEntry>]>?, scopeLength: Int,
-        unscoped: Located<Bool>?, owners: Located<[Located<String>]>?, justification: String?, expires: Located<CalendarDate>?, location: SourceLocation,
+        name: Located<String>, description: String?, audience: Audience?, scope: Located<[Located<ScopeEntry>]>?,
+        scopeLength: Int,
+        unscoped: Located<Bool>?, owners: Located<[Located<String>]>?, justification: String?,
+        expires: Located<CalendarDate>?, location: SourceLocation,
         scopeMalformed: Bool = false
     ) {
         self.scopeMalformed = scopeMalformed
@@ -137,7 +139,10 @@ public struct Settings: Sendable, Hashable {
 
     public static let defaultUnscopedMaxDays = 90
 
-    public init(severities: [RuleID: Severity?] = [:], unscopedMaxDays: Int = Settings.defaultUnscopedMaxDays, owners: [Located<String>] = [], location: SourceLocation? = nil) {
+    public init(
+        severities: [RuleID: Severity?] = [:], unscopedMaxDays: Int = Settings.defaultUnscopedMaxDays,
+        owners: [Located<String>] = [], location: SourceLocation? = nil
+    ) {
         self.severities = severities
         self.unscopedMaxDays = unscopedMaxDays
         self.owners = owners

@@ -22,11 +22,15 @@ struct PolicyDecoder {
         for problem in read.problems {
             var notes: [DiagnosticNote] = []
             if let related = problem.related {
-                notes.append(DiagnosticNote(problem.code == .duplicateKey ? "first defined here" : "context starts here", at: related))
+                notes.append(
+                    DiagnosticNote(
+                        problem.code == .duplicateKey ? "first defined here" : "context starts here", at: related))
             }
             // A file with no document holds nothing to get wrong: placeholder files are common.
             let severity: Severity = problem.code == .empty ? .warning : .error
-            result.diagnostics.append(Diagnostic(severity, YAMLSyntax.id, problem.message, at: problem.location, notes: notes, help: problem.help))
+            result.diagnostics.append(
+                Diagnostic(
+                    severity, YAMLSyntax.id, problem.message, at: problem.location, notes: notes, help: problem.help))
         }
         result.documentCount = read.documents.count
         var checker = SchemaChecker()
@@ -37,20 +41,28 @@ struct PolicyDecoder {
         return result
     }
 
-    private func decodeDocument(_ document: YAMLDocument, checker: inout SchemaChecker, into result: inout DecodedFile) {
+    private func decodeDocument(_ document: YAMLDocument, checker: inout SchemaChecker, into result: inout DecodedFile)
+    {
         guard case .mapping(let root) = document.root else {
-            checker.report("a document must be a mapping with `apiVersion` and `kind`, found \(document.root.kindName)", at: document.root.location)
+            checker.report(
+                "a document must be a mapping with `apiVersion` and `kind`, found \(document.root.kindName)",
+                at: document.root.location)
             return
         }
         guard let kindEntry = root["kind"], kindEntry.value.locatedScalar != nil else {
-            checker.report("missing required field `kind`", at: root.location, help: "one of: \(PolicySchema.kinds.map(\.kind).joined(separator: ", "))")
+            checker.report(
+                "missing required field `kind`", at: root.location,
+                help: "one of: \(PolicySchema.kinds.map(\.kind).joined(separator: ", "))")
             return
         }
-        guard case .scalar(let kind) = kindEntry.value, let schema = PolicySchema.kinds.first(where: { $0.kind == kind.value })?.schema else {
+        guard case .scalar(let kind) = kindEntry.value,
+            let schema = PolicySchema.kinds.first(where: { $0.kind == kind.value })?.schema
+        else {
             let value: String = if case .scalar(let s) = kindEntry.value { s.value } else { kindEntry.value.kindName }
             checker.report(
                 "unknown kind \(Quote.quoted(value))", at: kindEntry.value.location,
-                help: Suggestions.didYouMean(value, among: PolicySchema.kinds.map(\.kind)) ?? "one of: \(PolicySchema.kinds.map(\.kind).joined(separator: ", "))"
+                help: Suggestions.didYouMean(value, among: PolicySchema.kinds.map(\.kind))
+                    ?? "one of: \(PolicySchema.kinds.map(\.kind).joined(separator: ", "))"
             )
             return
         }
@@ -71,21 +83,26 @@ struct PolicyDecoder {
         var capabilities: [Capability] = []
         for item in m.list("capabilities") {
             guard case .mapping(let c) = item, let capID = c.locatedString("id") else { continue }
-            capabilities.append(Capability(
-                id: capID,
-                name: c.string("name") ?? capID.value,
-                description: c.string("description"),
-                owner: c.locatedString("owner"),
-                tags: c.list("tags").compactMap(\.locatedScalar),
-                deprecated: c.string("deprecated")
-            ))
+            capabilities.append(
+                Capability(
+                    id: capID,
+                    name: c.string("name") ?? capID.value,
+                    description: c.string("description"),
+                    owner: c.locatedString("owner"),
+                    tags: c.list("tags").compactMap(\.locatedScalar),
+                    deprecated: c.string("deprecated")
+                ))
         }
-        return Product(id: id, name: m.string("name") ?? id.value, description: m.string("description"), capabilities: capabilities)
+        return Product(
+            id: id, name: m.string("name") ?? id.value, description: m.string("description"), capabilities: capabilities
+        )
     }
 
     private func team(_ m: YAMLMapping) -> Team? {
         guard let id = m.locatedString("id") else { return nil }
-        return Team(id: id, name: m.string("name") ?? id.value, description: m.string("description"), reviewers: m.list("reviewers").compactMap(\.locatedScalar).map(\.value))
+        return Team(
+            id: id, name: m.string("name") ?? id.value, description: m.string("description"),
+            reviewers: m.list("reviewers").compactMap(\.locatedScalar).map(\.value))
     }
 
     private func keySet(_ m: YAMLMapping) -> KeySet? {
@@ -124,7 +141,9 @@ struct PolicyDecoder {
                     var entries: [Located<ScopeEntry>] = []
                     entries.reserveCapacity(sequence.items.count)
                     for item in sequence.items {
-                        guard case .scalar(let s) = item, !s.isNull, let scopeEntry = ScopeEntry(s.value) else { continue }
+                        guard case .scalar(let s) = item, !s.isNull, let scopeEntry = ScopeEntry(s.value) else {
+                            continue
+                        }
                         entries.append(Located(scopeEntry, at: s.location))
                     }
                     scope = Located(entries, at: entry.key.location)
@@ -150,11 +169,13 @@ struct PolicyDecoder {
                 }
             }
             guard let name else { continue }
-            keys.append(Key(
-                name: name, description: description, audience: audience, scope: scope, scopeLength: scopeLength,
-                unscoped: unscoped, owners: owners, justification: justification, expires: expires, location: k.location,
-                scopeMalformed: scopeMalformed
-            ))
+            keys.append(
+                Key(
+                    name: name, description: description, audience: audience, scope: scope, scopeLength: scopeLength,
+                    unscoped: unscoped, owners: owners, justification: justification, expires: expires,
+                    location: k.location,
+                    scopeMalformed: scopeMalformed
+                ))
         }
         return KeySet(product: product, owners: m.locatedList("owners"), keys: keys, location: m.location)
     }
@@ -164,7 +185,8 @@ struct PolicyDecoder {
         if let entry = m["rules"], case .mapping(let rules) = entry.value {
             for rule in rules.entries {
                 guard RuleRegistry.descriptor(RuleID(rule.key.value))?.configurable == true,
-                      case .scalar(let value) = rule.value else { continue }
+                    case .scalar(let value) = rule.value
+                else { continue }
                 switch value.value {
                 case "error": result.severities[RuleID(rule.key.value)] = .some(.error)
                 case "warning": result.severities[RuleID(rule.key.value)] = .some(.warning)

@@ -1,10 +1,11 @@
+import Dispatch
 import KeyscopeSupport
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import Dispatch
 
 /// Why loading could not even start.
 public enum PolicyLoadError: Error, Sendable, Equatable, CustomStringConvertible {
@@ -16,7 +17,8 @@ public enum PolicyLoadError: Error, Sendable, Equatable, CustomStringConvertible
 
     public var description: String {
         switch self {
-        case .tableInPolicyRoot(let path): "policy root holds a compiled table, \(Quote.quoted(path)): tables and publish directories belong outside the policy root"
+        case .tableInPolicyRoot(let path):
+            "policy root holds a compiled table, \(Quote.quoted(path)): tables and publish directories belong outside the policy root"
         case .rootNotFound(let path): "policy root \(Quote.quoted(path)) does not exist"
         case .rootUnreadable(let path, let reason): "cannot read policy root \(Quote.quoted(path)): \(reason)"
         }
@@ -43,7 +45,8 @@ public struct PolicyLoader: Sendable {
 
     /// The policy files under `root`, and the symbolic links below it that were not followed
     /// (leading outside the root, dangling, or into a loop), each with the reason.
-    func walk(root: String) throws(PolicyLoadError) -> (files: [String], skippedLinks: [(path: String, reason: String)]) {
+    func walk(root: String) throws(PolicyLoadError) -> (files: [String], skippedLinks: [(path: String, reason: String)])
+    {
         var skipped: [(path: String, reason: String)] = []
         let root = PolicyLoader.normalise(root)
         var info = stat()
@@ -54,7 +57,9 @@ public struct PolicyLoader: Sendable {
         if (info.st_mode & S_IFMT) != S_IFDIR {
             return ([root], [])
         }
-        guard let realRoot = PolicyLoader.realPath(root) else { throw .rootUnreadable(root, reason: "cannot resolve path") }
+        guard let realRoot = PolicyLoader.realPath(root) else {
+            throw .rootUnreadable(root, reason: "cannot resolve path")
+        }
         var files: [String] = []
         var visited: Set<[UInt64]> = [[UInt64(info.st_dev), UInt64(info.st_ino)]]
         var pending: [String] = [root]
@@ -118,7 +123,10 @@ public struct PolicyLoader: Sendable {
         } catch {
             switch error {
             case .tooLarge(let size, let limit):
-                return .failure(YAMLProblem(.fileTooLarge, "file is \(size) bytes, more than the limit of \(limit)", at: .startOf(path), help: "split the policy into several files"))
+                return .failure(
+                    YAMLProblem(
+                        .fileTooLarge, "file is \(size) bytes, more than the limit of \(limit)", at: .startOf(path),
+                        help: "split the policy into several files"))
             case .missing, .notRegularFile, .failed:
                 return .failure(YAMLProblem(.syntax, "cannot read file: \(error)", at: .startOf(path)))
             }
@@ -134,22 +142,30 @@ public struct PolicyLoader: Sendable {
         var safe: [String] = []
         var refused: [Diagnostic] = []
         for path in paths {
-            let relative = path == base ? String(path.split(separator: "/").last ?? "") : base == "." ? path : String(path.dropFirst(base.count + 1))
+            let relative =
+                path == base
+                ? String(path.split(separator: "/").last ?? "")
+                : base == "." ? path : String(path.dropFirst(base.count + 1))
             if PolicyLoader.isSafeName(relative) {
                 safe.append(path)
             } else {
-                refused.append(Diagnostic(
-                    .error, UnsafeFileName.id, "file name \(Quote.quoted(relative)) has characters outside [A-Za-z0-9._/-]; the file is not read",
-                    at: .startOf(Quote.sanitized(path)), help: "rename the file: policy file names reach CODEOWNERS, annotations and review comments"
-                ))
+                refused.append(
+                    Diagnostic(
+                        .error, UnsafeFileName.id,
+                        "file name \(Quote.quoted(relative)) has characters outside [A-Za-z0-9._/-]; the file is not read",
+                        at: .startOf(Quote.sanitized(path)),
+                        help: "rename the file: policy file names reach CODEOWNERS, annotations and review comments"
+                    ))
             }
         }
         let refusedFiles = refused.count
         for link in links {
-            refused.append(Diagnostic(
-                .error, UnsafeFileName.id, "\(Quote.quoted(link.path)) is \(link.reason); it is not read", at: .startOf(Quote.sanitized(link.path)),
-                help: "replace the link with the file itself: policy is what the repository holds"
-            ))
+            refused.append(
+                Diagnostic(
+                    .error, UnsafeFileName.id, "\(Quote.quoted(link.path)) is \(link.reason); it is not read",
+                    at: .startOf(Quote.sanitized(link.path)),
+                    help: "replace the link with the file itself: policy is what the repository holds"
+                ))
         }
         var loaded = load(paths: safe)
         loaded.diagnostics = refused + loaded.diagnostics
@@ -160,9 +176,12 @@ public struct PolicyLoader: Sendable {
     /// Whether a path below the policy root uses only `[A-Za-z0-9._/-]`, with no empty, `.` or
     /// `..` segment and no segment starting with `-` or `.`.
     public static func isSafeName(_ relative: String) -> Bool {
-        guard !relative.isEmpty, relative.utf8.allSatisfy({ byte in
-            PolicySchema.isAlnum(byte) || byte == UInt8(ascii: ".") || byte == UInt8(ascii: "_") || byte == UInt8(ascii: "/") || byte == UInt8(ascii: "-")
-        }) else { return false }
+        guard !relative.isEmpty,
+            relative.utf8.allSatisfy({ byte in
+                PolicySchema.isAlnum(byte) || byte == UInt8(ascii: ".") || byte == UInt8(ascii: "_")
+                    || byte == UInt8(ascii: "/") || byte == UInt8(ascii: "-")
+            })
+        else { return false }
         return relative.split(separator: "/", omittingEmptySubsequences: false).allSatisfy { segment in
             !segment.isEmpty && !segment.hasPrefix(".") && !segment.hasPrefix("-")
         }
@@ -178,7 +197,8 @@ public struct PolicyLoader: Sendable {
                 results.set(index, (file, decoder.decode(file)))
             case .failure(let problem):
                 var decoded = DecodedFile()
-                decoded.diagnostics.append(Diagnostic(.error, YAMLSyntax.id, problem.message, at: problem.location, help: problem.help))
+                decoded.diagnostics.append(
+                    Diagnostic(.error, YAMLSyntax.id, problem.message, at: problem.location, help: problem.help))
                 results.set(index, (nil, decoded))
             }
         }
@@ -235,10 +255,12 @@ public struct LoadedPolicy: Sendable {
         if let first = settings.first {
             policy.settings = first
             for extra in settings.dropFirst() {
-                diagnostics.append(Diagnostic(
-                    .error, SchemaMismatch.id, "more than one Settings document", at: extra.location ?? .startOf("?"),
-                    notes: first.location.map { [DiagnosticNote("first Settings document here", at: $0)] } ?? []
-                ))
+                diagnostics.append(
+                    Diagnostic(
+                        .error, SchemaMismatch.id, "more than one Settings document",
+                        at: extra.location ?? .startOf("?"),
+                        notes: first.location.map { [DiagnosticNote("first Settings document here", at: $0)] } ?? []
+                    ))
             }
         }
         return LoadedPolicy(policy: policy, files: files, diagnostics: diagnostics)

@@ -1,6 +1,7 @@
-import KeyscopeSupport
 import Dispatch
 import KeyscopeAccess
+import KeyscopeSupport
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -55,7 +56,9 @@ public enum PolicyValidator {
         }
         diagnostics.sort(by: Diagnostic.sortKey)
         diagnostics = capped(diagnostics)
-        return ValidationResult(policy: loaded.policy, resolved: resolution[0]!, diagnostics: diagnostics, files: loaded.files, checkDate: checkDate)
+        return ValidationResult(
+            policy: loaded.policy, resolved: resolution[0]!, diagnostics: diagnostics, files: loaded.files,
+            checkDate: checkDate)
     }
 
     /// How many findings of one rule are reported for one file; the rest are counted in one
@@ -87,14 +90,20 @@ public enum PolicyValidator {
         guard !firstOmitted.isEmpty else { return sorted }
         for (group, first) in firstOmitted {
             let more = counts[group]! - findingsPerRuleAndFile
-            kept.append(Diagnostic(first.severity, group.rule, "… and \(more) more `\(group.rule)` finding\(more == 1 ? "" : "s") in this file, not shown", at: first.location))
+            kept.append(
+                Diagnostic(
+                    first.severity, group.rule,
+                    "… and \(more) more `\(group.rule)` finding\(more == 1 ? "" : "s") in this file, not shown",
+                    at: first.location))
         }
         kept.sort(by: Diagnostic.sortKey)
         return kept
     }
 
     /// Loads and validates the policy root in one call.
-    public static func validate(root: String, checkDate: CalendarDate, limits: ReaderLimits = .default) throws(PolicyLoadError) -> ValidationResult {
+    public static func validate(root: String, checkDate: CalendarDate, limits: ReaderLimits = .default)
+        throws(PolicyLoadError) -> ValidationResult
+    {
         let loaded = try PolicyLoader(limits: limits).load(root: root)
         return validate(loaded, checkDate: checkDate)
     }
@@ -155,17 +164,22 @@ struct RuleContext {
                 isInternal[position] = AccessVocabulary.isInternal(tags: capability.tags.lazy.map(\.value))
                 isDeprecated[position] = capability.deprecated != nil
             }
-            products[product.id.value] = ProductIndex(product: product, capabilityIndex: index, tagged: tagged, isInternal: isInternal, isDeprecated: isDeprecated)
+            products[product.id.value] = ProductIndex(
+                product: product, capabilityIndex: index, tagged: tagged, isInternal: isInternal,
+                isDeprecated: isDeprecated)
         }
         self.products = products
         let keySetProducts = policy.keySets.map { products[$0.product.value] }
         self.keySetProducts = keySetProducts
 
         // Resolving scope entries is the costly part: spread the key sets over the cores.
-        let perSet = WorkerSlots<(grants: [[Grant]], unknown: [(Int, Int, Int)], empty: [(Int, Int, Int)])?>(count: policy.keySets.count, repeating: nil)
+        let perSet = WorkerSlots<(grants: [[Grant]], unknown: [(Int, Int, Int)], empty: [(Int, Int, Int)])?>(
+            count: policy.keySets.count, repeating: nil)
         let keySets = policy.keySets
         DispatchQueue.concurrentPerform(iterations: keySets.count) { setIndex in
-            perSet.set(setIndex, RuleContext.resolveGrants(keySets[setIndex], setIndex: setIndex, product: keySetProducts[setIndex]))
+            perSet.set(
+                setIndex,
+                RuleContext.resolveGrants(keySets[setIndex], setIndex: setIndex, product: keySetProducts[setIndex]))
         }
         var grants: [[[Grant]]] = []
         var unknown: [(Int, Int, Int)] = []
@@ -182,7 +196,9 @@ struct RuleContext {
     }
 
     /// The grants of every key of one key set, and its unknown and empty scope entries.
-    static func resolveGrants(_ keySet: borrowing KeySet, setIndex: Int, product: ProductIndex?) -> (grants: [[Grant]], unknown: [(Int, Int, Int)], empty: [(Int, Int, Int)]) {
+    static func resolveGrants(_ keySet: borrowing KeySet, setIndex: Int, product: ProductIndex?) -> (
+        grants: [[Grant]], unknown: [(Int, Int, Int)], empty: [(Int, Int, Int)]
+    ) {
         guard let product else { return (Array(repeating: [], count: keySet.keys.count), [], []) }
         var unknown: [(Int, Int, Int)] = []
         var empty: [(Int, Int, Int)] = []
@@ -233,7 +249,10 @@ struct RuleContext {
     /// Keys and grants are read in place through buffer pointers: the policy holds them for the
     /// whole walk, and no array is copied per key set.
     @inline(__always)
-    func forEachKey(_ body: (_ key: Key, _ keySet: borrowing KeySet, _ product: ProductIndex?, _ grants: UnsafeBufferPointer<Grant>) -> Void) {
+    func forEachKey(
+        _ body: (_ key: Key, _ keySet: borrowing KeySet, _ product: ProductIndex?, _ grants: UnsafeBufferPointer<Grant>)
+            -> Void
+    ) {
         policy.keySets.withUnsafeBufferPointer { keySets in
             for setIndex in keySets.indices {
                 let product = keySetProducts[setIndex]
@@ -260,13 +279,17 @@ struct RuleContext {
         var keysByProduct: [String: [ResolvedKey]] = [:]
         var sortedCapabilities: [String: (capabilities: [ResolvedCapability], newIndex: [Int])] = [:]
         for (id, index) in products {
-            let firstDeclared = index.product.capabilities.enumerated().filter { index.capabilityIndex[$0.element.id.value] == $0.offset }
+            let firstDeclared = index.product.capabilities.enumerated().filter {
+                index.capabilityIndex[$0.element.id.value] == $0.offset
+            }
             let ordered = firstDeclared.sorted { bytewiseLess($0.element.id.value, $1.element.id.value) }
             var newIndex = [Int](repeating: -1, count: index.product.capabilities.count)
             for (position, item) in ordered.enumerated() { newIndex[item.offset] = position }
             let capabilities = ordered.map { item in
                 let c = item.element
-                return ResolvedCapability(id: c.id.value, name: c.name, owner: c.owner?.value ?? "", tags: Array(Set(c.tags.map(\.value))).sorted(), deprecated: c.deprecated)
+                return ResolvedCapability(
+                    id: c.id.value, name: c.name, owner: c.owner?.value ?? "",
+                    tags: Array(Set(c.tags.map(\.value))).sorted(), deprecated: c.deprecated)
             }
             sortedCapabilities[id] = (capabilities, newIndex)
         }
@@ -298,18 +321,21 @@ struct RuleContext {
                         var owners = (key.owners?.value ?? setOwners).map(\.value)
                         if owners.count > 1 {
                             owners.sort()
-                            owners = owners.enumerated().filter { $0.offset == 0 || owners[$0.offset - 1] != $0.element }.map(\.element)
+                            owners = owners.enumerated().filter {
+                                $0.offset == 0 || owners[$0.offset - 1] != $0.element
+                            }.map(\.element)
                         }
-                        resolved.append(ResolvedKey(
-                            name: key.name.value,
-                            description: key.description,
-                            audience: key.audience ?? .customer,
-                            owners: owners,
-                            expires: key.expires?.value,
-                            unscoped: unscoped,
-                            capabilities: capabilities,
-                            selectors: selectors
-                        ))
+                        resolved.append(
+                            ResolvedKey(
+                                name: key.name.value,
+                                description: key.description,
+                                audience: key.audience ?? .customer,
+                                owners: owners,
+                                expires: key.expires?.value,
+                                unscoped: unscoped,
+                                capabilities: capabilities,
+                                selectors: selectors
+                            ))
                     }
                 }
                 keysByProduct[productID] = resolved
@@ -323,7 +349,8 @@ struct RuleContext {
                 keys: Self.sortedFirstDeclarations(keysByProduct.removeValue(forKey: index.product.id.value) ?? [])
             )
         }.sorted { bytewiseLess($0.id, $1.id) }
-        let resolvedTeams = teams.values.map { ResolvedTeam(id: $0.id.value, name: $0.name, reviewers: $0.reviewers) }.sorted { bytewiseLess($0.id, $1.id) }
+        let resolvedTeams = teams.values.map { ResolvedTeam(id: $0.id.value, name: $0.name, reviewers: $0.reviewers) }
+            .sorted { bytewiseLess($0.id, $1.id) }
         return ResolvedPolicy(products: resolvedProducts, teams: resolvedTeams)
     }
 
@@ -343,7 +370,9 @@ struct RuleContext {
         // Keys are moved, not copied (a copy retains five fields per key, and freeing the
         // originals releases them again); a moved-from slot gets an empty key, which the
         // old array then frees for nothing.
-        let empty = ResolvedKey(name: "", description: nil, audience: .customer, owners: [], expires: nil, unscoped: false, capabilities: [], selectors: [])
+        let empty = ResolvedKey(
+            name: "", description: nil, audience: .customer, owners: [], expires: nil, unscoped: false,
+            capabilities: [], selectors: [])
         return keys.withUnsafeMutableBufferPointer { source in
             [ResolvedKey](unsafeUninitializedCapacity: source.count) { sorted, count in
                 count = 0
@@ -357,4 +386,3 @@ struct RuleContext {
         }
     }
 }
-

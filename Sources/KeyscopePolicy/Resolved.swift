@@ -55,7 +55,10 @@ public struct ResolvedKey: Sendable, Hashable, Codable {
     /// Tags the key selects with `tag:` (sorted), kept to explain why access changed.
     public var selectors: [String]
 
-    public init(name: String, description: String?, audience: Audience, owners: [String], expires: CalendarDate?, unscoped: Bool, capabilities: [Int], selectors: [String]) {
+    public init(
+        name: String, description: String?, audience: Audience, owners: [String], expires: CalendarDate?,
+        unscoped: Bool, capabilities: [Int], selectors: [String]
+    ) {
         self.name = name
         self.description = description
         self.audience = audience

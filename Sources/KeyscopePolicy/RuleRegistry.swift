@@ -23,7 +23,9 @@ protocol PolicyRule: Rule {
 }
 
 extension PolicyRule {
-    static func finding(_ message: String, at location: SourceLocation, notes: [DiagnosticNote] = [], help: String? = nil) -> Diagnostic {
+    static func finding(
+        _ message: String, at location: SourceLocation, notes: [DiagnosticNote] = [], help: String? = nil
+    ) -> Diagnostic {
         Diagnostic(defaultSeverity, id, message, at: location, notes: notes, help: help)
     }
 }

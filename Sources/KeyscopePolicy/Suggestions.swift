@@ -8,7 +8,8 @@ public enum Suggestions {
     public static let perRule = 200
 
     /// The closest candidate to `value`, if one is close enough.
-    public static func closest<S: Sequence>(to value: String, among candidates: S) -> String? where S.Element == String {
+    public static func closest<S: Sequence>(to value: String, among candidates: S) -> String?
+    where S.Element == String {
         let target = Array(value.unicodeScalars)
         var best: (String, Int)?
         for candidate in candidates {
@@ -25,7 +26,8 @@ public enum Suggestions {
     }
 
     /// A `help` text for a suggestion, or nil.
-    public static func didYouMean<S: Sequence>(_ value: String, among candidates: S) -> String? where S.Element == String {
+    public static func didYouMean<S: Sequence>(_ value: String, among candidates: S) -> String?
+    where S.Element == String {
         closest(to: value, among: candidates).map { "did you mean \(Quote.quoted($0))?" }
     }
 
@@ -76,4 +78,3 @@ public struct SuggestionIndex: Sendable {
         return Suggestions.didYouMean(value, among: compared)
     }
 }
-

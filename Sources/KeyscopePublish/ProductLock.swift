@@ -1,9 +1,10 @@
+import KeyscopeIO
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import KeyscopeIO
 
 /// An exclusive lock on a product's publish directory (`flock` on `.lock`), released when dropped.
 final class ProductLock {
@@ -28,7 +29,8 @@ final class ProductLock {
             }
             if Double(time(nil)) >= deadline {
                 close(fd)
-                throw PublishError(.locked, "another publish to \(directory) holds \(path); gave up after \(Int(timeoutSeconds)) s")
+                throw PublishError(
+                    .locked, "another publish to \(directory) holds \(path); gave up after \(Int(timeoutSeconds)) s")
             }
             usleep(10_000)
         }

@@ -1,5 +1,7 @@
 import KeyscopeIO
-/// Why a publish step failed. A struct with a code, as NIO's `FileSystemError`: publishing is where new failure kinds will appear.
+
+/// Why a publish step failed. A struct with a code, as NIO's `FileSystemError`: publishing is where new failure kinds
+/// will appear.
 public struct PublishError: Error, Sendable, Equatable, CustomStringConvertible {
     public enum Code: String, Sendable, Equatable {
         /// The table does not verify against the trusted keys, or is expired.

@@ -2,6 +2,7 @@ import Crypto
 import KeyscopeIO
 import KeyscopeTable
 import KeyscopeTableTools
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -46,7 +47,10 @@ public struct Publisher: Sendable {
 
     public static let maximumTableSize = 256 << 20
 
-    public init(directory: String, trustedKeys: [TrustedKey], keep: Int = 20, lockTimeoutSeconds: Double = 30, faultHook: @escaping @Sendable (String) -> Void = { _ in }) {
+    public init(
+        directory: String, trustedKeys: [TrustedKey], keep: Int = 20, lockTimeoutSeconds: Double = 30,
+        faultHook: @escaping @Sendable (String) -> Void = { _ in }
+    ) {
         self.directory = directory
         self.trustedKeys = trustedKeys
         self.keep = keep
@@ -57,7 +61,9 @@ public struct Publisher: Sendable {
     /// Verifies a table as a gateway would at `now` (signature, structure, expiry).
     public func verify(_ bytes: [UInt8], now: Int64, label: String) throws(PublishError) -> ScopeTable {
         do {
-            return try ScopeTable(bytes: bytes, options: TableOpenOptions(trustedKeys: trustedKeys, now: now, maximumSize: Publisher.maximumTableSize))
+            return try ScopeTable(
+                bytes: bytes,
+                options: TableOpenOptions(trustedKeys: trustedKeys, now: now, maximumSize: Publisher.maximumTableSize))
         } catch {
             throw PublishError(.rejectedTable, "\(label): \(error); not published")
         }
@@ -71,14 +77,18 @@ public struct Publisher: Sendable {
     /// The bytes and contents of a product's `current.kst`, read once.
     func currentTable(productID: String) throws(PublishError) -> (bytes: [UInt8], contents: TableContents)? {
         guard Publisher.isSlug(productID) else {
-            throw PublishError(.rejectedTable, "product id \(productID.debugDescription) is not a slug; refusing to use it as a directory name")
+            throw PublishError(
+                .rejectedTable,
+                "product id \(productID.debugDescription) is not a slug; refusing to use it as a directory name")
         }
         let path = "\(directory)/\(productID)/current.kst"
         guard let bytes = try file({ try AtomicFile.read(path, limit: Publisher.maximumTableSize) }) else { return nil }
         do {
             return (bytes, try ScopeTable.openUnverified(bytes: bytes).contents())
         } catch {
-            throw PublishError(.corruptState, "\(path) is not a readable table (\(error)); repair the publish directory before publishing")
+            throw PublishError(
+                .corruptState,
+                "\(path) is not a readable table (\(error)); repair the publish directory before publishing")
         }
     }
 
@@ -97,7 +107,10 @@ public struct Publisher: Sendable {
             var alreadyCurrent = false
         }
         for item in items where !Publisher.isSlug(item.table.header.productID) {
-            throw PublishError(.rejectedTable, "product id \(item.table.header.productID.debugDescription) is not a slug; refusing to use it as a directory name")
+            throw PublishError(
+                .rejectedTable,
+                "product id \(item.table.header.productID.debugDescription) is not a slug; refusing to use it as a directory name"
+            )
         }
         let order = items.indices.sorted { items[$0].table.header.productID < items[$1].table.header.productID }
         var locks: [ProductLock] = []
@@ -118,7 +131,8 @@ public struct Publisher: Sendable {
             let serial = table.header.serial
             // The very table already current (a retried deploy job): succeed without writing.
             if previous?.metadata.serial == serial, currentTable?.bytes == items[index].bytes {
-                plans.append(Plan(index: index, productDirectory: productDirectory, previous: previous, alreadyCurrent: true))
+                plans.append(
+                    Plan(index: index, productDirectory: productDirectory, previous: previous, alreadyCurrent: true))
                 continue
             }
             if previous != nil || !history.isEmpty, serial <= floor {
@@ -126,9 +140,13 @@ public struct Publisher: Sendable {
                 // replacing current.kst may be run again: it finishes the job instead of being refused.
                 let historyPath = "\(productDirectory)/\(serial).kst"
                 let written = try file { try AtomicFile.read(historyPath, limit: Publisher.maximumTableSize) }
-                let resumable = serial == history.last && (previous?.metadata.serial ?? 0) < serial && written == items[index].bytes
+                let resumable =
+                    serial == history.last && (previous?.metadata.serial ?? 0) < serial && written == items[index].bytes
                 if !resumable {
-                    throw PublishError(.serialNotIncreasing, "refusing to publish \(product) serial \(serial): serial \(floor) is already published (serials must increase; this would be a rollback)")
+                    throw PublishError(
+                        .serialNotIncreasing,
+                        "refusing to publish \(product) serial \(serial): serial \(floor) is already published (serials must increase; this would be a rollback)"
+                    )
                 }
             }
             plans.append(Plan(index: index, productDirectory: productDirectory, previous: previous))
@@ -141,7 +159,8 @@ public struct Publisher: Sendable {
             let historyPath = "\(plan.productDirectory)/\(serial).kst"
             if plan.alreadyCurrent {
                 var result = PublishResult(
-                    productID: table.header.productID, previousSerial: serial, serial: serial, currentPath: "\(plan.productDirectory)/current.kst",
+                    productID: table.header.productID, previousSerial: serial, serial: serial,
+                    currentPath: "\(plan.productDirectory)/current.kst",
                     historyPath: historyPath, pruned: [], previous: plan.previous, contents: table.contents()
                 )
                 result.alreadyCurrent = true
@@ -151,10 +170,15 @@ public struct Publisher: Sendable {
             try file { try AtomicFile.write(bytes, to: historyPath, fault: faultHook) }
             let currentPath = "\(plan.productDirectory)/current.kst"
             try file { try AtomicFile.write(bytes, to: currentPath, fault: faultHook) }
-            try file { try AtomicFile.write(Array(metadata(table, bytes: bytes).utf8), to: "\(plan.productDirectory)/current.json", fault: faultHook) }
+            try file {
+                try AtomicFile.write(
+                    Array(metadata(table, bytes: bytes).utf8), to: "\(plan.productDirectory)/current.json",
+                    fault: faultHook)
+            }
             let pruned = try prune(plan.productDirectory, keepingAlso: serial)
             results[plan.index] = PublishResult(
-                productID: table.header.productID, previousSerial: plan.previous?.metadata.serial, serial: serial, currentPath: currentPath,
+                productID: table.header.productID, previousSerial: plan.previous?.metadata.serial, serial: serial,
+                currentPath: currentPath,
                 historyPath: historyPath, pruned: pruned, previous: plan.previous, contents: table.contents()
             )
         }
@@ -200,7 +224,8 @@ public struct Publisher: Sendable {
 
     /// Removes temporary files left by a publisher that crashed (we hold the lock, so none is in use).
     func removeLeftovers(in productDirectory: String) throws(PublishError) {
-        for name in try file({ try AtomicFile.list(productDirectory) }) where name.hasPrefix(AtomicFile.temporaryPrefix) {
+        for name in try file({ try AtomicFile.list(productDirectory) }) where name.hasPrefix(AtomicFile.temporaryPrefix)
+        {
             unlink("\(productDirectory)/\(name)")
         }
     }

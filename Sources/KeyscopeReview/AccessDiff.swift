@@ -1,7 +1,7 @@
-import KeyscopeSupport
 import Dispatch
 import KeyscopeAccess
 import KeyscopePolicy
+import KeyscopeSupport
 
 /// What kind of change. The raw values appear in JSON output and are API.
 public enum ChangeKind: String, Sendable, Hashable, Codable, CaseIterable {
@@ -12,7 +12,8 @@ public enum ChangeKind: String, Sendable, Hashable, Codable, CaseIterable {
     case keyRenamed = "key-renamed"
     case capabilitiesGained = "capabilities-gained"
     case capabilitiesLost = "capabilities-lost"
-    /// An `internal` capability newly reaches a customer or partner key without the key's scope changing (a re-tag, or an unscoped key).
+    /// An `internal` capability newly reaches a customer or partner key without the key's scope changing (a re-tag, or
+    /// an unscoped key).
     case internalExposure = "internal-exposure"
     case becameUnscoped = "became-unscoped"
     case becameScoped = "became-scoped"
@@ -69,7 +70,10 @@ public struct Change: Sendable, Hashable {
     /// For `key-renamed`: the name the key had before.
     public var previousSubject: String?
 
-    public init(rank: Rank, kind: ChangeKind, product: String?, subject: String, summary: String, details: [String], gained: [GainedCapability], approvers: [String], previousSubject: String? = nil) {
+    public init(
+        rank: Rank, kind: ChangeKind, product: String?, subject: String, summary: String, details: [String],
+        gained: [GainedCapability], approvers: [String], previousSubject: String? = nil
+    ) {
         self.rank = rank
         self.kind = kind
         self.product = product
@@ -115,12 +119,21 @@ public struct AccessDiff: Sendable, Hashable {
         for productID in Set(old.products.keys).union(new.products.keys).sorted() {
             switch (old.products[productID], new.products[productID]) {
             case (nil, let added?):
-                changes.append(Change(rank: .low, kind: .productAdded, product: productID, subject: productID, summary: "product `\(productID)` added", details: [], gained: [], approvers: []))
-                changes += AccessDiff.keyChanges(old: ProductState(id: productID, name: added.name, capabilities: [:], keys: [:]), new: added)
+                changes.append(
+                    Change(
+                        rank: .low, kind: .productAdded, product: productID, subject: productID,
+                        summary: "product `\(productID)` added", details: [], gained: [], approvers: []))
+                changes += AccessDiff.keyChanges(
+                    old: ProductState(id: productID, name: added.name, capabilities: [:], keys: [:]), new: added)
             case (let removed?, nil):
                 // Everyone who loses access answers for it: the owners of the product's capabilities and keys.
-                let owners = Set(removed.capabilities.values.map(\.owner)).union(removed.keys.values.flatMap(\.owners)).filter { !$0.isEmpty }
-                changes.append(Change(rank: .low, kind: .productRemoved, product: productID, subject: productID, summary: "product `\(productID)` removed (\(removed.keys.count) keys lose all access)", details: [], gained: [], approvers: owners.sorted()))
+                let owners = Set(removed.capabilities.values.map(\.owner)).union(removed.keys.values.flatMap(\.owners))
+                    .filter { !$0.isEmpty }
+                changes.append(
+                    Change(
+                        rank: .low, kind: .productRemoved, product: productID, subject: productID,
+                        summary: "product `\(productID)` removed (\(removed.keys.count) keys lose all access)",
+                        details: [], gained: [], approvers: owners.sorted()))
             case (let before?, let after?):
                 changes += AccessDiff.catalogChanges(old: before, new: after)
                 changes += AccessDiff.keyChanges(old: before, new: after)
@@ -148,7 +161,9 @@ public struct AccessDiff: Sendable, Hashable {
             let unknown = named.filter { old.teams[$0] == nil }
             guard !unknown.isEmpty else { continue }
             changes[index].approvers = named.filter { old.teams[$0] != nil }
-            changes[index].details.append("not approvers: " + unknown.map { "`\($0)`" }.joined(separator: ", ") + " \(unknown.count == 1 ? "is" : "are") not a team of \(old.source)")
+            changes[index].details.append(
+                "not approvers: " + unknown.map { "`\($0)`" }.joined(separator: ", ")
+                    + " \(unknown.count == 1 ? "is" : "are") not a team of \(old.source)")
         }
         for team in Set(changes.flatMap(\.approvers)) {
             approvers[team] = old.teams[team]?.reviewers ?? new.teams[team]?.reviewers ?? []
@@ -180,7 +195,11 @@ public struct AccessDiff: Sendable, Hashable {
                 index += chunks
                 let before = old.keys[name]
                 let after = new.keys[name]
-                if let before, let after, before == after, !delta.mayChangeAccess(unscoped: after.unscoped, external: after.isExternal) { continue }
+                if let before, let after, before == after,
+                    !delta.mayChangeAccess(unscoped: after.unscoped, external: after.isExternal)
+                {
+                    continue
+                }
                 let assessment = KeyAssessment(before: before, in: old.catalog, after: after, in: new.catalog)
                 changes += describe(assessment, before: before, after: after, product: new)
             }
@@ -190,13 +209,20 @@ public struct AccessDiff: Sendable, Hashable {
     }
 
     /// Tells one key's assessment as changes.
-    static func describe(_ assessment: KeyAssessment, before: KeyState?, after: KeyState?, product: ProductState) -> [Change] {
+    static func describe(_ assessment: KeyAssessment, before: KeyState?, after: KeyState?, product: ProductState)
+        -> [Change]
+    {
         let name = assessment.name
         let keyOwners = Array(Set((before?.owners ?? []) + (after?.owners ?? []))).sorted()
         var changes: [Change] = []
-        func change(_ rank: Rank, _ kind: ChangeKind, _ summary: String, details: [String] = [], gained: [GainedCapability] = []) {
-            changes.append(Change(rank: rank, kind: kind, product: product.id, subject: name, summary: summary, details: details, gained: gained,
-                                  approvers: rank >= .high ? assessment.approvers : keyOwners))
+        func change(
+            _ rank: Rank, _ kind: ChangeKind, _ summary: String, details: [String] = [], gained: [GainedCapability] = []
+        ) {
+            changes.append(
+                Change(
+                    rank: rank, kind: kind, product: product.id, subject: name, summary: summary, details: details,
+                    gained: gained,
+                    approvers: rank >= .high ? assessment.approvers : keyOwners))
         }
         func plural(_ count: Int) -> String { "\(count) capabilit\(count == 1 ? "y" : "ies")" }
         guard let after else {
@@ -208,49 +234,78 @@ public struct AccessDiff: Sendable, Hashable {
         guard let before else {
             let gains = gained(assessment.gained, key: after, product: product)
             if after.unscoped {
-                change(assessment.rank, .keyAdded, "new UNSCOPED \(after.audience) key `\(name)`: every capability of `\(product.id)`" + (after.expires.map { ", expires \($0)" } ?? ", no expiry"),
-                       details: describe(gains, limit: 20), gained: gains)
+                change(
+                    assessment.rank, .keyAdded,
+                    "new UNSCOPED \(after.audience) key `\(name)`: every capability of `\(product.id)`"
+                        + (after.expires.map { ", expires \($0)" } ?? ", no expiry"),
+                    details: describe(gains, limit: 20), gained: gains)
             } else {
-                change(assessment.rank, .keyAdded, "new \(after.audience) key `\(name)` with \(plural(after.capabilities.count))" + (assessment.newlyExposed.isEmpty ? "" : exposure),
-                       details: describe(gains), gained: gains)
+                change(
+                    assessment.rank, .keyAdded,
+                    "new \(after.audience) key `\(name)` with \(plural(after.capabilities.count))"
+                        + (assessment.newlyExposed.isEmpty ? "" : exposure),
+                    details: describe(gains), gained: gains)
             }
             return changes
         }
         if assessment.becameUnscoped {
             let gains = gained(assessment.gained, key: after, product: product)
-            change(.critical, .becameUnscoped, "key `\(name)` becomes UNSCOPED: every capability of `\(product.id)`", details: describe(gains, limit: 20), gained: gains)
+            change(
+                .critical, .becameUnscoped, "key `\(name)` becomes UNSCOPED: every capability of `\(product.id)`",
+                details: describe(gains, limit: 20), gained: gains)
         } else {
             if !assessment.gained.isEmpty {
                 let gains = gained(assessment.gained, key: after, product: product)
                 let critical = exposes(assessment.gained)
-                let subject = before.unscoped && after.unscoped ? "unscoped key `\(name)` gains \(plural(gains.count)) new to `\(product.id)`" : "key `\(name)` gains \(plural(gains.count))"
-                change(critical ? .critical : .high, .capabilitiesGained, subject + (critical ? exposure : ""), details: describe(gains), gained: gains)
+                let subject =
+                    before.unscoped && after.unscoped
+                    ? "unscoped key `\(name)` gains \(plural(gains.count)) new to `\(product.id)`"
+                    : "key `\(name)` gains \(plural(gains.count))"
+                change(
+                    critical ? .critical : .high, .capabilitiesGained, subject + (critical ? exposure : ""),
+                    details: describe(gains), gained: gains)
             }
             let reached = Set(assessment.gained)
             let exposedOnly = assessment.newlyExposed.filter { !reached.contains($0) }
             if !exposedOnly.isEmpty {
                 let why = before.isExternal ? "" : " (audience \(before.audience) → \(after.audience))"
-                change(.critical, .internalExposure,
-                       "internal capabilit\(exposedOnly.count == 1 ? "y" : "ies") now reach\(exposedOnly.count == 1 ? "es" : "") \(after.audience) key `\(name)`\(why)",
-                       details: exposedOnly.map { "! \($0) [internal]" },
-                       gained: exposedOnly.map { GainedCapability(id: $0, via: EffectiveAccess.via($0, key: after, tags: product.capabilities[$0]?.tags ?? []), isInternal: true) })
+                change(
+                    .critical, .internalExposure,
+                    "internal capabilit\(exposedOnly.count == 1 ? "y" : "ies") now reach\(exposedOnly.count == 1 ? "es" : "") \(after.audience) key `\(name)`\(why)",
+                    details: exposedOnly.map { "! \($0) [internal]" },
+                    gained: exposedOnly.map {
+                        GainedCapability(
+                            id: $0,
+                            via: EffectiveAccess.via($0, key: after, tags: product.capabilities[$0]?.tags ?? []),
+                            isInternal: true)
+                    })
             }
             if assessment.becameScoped {
-                change(.low, .becameScoped, "key `\(name)` is scoped to \(plural(after.capabilities.count)) (was unscoped; loses \(assessment.lost.count))")
+                change(
+                    .low, .becameScoped,
+                    "key `\(name)` is scoped to \(plural(after.capabilities.count)) (was unscoped; loses \(assessment.lost.count))"
+                )
             } else if !assessment.lost.isEmpty {
-                change(.low, .capabilitiesLost, "key `\(name)` loses \(plural(assessment.lost.count))", details: assessment.lost.map { "- \($0)" })
+                change(
+                    .low, .capabilitiesLost, "key `\(name)` loses \(plural(assessment.lost.count))",
+                    details: assessment.lost.map { "- \($0)" })
             }
         }
         if assessment.audienceChanged {
             change(.medium, .audienceChanged, "key `\(name)` audience \(before.audience) → \(after.audience)")
         }
         if assessment.ownersChanged {
-            change(.medium, .ownersChanged, "key `\(name)` owners [\(before.owners.joined(separator: ", "))] → [\(after.owners.joined(separator: ", "))]")
+            change(
+                .medium, .ownersChanged,
+                "key `\(name)` owners [\(before.owners.joined(separator: ", "))] → [\(after.owners.joined(separator: ", "))]"
+            )
         }
         switch assessment.expiry {
         case .removed(let was): change(.medium, .expiryRemoved, "key `\(name)` no longer expires (was \(was))")
-        case .extended(let from, let to): change(.medium, .expiryExtended, "key `\(name)` expiry extended \(from) → \(to)")
-        case .shortened(let from, let to): change(.low, .expiryShortened, "key `\(name)` expiry brought forward \(from) → \(to)")
+        case .extended(let from, let to):
+            change(.medium, .expiryExtended, "key `\(name)` expiry extended \(from) → \(to)")
+        case .shortened(let from, let to):
+            change(.low, .expiryShortened, "key `\(name)` expiry brought forward \(from) → \(to)")
         case .added(let date): change(.low, .expiryShortened, "key `\(name)` now expires \(date)")
         case .unchanged: break
         }
@@ -273,7 +328,9 @@ public struct AccessDiff: Sendable, Hashable {
         var addedMatches: [String: Int] = [:]
         var removedMatches: [String: [String]] = [:]
         for key in added {
-            let alike = (removedByScope[key.unscoped ? ["*"] : key.capabilities] ?? []).filter { $0.isAlike(ignoringName: key) }
+            let alike = (removedByScope[key.unscoped ? ["*"] : key.capabilities] ?? []).filter {
+                $0.isAlike(ignoringName: key)
+            }
             addedMatches[key.name] = alike.count
             if alike.count == 1 { removedMatches[alike[0].name, default: []].append(key.name) }
         }
@@ -286,21 +343,26 @@ public struct AccessDiff: Sendable, Hashable {
             var renamed = change
             renamed.kind = .keyRenamed
             renamed.previousSubject = from
-            renamed.summary = "key `\(from)` renamed to `\(change.subject)`: a new name is a new key at the gateway — " + change.summary
+            renamed.summary =
+                "key `\(from)` renamed to `\(change.subject)`: a new name is a new key at the gateway — "
+                + change.summary
             return renamed
         }
     }
 
     static func gained(_ ids: [String], key: KeyState, product: ProductState) -> [GainedCapability] {
         ids.map { id in
-            GainedCapability(id: id, via: EffectiveAccess.via(id, key: key, tags: product.capabilities[id]?.tags ?? []), isInternal: product.catalog.isInternal(id))
+            GainedCapability(
+                id: id, via: EffectiveAccess.via(id, key: key, tags: product.capabilities[id]?.tags ?? []),
+                isInternal: product.catalog.isInternal(id))
         }
     }
 
     /// One line per gained capability, the first `limit` of them.
     static func describe(_ gains: [GainedCapability], limit: Int = .max) -> [String] {
         let lines = gains.prefix(limit).map { g in
-            "+ \(g.id)" + (g.via.flatMap { $0 == "unscoped" ? nil : " (via \($0))" } ?? "") + (g.isInternal ? " [internal]" : "")
+            "+ \(g.id)" + (g.via.flatMap { $0 == "unscoped" ? nil : " (via \($0))" } ?? "")
+                + (g.isInternal ? " [internal]" : "")
         }
         return gains.count > limit ? lines + ["… and \(gains.count - limit) more"] : lines
     }
@@ -313,25 +375,52 @@ public struct AccessDiff: Sendable, Hashable {
         let unscopedKeys = new.keys.values.filter(\.unscoped).map(\.name).sorted()
         for (id, after) in new.capabilities {
             guard let before = old.capabilities[id] else {
-                let reach = unscopedKeys.isEmpty ? [] : ["reachable by unscoped keys: " + unscopedKeys.joined(separator: ", ")]
-                changes.append(Change(rank: .low, kind: .capabilityAdded, product: product, subject: id, summary: "capability `\(id)` added (owner \(after.owner))", details: reach, gained: [], approvers: [after.owner]))
+                let reach =
+                    unscopedKeys.isEmpty ? [] : ["reachable by unscoped keys: " + unscopedKeys.joined(separator: ", ")]
+                changes.append(
+                    Change(
+                        rank: .low, kind: .capabilityAdded, product: product, subject: id,
+                        summary: "capability `\(id)` added (owner \(after.owner))", details: reach, gained: [],
+                        approvers: [after.owner]))
                 continue
             }
             if before.name != after.name {
-                changes.append(Change(rank: .low, kind: .capabilityRenamed, product: product, subject: id, summary: "capability `\(id)` renamed \"\(Quote.sanitized(before.name))\" → \"\(Quote.sanitized(after.name))\"", details: [], gained: [], approvers: [after.owner]))
+                changes.append(
+                    Change(
+                        rank: .low, kind: .capabilityRenamed, product: product, subject: id,
+                        summary:
+                            "capability `\(id)` renamed \"\(Quote.sanitized(before.name))\" → \"\(Quote.sanitized(after.name))\"",
+                        details: [], gained: [], approvers: [after.owner]))
             }
             if before.tags != after.tags {
-                changes.append(Change(rank: .low, kind: .capabilityRetagged, product: product, subject: id, summary: "capability `\(id)` tags [\(before.tags.joined(separator: ", "))] → [\(after.tags.joined(separator: ", "))]", details: ["keys that gain access through selectors are listed under their own changes"], gained: [], approvers: [after.owner]))
+                changes.append(
+                    Change(
+                        rank: .low, kind: .capabilityRetagged, product: product, subject: id,
+                        summary:
+                            "capability `\(id)` tags [\(before.tags.joined(separator: ", "))] → [\(after.tags.joined(separator: ", "))]",
+                        details: ["keys that gain access through selectors are listed under their own changes"],
+                        gained: [], approvers: [after.owner]))
             }
             if before.owner != after.owner {
-                changes.append(Change(rank: .medium, kind: .capabilityOwnerChanged, product: product, subject: id, summary: "capability `\(id)` owner \(before.owner) → \(after.owner)", details: [], gained: [], approvers: Array(Set([before.owner, after.owner])).sorted()))
+                changes.append(
+                    Change(
+                        rank: .medium, kind: .capabilityOwnerChanged, product: product, subject: id,
+                        summary: "capability `\(id)` owner \(before.owner) → \(after.owner)", details: [], gained: [],
+                        approvers: Array(Set([before.owner, after.owner])).sorted()))
             }
             if before.deprecated == nil, let reason = after.deprecated {
-                changes.append(Change(rank: .low, kind: .capabilityDeprecated, product: product, subject: id, summary: "capability `\(id)` deprecated: \(Quote.sanitized(reason))", details: [], gained: [], approvers: [after.owner]))
+                changes.append(
+                    Change(
+                        rank: .low, kind: .capabilityDeprecated, product: product, subject: id,
+                        summary: "capability `\(id)` deprecated: \(Quote.sanitized(reason))", details: [], gained: [],
+                        approvers: [after.owner]))
             }
         }
         for (id, before) in old.capabilities where new.capabilities[id] == nil {
-            changes.append(Change(rank: .low, kind: .capabilityRemoved, product: product, subject: id, summary: "capability `\(id)` removed", details: [], gained: [], approvers: [before.owner]))
+            changes.append(
+                Change(
+                    rank: .low, kind: .capabilityRemoved, product: product, subject: id,
+                    summary: "capability `\(id)` removed", details: [], gained: [], approvers: [before.owner]))
         }
         return changes
     }
@@ -340,9 +429,12 @@ public struct AccessDiff: Sendable, Hashable {
         var changes: [Change] = []
         for (id, after) in new {
             if let before = old[id], before.reviewers != after.reviewers {
-                changes.append(Change(rank: .medium, kind: .teamReviewersChanged, product: nil, subject: id,
-                                      summary: "team `\(id)` reviewers [\(Quote.sanitized(before.reviewers.joined(separator: ", "), maxLength: 300))] → [\(Quote.sanitized(after.reviewers.joined(separator: ", "), maxLength: 300))]",
-                                      details: [], gained: [], approvers: [id]))
+                changes.append(
+                    Change(
+                        rank: .medium, kind: .teamReviewersChanged, product: nil, subject: id,
+                        summary:
+                            "team `\(id)` reviewers [\(Quote.sanitized(before.reviewers.joined(separator: ", "), maxLength: 300))] → [\(Quote.sanitized(after.reviewers.joined(separator: ", "), maxLength: 300))]",
+                        details: [], gained: [], approvers: [id]))
             }
         }
         return changes
@@ -359,29 +451,41 @@ public struct AccessDiff: Sendable, Hashable {
         }
         // The settings' owners before and after approve: a change that drops an owner needs that owner's consent too.
         let approvers = Array(Set(old.owners + new.owners)).sorted()
-        let unowned = approvers.isEmpty ? ["no team owns the Settings document: set its `owners` so that a team must approve what later reviews can catch"] : []
+        let unowned =
+            approvers.isEmpty
+            ? [
+                "no team owns the Settings document: set its `owners` so that a team must approve what later reviews can catch"
+            ] : []
         var changes: [Change] = []
         func change(weaker: Bool, subject: String, summary: String) {
-            changes.append(Change(
-                rank: weaker ? .critical : .low, kind: weaker ? .settingsWeakened : .settingsStrengthened, product: nil, subject: subject,
-                summary: summary, details: weaker ? unowned : [], gained: [], approvers: approvers
-            ))
+            changes.append(
+                Change(
+                    rank: weaker ? .critical : .low, kind: weaker ? .settingsWeakened : .settingsStrengthened,
+                    product: nil, subject: subject,
+                    summary: summary, details: weaker ? unowned : [], gained: [], approvers: approvers
+                ))
         }
         for rule in Set(old.severities.keys).union(new.severities.keys).sorted() {
             let before = old.severities[rule] ?? "off"
             let after = new.severities[rule] ?? "off"
             if before == after { continue }
             let weaker = strength(after) < strength(before)
-            change(weaker: weaker, subject: "rules.\(rule)", summary: "rule `\(rule)` \(before) → \(after)" + (weaker ? ": later reviews catch less" : ""))
+            change(
+                weaker: weaker, subject: "rules.\(rule)",
+                summary: "rule `\(rule)` \(before) → \(after)" + (weaker ? ": later reviews catch less" : ""))
         }
         if old.unscopedMaxDays != new.unscopedMaxDays {
-            change(weaker: new.unscopedMaxDays > old.unscopedMaxDays, subject: "unscopedMaxDays", summary: "unscoped keys may live \(new.unscopedMaxDays) days (was \(old.unscopedMaxDays))")
+            change(
+                weaker: new.unscopedMaxDays > old.unscopedMaxDays, subject: "unscopedMaxDays",
+                summary: "unscoped keys may live \(new.unscopedMaxDays) days (was \(old.unscopedMaxDays))")
         }
         if old.owners != new.owners {
             // Fewer owners means fewer teams that must approve the next weakening.
             let removed = old.owners.filter { !new.owners.contains($0) }
             let list = { (teams: [String]) in teams.isEmpty ? "none" : teams.map { "`\($0)`" }.joined(separator: ", ") }
-            change(weaker: !removed.isEmpty, subject: "owners", summary: "Settings owners \(list(old.owners)) → \(list(new.owners))")
+            change(
+                weaker: !removed.isEmpty, subject: "owners",
+                summary: "Settings owners \(list(old.owners)) → \(list(new.owners))")
         }
         return changes
     }

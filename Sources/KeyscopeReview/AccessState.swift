@@ -1,6 +1,6 @@
-import KeyscopeSupport
 import KeyscopeAccess
 import KeyscopePolicy
+import KeyscopeSupport
 import KeyscopeTable
 import KeyscopeTableTools
 
@@ -26,7 +26,8 @@ public struct AccessState: Sendable, Hashable {
     /// so the model must outlive the call that built the state for that to help.
     var retainedPolicy: ValidationResult?
 
-    public init(source: String, products: [String: ProductState], teams: [String: TeamState], settings: SettingsState?) {
+    public init(source: String, products: [String: ProductState], teams: [String: TeamState], settings: SettingsState?)
+    {
         self.source = source
         self.products = products
         self.teams = teams
@@ -117,7 +118,8 @@ extension AccessState {
         for product in resolved.products {
             var capabilities: [String: CapabilityState] = [:]
             for c in product.capabilities {
-                capabilities[c.id] = CapabilityState(id: c.id, name: c.name, owner: c.owner, tags: c.tags, deprecated: c.deprecated)
+                capabilities[c.id] = CapabilityState(
+                    id: c.id, name: c.name, owner: c.owner, tags: c.tags, deprecated: c.deprecated)
             }
             var keys: [String: KeyState] = [:]
             let omitted = omitting[product.id]
@@ -129,16 +131,23 @@ extension AccessState {
                     capabilities: k.capabilities.map { product.capabilities[$0].id }, selectors: k.selectors
                 )
             }
-            products[product.id] = ProductState(id: product.id, name: product.name, capabilities: capabilities, keys: keys)
+            products[product.id] = ProductState(
+                id: product.id, name: product.name, capabilities: capabilities, keys: keys)
         }
         var teams: [String: TeamState] = [:]
-        for team in resolved.teams { teams[team.id] = TeamState(id: team.id, name: team.name, reviewers: team.reviewers) }
+        for team in resolved.teams {
+            teams[team.id] = TeamState(id: team.id, name: team.name, reviewers: team.reviewers)
+        }
         let settings = validation.policy.settings
         var severities: [String: String] = [:]
         for rule in RuleRegistry.all where rule.configurable {
             severities[rule.id.rawValue] = settings.severity(of: rule.id)?.rawValue ?? "off"
         }
-        self.init(source: source, products: products, teams: teams, settings: SettingsState(severities: severities, unscopedMaxDays: settings.unscopedMaxDays, owners: Array(Set(settings.owners.map(\.value))).sorted()))
+        self.init(
+            source: source, products: products, teams: teams,
+            settings: SettingsState(
+                severities: severities, unscopedMaxDays: settings.unscopedMaxDays,
+                owners: Array(Set(settings.owners.map(\.value))).sorted()))
         retainedPolicy = validation
         errors = validation.diagnostics.errorCount
         listsAllTeams = true
@@ -154,18 +163,23 @@ extension AccessState {
             }
             var capabilities: [String: CapabilityState] = [:]
             for c in contents.capabilities {
-                capabilities[c.id] = CapabilityState(id: c.id, name: c.name, owner: contents.teams[c.owner].id, tags: c.tags.sorted(), deprecated: c.deprecated)
+                capabilities[c.id] = CapabilityState(
+                    id: c.id, name: c.name, owner: contents.teams[c.owner].id, tags: c.tags.sorted(),
+                    deprecated: c.deprecated)
             }
             var keys: [String: KeyState] = [:]
             keys.reserveCapacity(contents.keys.count)
             for k in contents.keys {
                 keys[k.name] = KeyState(
-                    name: k.name, description: k.description, audience: k.audience.name, owners: k.owners.map { contents.teams[$0].id }.sorted(),
+                    name: k.name, description: k.description, audience: k.audience.name,
+                    owners: k.owners.map { contents.teams[$0].id }.sorted(),
                     expires: k.expiresDay.map { Timestamp.date(day: $0) }, unscoped: k.unscoped,
                     capabilities: k.capabilities.map { contents.capabilities[$0].id }, selectors: k.selectors
                 )
             }
-            products[contents.metadata.productID] = ProductState(id: contents.metadata.productID, name: contents.metadata.productName, capabilities: capabilities, keys: keys)
+            products[contents.metadata.productID] = ProductState(
+                id: contents.metadata.productID, name: contents.metadata.productName, capabilities: capabilities,
+                keys: keys)
         }
         self.init(source: source, products: products, teams: teams, settings: nil)
     }

@@ -2,9 +2,9 @@ import Foundation
 import KeyscopeAccess
 import KeyscopeIO
 import KeyscopePolicy
+import KeyscopeSupport
 import KeyscopeTable
 import KeyscopeTableTools
-import KeyscopeSupport
 
 /// Why a state could not be read. One line each, naming the source.
 public struct StateError: Error, Sendable, Equatable, CustomStringConvertible {
@@ -17,7 +17,8 @@ public struct StateError: Error, Sendable, Equatable, CustomStringConvertible {
 public enum StateSource: Sendable, Equatable, CustomStringConvertible {
     /// A policy directory, compiled in memory.
     case policy(String)
-    /// The policy directory at a git revision: `git:REV` (read with `git archive`, never touching the working tree or index).
+    /// The policy directory at a git revision: `git:REV` (read with `git archive`, never touching the working tree or
+    /// index).
     case git(revision: String, policyRoot: String)
     /// A table file.
     case table(String)
@@ -74,7 +75,9 @@ public struct StateLoader: Sendable {
     /// HTTP timeout in seconds.
     public var timeout: Double
 
-    public init(trustedKeys: [TrustedKey], skipVerification: Bool = false, checkDate: CalendarDate, timeout: Double = 10) {
+    public init(
+        trustedKeys: [TrustedKey], skipVerification: Bool = false, checkDate: CalendarDate, timeout: Double = 10
+    ) {
         self.trustedKeys = trustedKeys
         self.skipVerification = skipVerification
         self.checkDate = checkDate
@@ -113,30 +116,42 @@ public struct StateLoader: Sendable {
     func loadTablePair(_ first: StateSource, _ second: StateSource) throws(StateError) -> (AccessState, AccessState) {
         let results = WorkerSlots<Result<(String, [ScopeTable]), StateError>?>(count: 2, repeating: nil)
         DispatchQueue.concurrentPerform(iterations: 2) { index in
-            results.set(index, Result { () throws(StateError) -> (String, [ScopeTable]) in try openTables(index == 0 ? first : second) })
+            results.set(
+                index,
+                Result { () throws(StateError) -> (String, [ScopeTable]) in try openTables(index == 0 ? first : second)
+                })
         }
         return Self.statePair(try results[0]!.get(), try results[1]!.get())
     }
 
     /// Two table states for diffing, keys held alike by both left out (see `loadPair`).
-    public static func statePair(_ first: (label: String, tables: [ScopeTable]), _ second: (label: String, tables: [ScopeTable])) -> (AccessState, AccessState) {
+    public static func statePair(
+        _ first: (label: String, tables: [ScopeTable]), _ second: (label: String, tables: [ScopeTable])
+    ) -> (AccessState, AccessState) {
         let (firstLabel, firstTables) = first
         let (secondLabel, secondTables) = second
         var firstOmitted = [[Bool]?](repeating: nil, count: firstTables.count)
         var secondOmitted = [[Bool]?](repeating: nil, count: secondTables.count)
         for (i, old) in firstTables.enumerated() {
-            guard let j = secondTables.firstIndex(where: { $0.header.productID == old.header.productID }) else { continue }
+            guard let j = secondTables.firstIndex(where: { $0.header.productID == old.header.productID }) else {
+                continue
+            }
             let new = secondTables[j]
             let delta = CatalogDelta(old: Self.catalog(of: old), new: Self.catalog(of: new))
             let alike = old.identicalKeys(in: new) { audience, unscoped in
-                !delta.mayChangeAccess(unscoped: unscoped, external: AccessVocabulary.isExternal(audience: audience.name))
+                !delta.mayChangeAccess(
+                    unscoped: unscoped, external: AccessVocabulary.isExternal(audience: audience.name))
             }
             firstOmitted[i] = alike.first
             secondOmitted[j] = alike.second
         }
         return (
-            AccessState(source: firstLabel, tables: zip(firstTables, firstOmitted).map { $0.contents(keysSortedByName: false, omitting: $1) }),
-            AccessState(source: secondLabel, tables: zip(secondTables, secondOmitted).map { $0.contents(keysSortedByName: false, omitting: $1) })
+            AccessState(
+                source: firstLabel,
+                tables: zip(firstTables, firstOmitted).map { $0.contents(keysSortedByName: false, omitting: $1) }),
+            AccessState(
+                source: secondLabel,
+                tables: zip(secondTables, secondOmitted).map { $0.contents(keysSortedByName: false, omitting: $1) })
         )
     }
 
@@ -148,7 +163,9 @@ public struct StateLoader: Sendable {
     }
 
     /// Two policy states for diffing, keys held alike by both left out (see `loadPair`).
-    public static func statePair(_ first: (label: String, validation: ValidationResult), _ second: (label: String, validation: ValidationResult)) -> (AccessState, AccessState) {
+    public static func statePair(
+        _ first: (label: String, validation: ValidationResult), _ second: (label: String, validation: ValidationResult)
+    ) -> (AccessState, AccessState) {
         let (firstLabel, old) = first
         let (secondLabel, new) = second
         var firstOmitted: [String: [Bool]] = [:]
@@ -187,7 +204,9 @@ public struct StateLoader: Sendable {
             return (path, [try openFile(path)])
         case .published(let directory):
             let products = Self.publishedProducts(in: directory)
-            guard !products.isEmpty else { throw StateError("\(directory) is not a publish directory: no \(directory)/<product>/current.kst") }
+            guard !products.isEmpty else {
+                throw StateError("\(directory) is not a publish directory: no \(directory)/<product>/current.kst")
+            }
             var tables: [ScopeTable] = []
             for product in products {
                 let path = "\(directory)/\(product)/current.kst"
@@ -200,16 +219,25 @@ public struct StateLoader: Sendable {
                 // A publish directory is named by product: a table filed under another product's
                 // name would make the state ambiguous (two tables for one product) or mislabelled.
                 guard table.header.productID == product else {
-                    throw StateError("\(path) holds a table for product `\(Quote.sanitized(table.header.productID))`, not `\(product)`")
+                    throw StateError(
+                        "\(path) holds a table for product `\(Quote.sanitized(table.header.productID))`, not `\(product)`"
+                    )
                 }
                 tables.append(table)
             }
             return (directory, tables)
         case .url(let url):
             let bytes = try fetch(url)
-            return (url, [try open(label: url) { options throws(ScopeTableError) in
-                skipVerification ? try ScopeTable.openUnverified(bytes: bytes) : try ScopeTable(bytes: bytes, options: options)
-            }])
+            return (
+                url,
+                [
+                    try open(label: url) { options throws(ScopeTableError) in
+                        skipVerification
+                            ? try ScopeTable.openUnverified(bytes: bytes)
+                            : try ScopeTable(bytes: bytes, options: options)
+                    }
+                ]
+            )
         case .policy, .git:
             throw StateError("\(source) is not a table")
         }
@@ -217,7 +245,9 @@ public struct StateLoader: Sendable {
 
     /// Opens one table, verified unless `skipVerification`. Expiry is not checked: an expired
     /// deployed table is still the state being replaced.
-    func open(label: String, _ opening: (TableOpenOptions) throws(ScopeTableError) -> ScopeTable) throws(StateError) -> ScopeTable {
+    func open(label: String, _ opening: (TableOpenOptions) throws(ScopeTableError) -> ScopeTable) throws(StateError)
+        -> ScopeTable
+    {
         do {
             return try opening(TableOpenOptions(trustedKeys: trustedKeys, now: nil))
         } catch .unreadable(let path, let reason) {
@@ -234,11 +264,14 @@ public struct StateLoader: Sendable {
         if stat(path, &info) == 0, (info.st_mode & S_IFMT) != S_IFREG {
             let bytes = try readStream(path, limit: TableOpenOptions(trustedKeys: [], now: nil).maximumSize)
             return try open(label: path) { options throws(ScopeTableError) in
-                skipVerification ? try ScopeTable.openUnverified(bytes: bytes) : try ScopeTable(bytes: bytes, options: options)
+                skipVerification
+                    ? try ScopeTable.openUnverified(bytes: bytes) : try ScopeTable(bytes: bytes, options: options)
             }
         }
         return try open(label: path) { options throws(ScopeTableError) in
-            skipVerification ? try ScopeTable.openUnverified(path: path, maximumSize: options.maximumSize) : try ScopeTable(path: path, options: options)
+            skipVerification
+                ? try ScopeTable.openUnverified(path: path, maximumSize: options.maximumSize)
+                : try ScopeTable(path: path, options: options)
         }
     }
 
@@ -248,7 +281,8 @@ public struct StateLoader: Sendable {
             return try BoundedRead.stream(path, limit: limit)
         } catch {
             switch error {
-            case .tooLarge(let size, let limit): throw StateError("\(path): \(ScopeTableError.tooLarge(size: size, limit: limit))")
+            case .tooLarge(let size, let limit):
+                throw StateError("\(path): \(ScopeTableError.tooLarge(size: size, limit: limit))")
             case .missing, .notRegularFile, .failed: throw StateError("cannot read table \(path): \(error)")
             }
         }
@@ -265,7 +299,9 @@ public struct StateLoader: Sendable {
         // exactly the one a reviewer must see. Files that do not read as policy do.
         let unreadable = result.diagnostics.filter { $0.severity == .error && $0.rule.isReadingFailure }
         guard unreadable.isEmpty else {
-            throw StateError("policy \(label) has \(unreadable.count) YAML or schema error(s), first \(unreadable[0].location): run `keyscope validate \(root)` to see them")
+            throw StateError(
+                "policy \(label) has \(unreadable.count) YAML or schema error(s), first \(unreadable[0].location): run `keyscope validate \(root)` to see them"
+            )
         }
         return result
     }
@@ -290,7 +326,8 @@ public struct StateLoader: Sendable {
         return switch error {
         case .notARepository(let directory): "\(Quote.sanitized(directory)) is not in a git repository"
         case .unknownRevision: "unknown git revision `\(shown)`"
-        case .archiveFailed(_, let path): "`git archive \(shown)` failed (does \(Quote.sanitized(path)) exist at that revision?)"
+        case .archiveFailed(_, let path):
+            "`git archive \(shown)` failed (does \(Quote.sanitized(path)) exist at that revision?)"
         case .unpackFailed(_, let reason): "cannot unpack the archive of \(shown): \(Quote.sanitized(reason))"
         case .missingPath(_, let path): "\(Quote.sanitized(path)) does not exist at git revision \(shown)"
         case .temporaryDirectory(let reason): "cannot create a temporary directory: \(reason)"
@@ -305,7 +342,8 @@ public struct StateLoader: Sendable {
         } catch {
             switch error {
             case .invalidURL: throw StateError("invalid URL \(url)")
-            case .tooLarge(let received, let limit): throw StateError("GET \(url): \(ScopeTableError.tooLarge(size: received, limit: limit))")
+            case .tooLarge(let received, let limit):
+                throw StateError("GET \(url): \(ScopeTableError.tooLarge(size: received, limit: limit))")
             default: throw StateError("GET \(url): \(error)")
             }
         }
@@ -319,6 +357,8 @@ public struct StateLoader: Sendable {
     /// Product directories holding a `current.kst`, sorted.
     public static func publishedProducts(in directory: String) -> [String] {
         let entries = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
-        return entries.filter { !$0.hasPrefix(".") && FileManager.default.fileExists(atPath: "\(directory)/\($0)/current.kst") }.sorted()
+        return entries.filter {
+            !$0.hasPrefix(".") && FileManager.default.fileExists(atPath: "\(directory)/\($0)/current.kst")
+        }.sorted()
     }
 }

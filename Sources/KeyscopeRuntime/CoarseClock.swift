@@ -1,5 +1,6 @@
 import Dispatch
 import Synchronization
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -24,6 +25,7 @@ public final class CoarseClock: Sendable {
         init(_ value: Int64) { self.value = Atomic(value) }
     }
 
+    /// A clock that starts at the current time.
     public init(resolutionMilliseconds: Int = 100) {
         let seconds = Seconds(CoarseClock.systemNow())
         self.seconds = seconds

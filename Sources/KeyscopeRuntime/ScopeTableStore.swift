@@ -1,5 +1,6 @@
 import Dispatch
 import Synchronization
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -30,6 +31,7 @@ public enum ReloadOutcome: Sendable, Equatable {
 ///   a decision copies the current reference and decides outside the lock, so
 ///   a reload never fails or stalls a concurrent decision.
 public final class ScopeTableStore: Sendable {
+    /// The table file this store loads and reloads.
     public let path: String
     private let options: TableOpenOptions
     private let clock: CoarseClock
@@ -44,7 +46,8 @@ public final class ScopeTableStore: Sendable {
 
     /// - Parameters:
     ///   - path: the table file (for example `DIR/<product>/current.kst`).
-    ///   - options: trusted keys, expected product, minimum serial and size limit; `now` is ignored (the clock is used).
+    ///   - options: trusted keys, expected product, minimum serial and size limit; `now` is ignored (the clock is
+    /// used).
     ///   - clock: the time source for expiry.
     public init(path: String, options: TableOpenOptions, clock: CoarseClock = .shared) {
         self.path = path
@@ -84,7 +87,8 @@ public final class ScopeTableStore: Sendable {
                 if let current = state.table {
                     if table.header.serial == current.header.serial { return .sameSerial(table.header.serial) }
                     if table.header.serial < current.header.serial {
-                        let error = ScopeTableError.serialBelowMinimum(serial: table.header.serial, minimum: current.header.serial)
+                        let error = ScopeTableError.serialBelowMinimum(
+                            serial: table.header.serial, minimum: current.header.serial)
                         state.lastError = error
                         return .rejected(error)
                     }
@@ -103,7 +107,9 @@ public final class ScopeTableStore: Sendable {
     }
 
     /// Polls the path every `intervalMilliseconds` and calls `onChange` after each load or refusal.
-    public func startWatching(intervalMilliseconds: Int = 1000, onChange: @escaping @Sendable (ReloadOutcome) -> Void = { _ in }) {
+    public func startWatching(
+        intervalMilliseconds: Int = 1000, onChange: @escaping @Sendable (ReloadOutcome) -> Void = { _ in }
+    ) {
         let source = DispatchSource.makeTimerSource(queue: DispatchQueue(label: "keyscope.store-watch"))
         source.schedule(deadline: .now(), repeating: .milliseconds(max(1, intervalMilliseconds)))
         source.setEventHandler { [weak self] in
@@ -121,6 +127,7 @@ public final class ScopeTableStore: Sendable {
         source.activate()
     }
 
+    /// Stops reloading on changes to `path`; the table in service stays.
     public func stopWatching() {
         let previous = watcher.withLock { existing -> TimerHandle? in
             let previous = existing

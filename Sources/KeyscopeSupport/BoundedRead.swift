@@ -41,7 +41,9 @@ package enum BoundedRead {
 
     /// The bytes of a regular file in newly allocated memory aligned to 16 bytes, which the
     /// caller owns and must deallocate. A file that shrank while being read gives fewer bytes.
-    package static func alignedBytes(_ path: String, limit: Int) throws(BoundedReadError) -> (memory: UnsafeMutableRawPointer, count: Int) {
+    package static func alignedBytes(_ path: String, limit: Int) throws(BoundedReadError) -> (
+        memory: UnsafeMutableRawPointer, count: Int
+    ) {
         try withRegularFile(path, limit: limit) { fd, size throws(BoundedReadError) in
             let memory = UnsafeMutableRawPointer.allocate(byteCount: max(size, 1), alignment: 16)
             switch fill(fd, memory, size) {
@@ -88,7 +90,9 @@ package enum BoundedRead {
     }
 
     /// Reads up to `size` bytes into `memory`; returns how many arrived before end of file.
-    private static func fill(_ fd: Int32, _ memory: UnsafeMutableRawPointer, _ size: Int) -> Result<Int, BoundedReadError> {
+    private static func fill(_ fd: Int32, _ memory: UnsafeMutableRawPointer, _ size: Int) -> Result<
+        Int, BoundedReadError
+    > {
         var total = 0
         while total < size {
             let count = read(fd, memory + total, size - total)

@@ -3,7 +3,9 @@
 /// Keys written here are readable by `openssl pkey`, and OpenSSL's are readable here.
 package enum PEM {
     /// PKCS#8 PrivateKeyInfo for Ed25519, up to the 32-byte seed.
-    package static let pkcs8Prefix: [UInt8] = [0x30, 0x2E, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2B, 0x65, 0x70, 0x04, 0x22, 0x04, 0x20]
+    package static let pkcs8Prefix: [UInt8] = [
+        0x30, 0x2E, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2B, 0x65, 0x70, 0x04, 0x22, 0x04, 0x20,
+    ]
     /// SubjectPublicKeyInfo for Ed25519, up to the 32-byte key.
     package static let spkiPrefix: [UInt8] = [0x30, 0x2A, 0x30, 0x05, 0x06, 0x03, 0x2B, 0x65, 0x70, 0x03, 0x21, 0x00]
 
@@ -35,8 +37,8 @@ package enum PEM {
     }
 }
 
-package extension Substring {
-    func trimmingWhitespace() -> String {
+extension Substring {
+    package func trimmingWhitespace() -> String {
         String(drop(while: \.isWhitespace).reversed().drop(while: \.isWhitespace).reversed())
     }
 }
@@ -50,7 +52,10 @@ package enum Base64 {
         var index = 0
         while index + 2 < bytes.count {
             let n = UInt32(bytes[index]) << 16 | UInt32(bytes[index + 1]) << 8 | UInt32(bytes[index + 2])
-            output += [alphabet[Int(n >> 18 & 63)], alphabet[Int(n >> 12 & 63)], alphabet[Int(n >> 6 & 63)], alphabet[Int(n & 63)]]
+            output += [
+                alphabet[Int(n >> 18 & 63)], alphabet[Int(n >> 12 & 63)], alphabet[Int(n >> 6 & 63)],
+                alphabet[Int(n & 63)],
+            ]
             index += 3
         }
         let rest = bytes.count - index
@@ -59,7 +64,9 @@ package enum Base64 {
             output += [alphabet[Int(n >> 18 & 63)], alphabet[Int(n >> 12 & 63)], UInt8(ascii: "="), UInt8(ascii: "=")]
         } else if rest == 2 {
             let n = UInt32(bytes[index]) << 16 | UInt32(bytes[index + 1]) << 8
-            output += [alphabet[Int(n >> 18 & 63)], alphabet[Int(n >> 12 & 63)], alphabet[Int(n >> 6 & 63)], UInt8(ascii: "=")]
+            output += [
+                alphabet[Int(n >> 18 & 63)], alphabet[Int(n >> 12 & 63)], alphabet[Int(n >> 6 & 63)], UInt8(ascii: "="),
+            ]
         }
         return String(decoding: output, as: UTF8.self)
     }
@@ -68,7 +75,10 @@ package enum Base64 {
         var values: [UInt8] = []
         var padding = 0
         for byte in text.utf8 {
-            if byte == UInt8(ascii: "=") { padding += 1; continue }
+            if byte == UInt8(ascii: "=") {
+                padding += 1
+                continue
+            }
             guard padding == 0, let value = alphabet.firstIndex(of: byte) else { return nil }
             values.append(UInt8(value))
         }

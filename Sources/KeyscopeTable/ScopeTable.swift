@@ -1,4 +1,5 @@
 import KeyscopeSupport
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -18,7 +19,11 @@ public struct TableOpenOptions: Sendable {
     /// Refuse larger files before reading them.
     public var maximumSize: Int
 
-    public init(trustedKeys: [TrustedKey], expectedProduct: String? = nil, now: Int64?, minimumSerial: UInt64 = 0, maximumSize: Int = 256 << 20) {
+    /// Trust and limits for opening a table; `now: nil` skips the expiry check (inspection only).
+    public init(
+        trustedKeys: [TrustedKey], expectedProduct: String? = nil, now: Int64?, minimumSerial: UInt64 = 0,
+        maximumSize: Int = 256 << 20
+    ) {
         self.trustedKeys = trustedKeys
         self.expectedProduct = expectedProduct
         self.now = now
@@ -32,6 +37,7 @@ public enum Decision: Sendable, Hashable {
     case allow
     case deny(DenyReason)
 
+    /// Whether the call may proceed.
     public var isAllowed: Bool { self == .allow }
 }
 
@@ -81,10 +87,12 @@ public enum DenyReason: String, Sendable, Hashable, CaseIterable {
 public final class ScopeTable: @unchecked Sendable {
     // INVARIANT (offsets checked): every offset reachable from the header,
     // the index slots, the bucket array and the records was checked against
-    // `storage` in `init` (through `TableValidator` and `checkIndexes`); the storage is immutable and lives as long as `self`.
+    // `storage` in `init` (through `TableValidator` and `checkIndexes`); the storage is immutable and lives as long as
+    // `self`.
     // That is what makes the unchecked Sendable and the unchecked reads sound.
     let storage: TableStorage
     package let base: UnsafeRawPointer
+    /// What the header says, read once at open.
     public let header: TableHeader
     /// The key that signed the table.
     public let signer: KeyID
@@ -110,20 +118,28 @@ public final class ScopeTable: @unchecked Sendable {
         try self.init(storage: TableStorage(copying: bytes), options: options, verifySignature: true)
     }
 
-    /// Opens and verifies a table file, read into private memory (see `TableStorage.init(reading:)` for why it is not mapped).
+    /// Opens and verifies a table file, read into private memory (see `TableStorage.init(reading:)` for why it is not
+    /// mapped).
     public convenience init(path: String, options: TableOpenOptions) throws(ScopeTableError) {
-        try self.init(storage: TableStorage(reading: path, maximumSize: options.maximumSize), options: options, verifySignature: true)
+        try self.init(
+            storage: TableStorage(reading: path, maximumSize: options.maximumSize), options: options,
+            verifySignature: true)
     }
 
     /// Reads a table without checking its signature, for `inspect`/`diff --insecure-skip-verify` only.
     /// Structure is still fully validated. Gateways must never use this.
     package static func openUnverified(bytes: [UInt8]) throws(ScopeTableError) -> ScopeTable {
-        try ScopeTable(storage: TableStorage(copying: bytes), options: TableOpenOptions(trustedKeys: [], now: nil), verifySignature: false)
+        try ScopeTable(
+            storage: TableStorage(copying: bytes), options: TableOpenOptions(trustedKeys: [], now: nil),
+            verifySignature: false)
     }
 
     /// The same for a file.
-    package static func openUnverified(path: String, maximumSize: Int = 256 << 20) throws(ScopeTableError) -> ScopeTable {
-        try ScopeTable(storage: TableStorage(reading: path, maximumSize: maximumSize), options: TableOpenOptions(trustedKeys: [], now: nil), verifySignature: false)
+    package static func openUnverified(path: String, maximumSize: Int = 256 << 20) throws(ScopeTableError) -> ScopeTable
+    {
+        try ScopeTable(
+            storage: TableStorage(reading: path, maximumSize: maximumSize),
+            options: TableOpenOptions(trustedKeys: [], now: nil), verifySignature: false)
     }
 
     private init(storage: TableStorage, options: TableOpenOptions, verifySignature: Bool) throws(ScopeTableError) {
@@ -131,11 +147,17 @@ public final class ScopeTable: @unchecked Sendable {
         base = storage.base
         let count = storage.count
         let reader = RawReader(base: storage.base, count: count)
-        guard count >= TableFormat.headerSize + TableFormat.signatureBlockSize else { throw .malformed(offset: count, reason: .truncated) }
-        guard (0..<4).allSatisfy({ reader.u8($0) == TableFormat.magic[$0] }) else { throw .malformed(offset: 0, reason: .badMagic) }
+        guard count >= TableFormat.headerSize + TableFormat.signatureBlockSize else {
+            throw .malformed(offset: count, reason: .truncated)
+        }
+        guard (0..<4).allSatisfy({ reader.u8($0) == TableFormat.magic[$0] }) else {
+            throw .malformed(offset: 0, reason: .badMagic)
+        }
         let version = reader.u16(TableFormat.Header.version)
         guard version == TableFormat.version else { throw .unsupportedVersion(version) }
-        guard reader.u32(TableFormat.Header.headerSize) == UInt32(TableFormat.headerSize) else { throw .malformed(offset: TableFormat.Header.headerSize, reason: .badHeader) }
+        guard reader.u32(TableFormat.Header.headerSize) == UInt32(TableFormat.headerSize) else {
+            throw .malformed(offset: TableFormat.Header.headerSize, reason: .badHeader)
+        }
         let signedSize = Int(reader.u32(TableFormat.Header.signedSize))
         guard signedSize >= TableFormat.headerSize, signedSize + TableFormat.signatureBlockSize == count else {
             throw .malformed(offset: TableFormat.Header.signedSize, reason: .sizeMismatch)
@@ -143,14 +165,17 @@ public final class ScopeTable: @unchecked Sendable {
 
         // Signature first: nothing past the header is interpreted before it verifies.
         guard (0..<4).allSatisfy({ reader.u8(signedSize + $0) == TableFormat.signatureMagic[$0] }),
-              reader.u16(signedSize + 4) == 1, reader.u16(signedSize + 6) == TableFormat.signatureAlgorithmEd25519 else {
+            reader.u16(signedSize + 4) == 1, reader.u16(signedSize + 6) == TableFormat.signatureAlgorithmEd25519
+        else {
             throw .malformed(offset: signedSize, reason: .badSignatureBlock)
         }
         let keyID = KeyID(bytes: (0..<8).map { reader.u8(signedSize + 8 + $0) })
         signer = keyID
         if verifySignature {
             guard !options.trustedKeys.isEmpty else { throw .noTrustedKeys }
-            guard let key = options.trustedKeys.first(where: { $0.id == keyID }) else { throw .untrustedSigner(keyID: keyID.description) }
+            guard let key = options.trustedKeys.first(where: { $0.id == keyID }) else {
+                throw .untrustedSigner(keyID: keyID.description)
+            }
             let signature = UnsafeRawBufferPointer(start: base + signedSize + 16, count: 64)
             guard key.isValidSignature(signature, for: UnsafeRawBufferPointer(start: base, count: signedSize)) else {
                 throw .badSignature(keyID: keyID.description)
@@ -164,7 +189,9 @@ public final class ScopeTable: @unchecked Sendable {
             let field = TableFormat.Header.sections + 8 * section.rawValue
             let offset = Int(reader.u32(field))
             let length = Int(reader.u32(field + 4))
-            guard offset % 8 == 0, offset >= end, offset <= signedSize, length <= signedSize - offset else { throw .malformed(offset: field, reason: .badSection) }
+            guard offset % 8 == 0, offset >= end, offset <= signedSize, length <= signedSize - offset else {
+                throw .malformed(offset: field, reason: .badSection)
+            }
             sections[section] = (offset, length)
             end = offset + length
         }
@@ -190,11 +217,14 @@ public final class ScopeTable: @unchecked Sendable {
             capacity >= 8 && capacity & (capacity - 1) == 0 && capacity >= 2 * count
         }
         guard capabilityCount <= TableFormat.maxCapabilities,
-              sections[.teams].length == teamCount * TableFormat.teamRecordSize,
-              sections[.capabilities].length == capabilityCount * TableFormat.capabilityRecordSize,
-              validCapacity(capabilityCapacity, capabilityCount), sections[.capabilityIndex].length == capabilityCapacity * TableFormat.indexSlotSize,
-              bucketCount >= 1, bucketCount & (bucketCount - 1) == 0, bucketCount <= max(1, keyCount), sections[.keyBuckets].length == (bucketCount + 1) * 4,
-              sections[.lists].length % 4 == 0 else {
+            sections[.teams].length == teamCount * TableFormat.teamRecordSize,
+            sections[.capabilities].length == capabilityCount * TableFormat.capabilityRecordSize,
+            validCapacity(capabilityCapacity, capabilityCount),
+            sections[.capabilityIndex].length == capabilityCapacity * TableFormat.indexSlotSize,
+            bucketCount >= 1, bucketCount & (bucketCount - 1) == 0, bucketCount <= max(1, keyCount),
+            sections[.keyBuckets].length == (bucketCount + 1) * 4,
+            sections[.lists].length % 4 == 0
+        else {
             throw .malformed(offset: TableFormat.Header.capabilityCount, reason: .badHeader)
         }
         capabilityMask = capabilityCapacity - 1
@@ -214,8 +244,10 @@ public final class ScopeTable: @unchecked Sendable {
         } else if revisionRef != TableFormat.none {
             throw .malformed(offset: TableFormat.Header.revision, reason: .badHeader)
         }
-        try validator.records(teams: sections[.teams], capabilities: sections[.capabilities], keys: sections[.keys], teamCount: teamCount, capabilityCount: capabilityCount, keyCount: keyCount,
-                              scopeSetCount: Int(reader.u32(TableFormat.Header.scopeSetCount)), bucketCount: bucketCount)
+        try validator.records(
+            teams: sections[.teams], capabilities: sections[.capabilities], keys: sections[.keys], teamCount: teamCount,
+            capabilityCount: capabilityCount, keyCount: keyCount,
+            scopeSetCount: Int(reader.u32(TableFormat.Header.scopeSetCount)), bucketCount: bucketCount)
 
         expiresAt = reader.i64(TableFormat.Header.expiresAt)
         header = TableHeader(
@@ -233,7 +265,9 @@ public final class ScopeTable: @unchecked Sendable {
         )
 
         // Indexes: every slot empty or naming a record, each record once, each reachable by its own lookup.
-        try checkIndexes(reader: reader, validator: validator, capabilityCount: capabilityCount, bucketStarts: validator.bucketStarts)
+        try checkIndexes(
+            reader: reader, validator: validator, capabilityCount: capabilityCount, bucketStarts: validator.bucketStarts
+        )
 
         if let expected = options.expectedProduct, expected != header.productID {
             throw .wrongProduct(expected: expected, found: header.productID)
@@ -246,7 +280,9 @@ public final class ScopeTable: @unchecked Sendable {
         }
     }
 
-    private func checkIndexes(reader: RawReader, validator: TableValidator, capabilityCount: Int, bucketStarts: [Int]) throws(ScopeTableError) {
+    private func checkIndexes(reader: RawReader, validator: TableValidator, capabilityCount: Int, bucketStarts: [Int])
+        throws(ScopeTableError)
+    {
         var seenCapabilities = 0
         for slot in 0...capabilityMask {
             let at = capabilityIndex + TableFormat.indexSlotSize * slot
@@ -277,9 +313,13 @@ public final class ScopeTable: @unchecked Sendable {
     // MARK: Lookups (no allocation, no bounds failures: see INVARIANT above)
 
     @inline(__always)
-    package func u32(_ offset: Int) -> UInt32 { UInt32(littleEndian: base.loadUnaligned(fromByteOffset: offset, as: UInt32.self)) }
+    package func u32(_ offset: Int) -> UInt32 {
+        UInt32(littleEndian: base.loadUnaligned(fromByteOffset: offset, as: UInt32.self))
+    }
     @inline(__always)
-    package func u16(_ offset: Int) -> UInt16 { UInt16(littleEndian: base.loadUnaligned(fromByteOffset: offset, as: UInt16.self)) }
+    package func u16(_ offset: Int) -> UInt16 {
+        UInt16(littleEndian: base.loadUnaligned(fromByteOffset: offset, as: UInt16.self))
+    }
 
     @inline(__always)
     package func stringEquals(_ ref: UInt32, _ bytes: UnsafeRawBufferPointer) -> Bool {
@@ -294,11 +334,17 @@ public final class ScopeTable: @unchecked Sendable {
         guard count > 0, let b else { return true }
         var index = 0
         while index + 8 <= count {
-            if a.loadUnaligned(fromByteOffset: index, as: UInt64.self) != b.loadUnaligned(fromByteOffset: index, as: UInt64.self) { return false }
+            if a.loadUnaligned(fromByteOffset: index, as: UInt64.self)
+                != b.loadUnaligned(fromByteOffset: index, as: UInt64.self)
+            {
+                return false
+            }
             index += 8
         }
         while index < count {
-            if a.load(fromByteOffset: index, as: UInt8.self) != b.load(fromByteOffset: index, as: UInt8.self) { return false }
+            if a.load(fromByteOffset: index, as: UInt8.self) != b.load(fromByteOffset: index, as: UInt8.self) {
+                return false
+            }
             index += 1
         }
         return true
@@ -311,10 +357,15 @@ public final class ScopeTable: @unchecked Sendable {
         let tag = UInt32(truncatingIfNeeded: hash >> 32)
         var slot = Int(hash & UInt64(capabilityMask))
         while true {
-            let entry = UInt64(littleEndian: base.loadUnaligned(fromByteOffset: capabilityIndex + 8 * slot, as: UInt64.self))
+            let entry = UInt64(
+                littleEndian: base.loadUnaligned(fromByteOffset: capabilityIndex + 8 * slot, as: UInt64.self))
             let value = UInt32(truncatingIfNeeded: entry)
             if value == TableFormat.none { return nil }
-            if UInt32(truncatingIfNeeded: entry >> 32) == tag, stringEquals(u32(capabilities + Int(value) * TableFormat.capabilityRecordSize), id) { return Int(value) }
+            if UInt32(truncatingIfNeeded: entry >> 32) == tag,
+                stringEquals(u32(capabilities + Int(value) * TableFormat.capabilityRecordSize), id)
+            {
+                return Int(value)
+            }
             slot = (slot + 1) & capabilityMask
         }
     }
@@ -332,10 +383,15 @@ public final class ScopeTable: @unchecked Sendable {
         let end = Int(u32(keyBuckets + 4 * bucket + 4))
         while offset < end {
             let record = keys + offset
-            let recordHash = UInt64(littleEndian: base.loadUnaligned(fromByteOffset: record + TableFormat.keyHashOffset, as: UInt64.self))
+            let recordHash = UInt64(
+                littleEndian: base.loadUnaligned(fromByteOffset: record + TableFormat.keyHashOffset, as: UInt64.self))
             let nameLength = Int(u16(record + 22))
             if recordHash == hash {
-                if nameLength == name.count && ScopeTable.bytesEqual(base + record + TableFormat.keyNameOffset, name.baseAddress, nameLength) { return offset }
+                if nameLength == name.count
+                    && ScopeTable.bytesEqual(base + record + TableFormat.keyNameOffset, name.baseAddress, nameLength)
+                {
+                    return offset
+                }
             } else if recordHash > hash {
                 return nil
             }
@@ -354,8 +410,11 @@ public final class ScopeTable: @unchecked Sendable {
         return (end + 3) & ~3
     }
 
-    /// Decides a call from UTF-8 bytes. `now` is Unix seconds (see `CoarseClock` for a clock without a system call per decision).
-    public func decide(keyUTF8 key: UnsafeRawBufferPointer, capabilityUTF8 capability: UnsafeRawBufferPointer, now: Int64) -> Decision {
+    /// Decides a call from UTF-8 bytes. `now` is Unix seconds (see `CoarseClock` for a clock without a system call per
+    /// decision).
+    public func decide(
+        keyUTF8 key: UnsafeRawBufferPointer, capabilityUTF8 capability: UnsafeRawBufferPointer, now: Int64
+    ) -> Decision {
         if now > expiresAt { return .deny(.tableExpired) }
         guard let record = findKey(key) else { return .deny(.unknownKey) }
         let at = keys + record
@@ -387,7 +446,9 @@ public final class ScopeTable: @unchecked Sendable {
     public func decide(key: String, capability: String, now: Int64) -> Decision {
         if let decision = key.utf8.withContiguousStorageIfAvailable({ keyBytes in
             capability.utf8.withContiguousStorageIfAvailable { capabilityBytes in
-                decide(keyUTF8: UnsafeRawBufferPointer(keyBytes), capabilityUTF8: UnsafeRawBufferPointer(capabilityBytes), now: now)
+                decide(
+                    keyUTF8: UnsafeRawBufferPointer(keyBytes), capabilityUTF8: UnsafeRawBufferPointer(capabilityBytes),
+                    now: now)
             }
         }), let decision {
             return decision
@@ -397,7 +458,9 @@ public final class ScopeTable: @unchecked Sendable {
         var capability = capability
         return key.withUTF8 { keyBytes in
             capability.withUTF8 { capabilityBytes in
-                decide(keyUTF8: UnsafeRawBufferPointer(keyBytes), capabilityUTF8: UnsafeRawBufferPointer(capabilityBytes), now: now)
+                decide(
+                    keyUTF8: UnsafeRawBufferPointer(keyBytes), capabilityUTF8: UnsafeRawBufferPointer(capabilityBytes),
+                    now: now)
             }
         }
     }
@@ -424,15 +487,25 @@ extension ScopeTable {
 
 /// The header of an opened table.
 public struct TableHeader: Sendable, Hashable {
+    /// The product this table is for (its publish directory name).
     public var productID: String
+    /// The product's display name.
     public var productName: String
+    /// Increases with every table of the product; a gateway never goes back to a lower one.
     public var serial: UInt64
+    /// Unix seconds at compile time.
     public var issuedAt: Int64
+    /// Unix seconds after which every decision is `deny(.tableExpired)`.
     public var expiresAt: Int64
+    /// The policy revision compiled (a git commit), if recorded.
     public var revision: String?
+    /// The table format version (`TableFormat.version`).
     public var formatVersion: UInt16
+    /// How many capabilities the product declares.
     public var capabilityCount: Int
+    /// How many keys the table holds.
     public var keyCount: Int
+    /// How many teams the table references.
     public var teamCount: Int
     /// Distinct scope sets (keys with equal scopes share one).
     public var scopeSetCount: Int

@@ -22,6 +22,7 @@ public enum ScopeTableError: Error, Sendable, Equatable, CustomStringConvertible
     /// No trusted key was given: there is no unsigned mode.
     case noTrustedKeys
 
+    /// One line, as `verify` prints it.
     public var description: String {
         switch self {
         case .tooLarge(let size, let limit): "table is \(size) bytes, more than the limit of \(limit)"
@@ -30,7 +31,8 @@ public enum ScopeTableError: Error, Sendable, Equatable, CustomStringConvertible
         case .untrustedSigner(let keyID): "table is signed by key \(keyID), which is not trusted"
         case .badSignature(let keyID): "signature by key \(keyID) does not verify: the table was modified after signing"
         case .wrongProduct(let expected, let found): "table is for product `\(found)`, expected `\(expected)`"
-        case .expired(let expiresAt, let now): "table expired at \(Timestamp.iso8601(expiresAt)) (now \(Timestamp.iso8601(now)))"
+        case .expired(let expiresAt, let now):
+            "table expired at \(Timestamp.iso8601(expiresAt)) (now \(Timestamp.iso8601(now)))"
         case .serialBelowMinimum(let serial, let minimum): "table serial \(serial) is below the minimum \(minimum)"
         case .unreadable(let path, let reason): "cannot read table \(path): \(reason)"
         case .noTrustedKeys: "no trusted keys given; tables are only accepted when a trusted key signed them"
@@ -54,6 +56,7 @@ public enum MalformedReason: String, Sendable, Equatable, CaseIterable, CustomSt
     case badKey
     case badIndex
 
+    /// The reason in words.
     public var description: String {
         switch self {
         case .truncated: "file is shorter than a header and signature block"

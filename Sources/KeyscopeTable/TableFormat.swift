@@ -3,10 +3,13 @@
 public enum TableFormat {
     /// "KSTB".
     public static let magic: [UInt8] = [0x4B, 0x53, 0x54, 0x42]
+    /// The format version this reader reads and the writer writes.
     public static let version: UInt16 = 1
+    /// Bytes of the fixed header, sections table included.
     public static let headerSize = 136
     /// "KSIG".
     public static let signatureMagic: [UInt8] = [0x4B, 0x53, 0x49, 0x47]
+    /// Bytes of the trailing signature block.
     public static let signatureBlockSize = 80
     /// Ed25519.
     public static let signatureAlgorithmEd25519: UInt16 = 1
@@ -46,7 +49,8 @@ public enum TableFormat {
 
     package static let flagHasRevision: UInt16 = 1
 
-    /// Capability index slots: u32 capability index (NONE when empty) and u32 hash tag (bits 32-63 of the hash; 0 when empty).
+    /// Capability index slots: u32 capability index (NONE when empty) and u32 hash tag (bits 32-63 of the hash; 0 when
+    /// empty).
     package static let indexSlotSize = 8
 
     package static let teamRecordSize = 12
@@ -99,7 +103,8 @@ public enum TableFormat {
         return hash
     }
 
-    /// Key buckets for `count` keys: the smallest power of two at least count / 4 (about four keys a bucket), at least 1.
+    /// Key buckets for `count` keys: the smallest power of two at least count / 4 (about four keys a bucket), at least
+    /// 1.
     package static func keyBucketCount(for count: Int) -> Int {
         var buckets = 1
         while buckets * 4 < count { buckets <<= 1 }

@@ -40,7 +40,10 @@ struct TableValidator {
             shift += 7
         }
         guard length <= strings.length - offset else { throw .malformed(offset: field, reason: .badString) }
-        guard TableValidator.isValidUTF8(UnsafeRawBufferPointer(start: reader.base + strings.offset + offset, count: length)) else {
+        guard
+            TableValidator.isValidUTF8(
+                UnsafeRawBufferPointer(start: reader.base + strings.offset + offset, count: length))
+        else {
             throw .malformed(offset: field, reason: .badString)
         }
     }
@@ -68,21 +71,27 @@ struct TableValidator {
 
     /// A scope set inside the keys section: u16 count, then that many strictly ascending
     /// capability indices, ending at or before `limit`. Returns where it ends.
-    func scopeSet(at offset: Int, keys: (offset: Int, length: Int), limit: Int, field: Int) throws(ScopeTableError) -> Int {
+    func scopeSet(at offset: Int, keys: (offset: Int, length: Int), limit: Int, field: Int) throws(ScopeTableError)
+        -> Int
+    {
         guard offset % 2 == 0, offset + 2 <= limit else { throw .malformed(offset: field, reason: .badScopeSet) }
         let count = Int(reader.u16(keys.offset + offset))
         guard count <= (limit - offset - 2) / 2 else { throw .malformed(offset: field, reason: .badScopeSet) }
         var previous = -1
         for index in 0..<count {
             let value = Int(reader.u16(keys.offset + offset + 2 + 2 * index))
-            guard value > previous, value < capabilityCount else { throw .malformed(offset: field, reason: .badScopeSet) }
+            guard value > previous, value < capabilityCount else {
+                throw .malformed(offset: field, reason: .badScopeSet)
+            }
             previous = value
         }
         return offset + 2 + 2 * count
     }
 
-    mutating func records(teams: (offset: Int, length: Int), capabilities: (offset: Int, length: Int), keys: (offset: Int, length: Int),
-                          teamCount: Int, capabilityCount: Int, keyCount: Int, scopeSetCount: Int, bucketCount: Int) throws(ScopeTableError) {
+    mutating func records(
+        teams: (offset: Int, length: Int), capabilities: (offset: Int, length: Int), keys: (offset: Int, length: Int),
+        teamCount: Int, capabilityCount: Int, keyCount: Int, scopeSetCount: Int, bucketCount: Int
+    ) throws(ScopeTableError) {
         for index in 0..<teamCount {
             let at = teams.offset + index * TableFormat.teamRecordSize
             try string(reader.u32(at), at: at)
@@ -93,7 +102,9 @@ struct TableValidator {
             let at = capabilities.offset + index * TableFormat.capabilityRecordSize
             try string(reader.u32(at), at: at)
             try string(reader.u32(at + 4), at: at + 4)
-            guard Int(reader.u32(at + 8)) < teamCount, reader.u32(at + 20) == 0 else { throw .malformed(offset: at, reason: .badCapability) }
+            guard Int(reader.u32(at + 8)) < teamCount, reader.u32(at + 20) == 0 else {
+                throw .malformed(offset: at, reason: .badCapability)
+            }
             try stringList(reader.u32(at + 12), at: at + 12)
             let deprecated = reader.u32(at + 16)
             if deprecated != TableFormat.none { try string(deprecated, at: at + 16) }
@@ -108,27 +119,38 @@ struct TableValidator {
         scopeSets.reserveCapacity(min(scopeSetCount, keyCount, keys.length / TableFormat.keyRecordHeaderSize))
         for _ in 0..<keyCount {
             let at = keys.offset + offset
-            guard offset <= keys.length - TableFormat.keyRecordHeaderSize else { throw .malformed(offset: at, reason: .badKey) }
+            guard offset <= keys.length - TableFormat.keyRecordHeaderSize else {
+                throw .malformed(offset: at, reason: .badKey)
+            }
             let description = reader.u32(at)
             if description != TableFormat.none { try string(description, at: at) }
             try teamList(reader.u32(at + 4), at: at + 4)
             let flags = reader.u8(at + 21)
-            let knownFlags = TableFormat.keyFlagUnscoped | TableFormat.keyFlagHasExpiry | TableFormat.keyFlagScopeFollows
+            let knownFlags =
+                TableFormat.keyFlagUnscoped | TableFormat.keyFlagHasExpiry | TableFormat.keyFlagScopeFollows
             guard flags & ~knownFlags == 0, reader.u8(at + 20) <= 3 else {
                 throw .malformed(offset: at + 20, reason: .badKey)
             }
             try stringList(reader.u32(at + 12), at: at + 12)
-            if flags & TableFormat.keyFlagHasExpiry == 0, reader.u32(at + 16) != 0 { throw .malformed(offset: at + 16, reason: .badKey) }
+            if flags & TableFormat.keyFlagHasExpiry == 0, reader.u32(at + 16) != 0 {
+                throw .malformed(offset: at + 16, reason: .badKey)
+            }
             let nameLength = Int(reader.u16(at + 22))
             let nameEnd = offset + TableFormat.keyRecordHeaderSize + nameLength
             guard nameEnd <= keys.length else { throw .malformed(offset: at, reason: .badKey) }
             let name = UnsafeRawBufferPointer(start: reader.base + at + TableFormat.keyNameOffset, count: nameLength)
-            guard TableValidator.isValidUTF8(name) else { throw .malformed(offset: at + TableFormat.keyNameOffset, reason: .badKey) }
+            guard TableValidator.isValidUTF8(name) else {
+                throw .malformed(offset: at + TableFormat.keyNameOffset, reason: .badKey)
+            }
             // The stored hash is the name's; records are in strictly ascending (hash, name) order,
             // which makes names unique and lets a lookup stop at the first larger hash.
             let hash = reader.u64(at + TableFormat.keyHashOffset)
-            guard hash == TableFormat.hash(name) else { throw .malformed(offset: at + TableFormat.keyHashOffset, reason: .badIndex) }
-            if let previous, !(previous.hash < hash || (previous.hash == hash && previous.name.lexicographicallyPrecedes(name))) {
+            guard hash == TableFormat.hash(name) else {
+                throw .malformed(offset: at + TableFormat.keyHashOffset, reason: .badIndex)
+            }
+            if let previous,
+                !(previous.hash < hash || (previous.hash == hash && previous.name.lexicographicallyPrecedes(name)))
+            {
                 throw .malformed(offset: at + TableFormat.keyHashOffset, reason: .badKey)
             }
             let bucket = TableFormat.bucket(of: hash, bucketCount: bucketCount)
@@ -136,7 +158,9 @@ struct TableValidator {
             var end = (nameEnd + 1) & ~1
             let scope = reader.u32(at + 8)
             if flags & TableFormat.keyFlagUnscoped != 0 {
-                guard scope == TableFormat.none, flags & TableFormat.keyFlagScopeFollows == 0 else { throw .malformed(offset: at + 8, reason: .badKey) }
+                guard scope == TableFormat.none, flags & TableFormat.keyFlagScopeFollows == 0 else {
+                    throw .malformed(offset: at + 8, reason: .badKey)
+                }
             } else if flags & TableFormat.keyFlagScopeFollows != 0 {
                 guard Int(scope) == end else { throw .malformed(offset: at + 8, reason: .badScopeSet) }
                 end = try scopeSet(at: end, keys: keys, limit: keys.length, field: at + 8)
@@ -147,13 +171,17 @@ struct TableValidator {
             let next = (end + 3) & ~3
             guard next <= keys.length else { throw .malformed(offset: at, reason: .badKey) }
             for pad in nameEnd..<next where pad >= end || pad < (nameEnd + 1) & ~1 {
-                guard reader.u8(keys.offset + pad) == 0 else { throw .malformed(offset: keys.offset + pad, reason: .badKey) }
+                guard reader.u8(keys.offset + pad) == 0 else {
+                    throw .malformed(offset: keys.offset + pad, reason: .badKey)
+                }
             }
             previous = (hash, name)
             offset = next
         }
         while bucketStarts.count <= bucketCount { bucketStarts.append(offset) }
-        guard scopeSets.count == scopeSetCount else { throw .malformed(offset: TableFormat.Header.scopeSetCount, reason: .badHeader) }
+        guard scopeSets.count == scopeSetCount else {
+            throw .malformed(offset: TableFormat.Header.scopeSetCount, reason: .badHeader)
+        }
         guard offset == keys.length else { throw .malformed(offset: keys.offset + offset, reason: .badKey) }
     }
 
@@ -162,7 +190,10 @@ struct TableValidator {
         let count = bytes.count
         while index < count {
             let b0 = bytes[index]
-            if b0 < 0x80 { index += 1; continue }
+            if b0 < 0x80 {
+                index += 1
+                continue
+            }
             func cont(_ offset: Int, _ low: UInt8 = 0x80, _ high: UInt8 = 0xBF) -> Bool {
                 index + offset < count && bytes[index + offset] >= low && bytes[index + offset] <= high
             }

@@ -1,4 +1,5 @@
 import KeyscopeTable
+
 /// Little-endian output buffer.
 struct ByteWriter {
     var bytes: [UInt8] = []

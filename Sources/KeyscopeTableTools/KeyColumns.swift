@@ -1,6 +1,7 @@
+import Dispatch
 import KeyscopeSupport
 import KeyscopeTable
-import Dispatch
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -93,7 +94,9 @@ struct KeyColumns: Sendable {
         let audienceColumn = WorkerSlots<UInt8>(count: count, repeating: 0)
         let selectorsColumn = WorkerSlots<Bool>(count: count, repeating: false)
         let rankOf = rank
-        let (nameAt, descriptionAt, ownerAt, capabilityAt) = (nameStarts, descriptionStarts, ownerStarts, capabilityStarts)
+        let (nameAt, descriptionAt, ownerAt, capabilityAt) = (
+            nameStarts, descriptionStarts, ownerStarts, capabilityStarts
+        )
         concurrentChunks(count) { range in
             keys.withUnsafeBufferPointer { keys in
                 for index in range {
@@ -134,11 +137,17 @@ struct KeyColumns: Sendable {
 }
 
 private func hashUTF8(_ string: String) -> UInt64 {
-    if let hash = string.utf8.withContiguousStorageIfAvailable({ TableFormat.hash(UnsafeRawBufferPointer($0)) }) { return hash }
+    if let hash = string.utf8.withContiguousStorageIfAvailable({ TableFormat.hash(UnsafeRawBufferPointer($0)) }) {
+        return hash
+    }
     return Array(string.utf8).withUnsafeBytes { TableFormat.hash($0) }
 }
 
 private func copyUTF8(_ string: String, to destination: UnsafeMutablePointer<UInt8>) {
-    if string.utf8.withContiguousStorageIfAvailable({ destination.update(from: $0.baseAddress!, count: $0.count) }) != nil { return }
+    if string.utf8.withContiguousStorageIfAvailable({ destination.update(from: $0.baseAddress!, count: $0.count) })
+        != nil
+    {
+        return
+    }
     for (offset, byte) in string.utf8.enumerated() { destination[offset] = byte }
 }

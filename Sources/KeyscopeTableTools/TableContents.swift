@@ -1,4 +1,5 @@
 import KeyscopeTable
+
 /// Who holds a key, as stored in the table.
 public enum TableAudience: UInt8, Sendable, Hashable, Codable, CaseIterable {
     case firstParty = 0
@@ -65,7 +66,10 @@ public struct TableKey: Sendable, Hashable {
     /// Tags the key selected with `tag:`, ascending.
     public var selectors: [String]
 
-    public init(name: String, description: String?, audience: TableAudience, owners: [Int], expiresDay: Int?, unscoped: Bool, capabilities: [Int], selectors: [String]) {
+    public init(
+        name: String, description: String?, audience: TableAudience, owners: [Int], expiresDay: Int?, unscoped: Bool,
+        capabilities: [Int], selectors: [String]
+    ) {
         self.name = name
         self.description = description
         self.audience = audience
@@ -90,7 +94,9 @@ public struct TableMetadata: Sendable, Hashable {
     /// Source revision (git commit), when known.
     public var revision: String?
 
-    public init(productID: String, productName: String, serial: UInt64, issuedAt: Int64, expiresAt: Int64, revision: String?) {
+    public init(
+        productID: String, productName: String, serial: UInt64, issuedAt: Int64, expiresAt: Int64, revision: String?
+    ) {
         self.productID = productID
         self.productName = productName
         self.serial = serial

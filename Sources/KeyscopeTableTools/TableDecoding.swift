@@ -24,7 +24,9 @@ extension ScopeTable {
         let list = decodedList
         let teamList = (0..<header.teamCount).map { index -> TableTeam in
             let at = teams + index * TableFormat.teamRecordSize
-            return TableTeam(id: string(reader.u32(at)), name: string(reader.u32(at + 4)), reviewers: list(reader.u32(at + 8)).map(string))
+            return TableTeam(
+                id: string(reader.u32(at)), name: string(reader.u32(at + 4)),
+                reviewers: list(reader.u32(at + 8)).map(string))
         }
         let capabilityList = decodedCapabilities()
         var keyList: [TableKey] = []
@@ -33,7 +35,8 @@ extension ScopeTable {
         for position in 0..<header.keyCount {
             let at = keys + offset
             if let omitting, position < omitting.count, omitting[position] {
-                offset = ScopeTable.recordEnd(base: base, keys: keys, offset: offset, nameLength: Int(reader.u16(at + 22)))
+                offset = ScopeTable.recordEnd(
+                    base: base, keys: keys, offset: offset, nameLength: Int(reader.u16(at + 22)))
                 continue
             }
             let description = reader.u32(at)
@@ -45,16 +48,19 @@ extension ScopeTable {
                 let set = keys + Int(scope)
                 capabilitiesOfKey = (0..<Int(reader.u16(set))).map { Int(reader.u16(set + 2 + 2 * $0)) }
             }
-            keyList.append(TableKey(
-                name: String(decoding: UnsafeRawBufferPointer(start: base + at + TableFormat.keyNameOffset, count: nameLength), as: UTF8.self),
-                description: description == TableFormat.none ? nil : string(description),
-                audience: TableAudience(rawValue: reader.u8(at + 20)) ?? .customer,
-                owners: list(reader.u32(at + 4)).map { Int($0) },
-                expiresDay: flags & TableFormat.keyFlagHasExpiry != 0 ? Int(reader.i32(at + 16)) : nil,
-                unscoped: flags & TableFormat.keyFlagUnscoped != 0,
-                capabilities: capabilitiesOfKey,
-                selectors: list(reader.u32(at + 12)).map(string)
-            ))
+            keyList.append(
+                TableKey(
+                    name: String(
+                        decoding: UnsafeRawBufferPointer(
+                            start: base + at + TableFormat.keyNameOffset, count: nameLength), as: UTF8.self),
+                    description: description == TableFormat.none ? nil : string(description),
+                    audience: TableAudience(rawValue: reader.u8(at + 20)) ?? .customer,
+                    owners: list(reader.u32(at + 4)).map { Int($0) },
+                    expiresDay: flags & TableFormat.keyFlagHasExpiry != 0 ? Int(reader.i32(at + 16)) : nil,
+                    unscoped: flags & TableFormat.keyFlagUnscoped != 0,
+                    capabilities: capabilitiesOfKey,
+                    selectors: list(reader.u32(at + 12)).map(string)
+                ))
             offset = ScopeTable.recordEnd(base: base, keys: keys, offset: offset, nameLength: nameLength)
         }
         // Records are stored in hash order; contents are listed by name when asked.
@@ -75,7 +81,8 @@ extension ScopeTable {
             let deprecated = u32(at + 16)
             return TableCapability(
                 id: decodedString(u32(at)), name: decodedString(u32(at + 4)), owner: Int(u32(at + 8)),
-                tags: decodedList(u32(at + 12)).map(decodedString), deprecated: deprecated == TableFormat.none ? nil : decodedString(deprecated)
+                tags: decodedList(u32(at + 12)).map(decodedString),
+                deprecated: deprecated == TableFormat.none ? nil : decodedString(deprecated)
             )
         }
     }

@@ -1,7 +1,8 @@
+import Dispatch
 import KeyscopeSupport
 import KeyscopeTable
-import Dispatch
 import Synchronization
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -89,7 +90,8 @@ public enum TableEncoder {
         var keyBuckets = ByteWriter()
         for start in bucketStarts { keyBuckets.u32(start) }
 
-        let capabilityIndex = buildIndex(contents.capabilities.map { Array($0.id.utf8) }, values: contents.capabilities.indices.map(UInt32.init))
+        let capabilityIndex = buildIndex(
+            contents.capabilities.map { Array($0.id.utf8) }, values: contents.capabilities.indices.map(UInt32.init))
 
         // Assemble: header, then sections in `TableFormat.Section` order, each 8-aligned.
         var output = ByteWriter()
@@ -116,7 +118,9 @@ public enum TableEncoder {
             output.append(sectionBytes)
         }
         output.align(8)
-        guard output.count <= Int(UInt32.max) - TableFormat.signatureBlockSize else { throw TableEncodingError("table larger than 4 GiB") }
+        guard output.count <= Int(UInt32.max) - TableFormat.signatureBlockSize else {
+            throw TableEncodingError("table larger than 4 GiB")
+        }
 
         var header = ByteWriter()
         header.append(TableFormat.magic)
@@ -147,23 +151,29 @@ public enum TableEncoder {
     }
 
     /// The description, owners and selectors references of each key, in record order.
-    static func internKeyReferences(_ columns: KeyColumns, keys: [TableKey], strings: inout InternedStrings, lists: inout InternedLists) -> [KeyReferences] {
+    static func internKeyReferences(
+        _ columns: KeyColumns, keys: [TableKey], strings: inout InternedStrings, lists: inout InternedLists
+    ) -> [KeyReferences] {
         var references: [KeyReferences] = []
         references.reserveCapacity(columns.count)
         strings.writer.bytes.reserveCapacity(strings.writer.count + columns.descriptions.count + 2 * columns.count)
         columns.descriptions.withUnsafeBytes { descriptions in
             columns.owners.withUnsafeBufferPointer { owners in
                 for position in 0..<columns.count {
-                    let descriptionRange = Int(columns.descriptionStarts[position])..<Int(columns.descriptionStarts[position + 1])
+                    let descriptionRange =
+                        Int(columns.descriptionStarts[position])..<Int(columns.descriptionStarts[position + 1])
                     let ownerRange = Int(columns.ownerStarts[position])..<Int(columns.ownerStarts[position + 1])
-                    references.append(KeyReferences(
-                        description: columns.hasDescription[position]
-                            ? strings.ref(utf8: UnsafeRawBufferPointer(rebasing: descriptions[descriptionRange]))
-                            : TableFormat.none,
-                        owners: lists.ref(UnsafeBufferPointer(rebasing: owners[ownerRange])),
-                        // Few keys select tags: only theirs are read from the keys themselves.
-                        selectors: columns.hasSelectors[position] ? lists.ref(keys[columns.keyIndex[position]].selectors.map { strings.ref($0) }) : lists.ref([])
-                    ))
+                    references.append(
+                        KeyReferences(
+                            description: columns.hasDescription[position]
+                                ? strings.ref(utf8: UnsafeRawBufferPointer(rebasing: descriptions[descriptionRange]))
+                                : TableFormat.none,
+                            owners: lists.ref(UnsafeBufferPointer(rebasing: owners[ownerRange])),
+                            // Few keys select tags: only theirs are read from the keys themselves.
+                            selectors: columns.hasSelectors[position]
+                                ? lists.ref(keys[columns.keyIndex[position]].selectors.map { strings.ref($0) })
+                                : lists.ref([])
+                        ))
                 }
             }
         }
@@ -196,14 +206,16 @@ public enum TableEncoder {
                         bucketStarts[nextBucket] = UInt32(recordStart)
                         nextBucket += 1
                     }
-                    let name = UnsafeRawBufferPointer(rebasing: names[Int(columns.nameStarts[position])..<Int(columns.nameStarts[position + 1])])
+                    let name = UnsafeRawBufferPointer(
+                        rebasing: names[Int(columns.nameStarts[position])..<Int(columns.nameStarts[position + 1])])
                     let setStart = (recordStart + TableFormat.keyRecordHeaderSize + name.count + 1) & ~1
                     let scoped = !columns.unscoped[position]
                     let expiresDay = columns.expiresDays[position]
                     var flags: UInt8 = 0
                     if !scoped { flags |= TableFormat.keyFlagUnscoped }
                     if expiresDay != nil { flags |= TableFormat.keyFlagHasExpiry }
-                    // A scoped key's set is written after its record, and dropped again when an earlier key stored the same set.
+                    // A scoped key's set is written after its record, and dropped again when an earlier key stored the
+                    // same set.
                     if scoped { flags |= TableFormat.keyFlagScopeFollows }
                     records.u32(0)
                     records.u32(0)
@@ -217,7 +229,8 @@ public enum TableEncoder {
                     records.bytes.append(contentsOf: name)
                     records.align(2)
                     if scoped {
-                        let set = capabilities[Int(columns.capabilityStarts[position])..<Int(columns.capabilityStarts[position + 1])]
+                        let set = capabilities[
+                            Int(columns.capabilityStarts[position])..<Int(columns.capabilityStarts[position + 1])]
                         records.u16(UInt16(set.count))
                         for item in set { records.u16(item) }
                         let scopeRef = scopeSets.intern(entryFrom: setStart, in: &records)
@@ -236,7 +249,8 @@ public enum TableEncoder {
             bucketStarts[nextBucket] = UInt32(records.count)
             nextBucket += 1
         }
-        return KeyLayout(records: records, recordStarts: recordStarts, bucketStarts: bucketStarts, scopeSetCount: scopeSetCount)
+        return KeyLayout(
+            records: records, recordStarts: recordStarts, bucketStarts: bucketStarts, scopeSetCount: scopeSetCount)
     }
 
     /// Open addressing with linear probing. A slot is (value, hash tag); empty slots are (`TableFormat.none`, 0).
@@ -261,20 +275,32 @@ public enum TableEncoder {
 
     static func check(_ contents: TableContents) throws(TableEncodingError) {
         guard contents.capabilities.count <= TableFormat.maxCapabilities else {
-            throw TableEncodingError("\(contents.capabilities.count) capabilities: a table holds at most \(TableFormat.maxCapabilities)")
+            throw TableEncodingError(
+                "\(contents.capabilities.count) capabilities: a table holds at most \(TableFormat.maxCapabilities)")
         }
         func strictlySorted<T>(_ items: [T], _ name: (T) -> String) -> Bool {
             items.indices.dropFirst().allSatisfy { bytewiseLess(name(items[$0 - 1]), name(items[$0])) }
         }
-        guard strictlySorted(contents.teams, \.id) else { throw TableEncodingError("team ids must be unique and sorted") }
-        guard strictlySorted(contents.capabilities, \.id) else { throw TableEncodingError("capability ids must be unique and sorted") }
-        guard strictlySorted(contents.keys, \.name) else { throw TableEncodingError("key names must be unique and sorted") }
+        guard strictlySorted(contents.teams, \.id) else {
+            throw TableEncodingError("team ids must be unique and sorted")
+        }
+        guard strictlySorted(contents.capabilities, \.id) else {
+            throw TableEncodingError("capability ids must be unique and sorted")
+        }
+        guard strictlySorted(contents.keys, \.name) else {
+            throw TableEncodingError("key names must be unique and sorted")
+        }
         // The reader accepts string lengths of at most four LEB128 bytes: check every string that goes in.
         func fits(_ string: String?) -> Bool { (string?.utf8.count ?? 0) < 1 << 28 }
-        var fitting = fits(contents.metadata.productID) && fits(contents.metadata.productName) && fits(contents.metadata.revision)
-        for team in contents.teams { fitting = fitting && fits(team.id) && fits(team.name) && team.reviewers.allSatisfy(fits) }
+        var fitting =
+            fits(contents.metadata.productID) && fits(contents.metadata.productName) && fits(contents.metadata.revision)
+        for team in contents.teams {
+            fitting = fitting && fits(team.id) && fits(team.name) && team.reviewers.allSatisfy(fits)
+        }
         for capability in contents.capabilities {
-            fitting = fitting && fits(capability.id) && fits(capability.name) && fits(capability.deprecated) && capability.tags.allSatisfy(fits)
+            fitting =
+                fitting && fits(capability.id) && fits(capability.name) && fits(capability.deprecated)
+                && capability.tags.allSatisfy(fits)
         }
         guard fitting else { throw TableEncodingError("a string is longer than 2^28-1 bytes") }
         for capability in contents.capabilities where !contents.teams.indices.contains(capability.owner) {
@@ -286,9 +312,13 @@ public enum TableEncoder {
         let problem: String? = contents.keys.withUnsafeBufferPointer { keys in
             for index in keys.indices {
                 let key = keys.baseAddress! + index
-                guard fits(key.pointee.description), key.pointee.selectors.allSatisfy(fits) else { return "a string is longer than 2^28-1 bytes" }
+                guard fits(key.pointee.description), key.pointee.selectors.allSatisfy(fits) else {
+                    return "a string is longer than 2^28-1 bytes"
+                }
                 guard key.pointee.name.utf8.count <= 0xFFFF else { return "key name longer than 65535 bytes" }
-                guard key.pointee.owners.allSatisfy({ (0..<teamCount).contains($0) }) else { return "key \(key.pointee.name) has an owner outside the team list" }
+                guard key.pointee.owners.allSatisfy({ (0..<teamCount).contains($0) }) else {
+                    return "key \(key.pointee.name) has an owner outside the team list"
+                }
                 var previous = -1
                 for capability in key.pointee.capabilities {
                     guard capability > previous, capability < capabilityCount else {
@@ -296,7 +326,9 @@ public enum TableEncoder {
                     }
                     previous = capability
                 }
-                if let day = key.pointee.expiresDay, Int32(exactly: day) == nil { return "key \(key.pointee.name) has an expiry out of range" }
+                if let day = key.pointee.expiresDay, Int32(exactly: day) == nil {
+                    return "key \(key.pointee.name) has an expiry out of range"
+                }
             }
             return nil
         }
@@ -328,7 +360,9 @@ struct InternedStrings {
     var index = EntryIndex()
 
     mutating func ref(_ string: String) -> UInt32 {
-        if let offset = string.utf8.withContiguousStorageIfAvailable({ ref(utf8: UnsafeRawBufferPointer($0)) }) { return offset }
+        if let offset = string.utf8.withContiguousStorageIfAvailable({ ref(utf8: UnsafeRawBufferPointer($0)) }) {
+            return offset
+        }
         var string = string
         return string.withUTF8 { ref(utf8: UnsafeRawBufferPointer($0)) }
     }
@@ -394,7 +428,8 @@ struct EntryIndex {
             while slots[slot] != 0 {
                 let candidate = Int(truncatingIfNeeded: slots[slot] & 0xFFFF_FFFF) - 1
                 if UInt32(truncatingIfNeeded: slots[slot] >> 32) == tag, candidate + entry.count <= start,
-                   memcmp(section.baseAddress! + candidate, entry.baseAddress!, entry.count) == 0 {
+                    memcmp(section.baseAddress! + candidate, entry.baseAddress!, entry.count) == 0
+                {
                     return (candidate, hash)
                 }
                 slot = (slot + 1) & (slots.count - 1)
@@ -422,7 +457,8 @@ struct EntryIndex {
         slots = [UInt64](repeating: 0, count: old.count * 2)
         count = 0
         for entry in old where entry != 0 {
-            insert(tag: UInt32(truncatingIfNeeded: entry >> 32), offset: Int(truncatingIfNeeded: entry & 0xFFFF_FFFF) - 1)
+            insert(
+                tag: UInt32(truncatingIfNeeded: entry >> 32), offset: Int(truncatingIfNeeded: entry & 0xFFFF_FFFF) - 1)
         }
     }
 }

@@ -10,19 +10,24 @@ public struct SigningKey: Sendable, CustomStringConvertible {
 
     /// A key from its 32-byte seed (test vectors use a fixed one).
     public init(seed: [UInt8]) throws(KeyFormatError) {
-        guard seed.count == 32, let key = try? Curve25519.Signing.PrivateKey(rawRepresentation: seed) else { throw KeyFormatError.wrongLength }
+        guard seed.count == 32, let key = try? Curve25519.Signing.PrivateKey(rawRepresentation: seed) else {
+            throw KeyFormatError.wrongLength
+        }
         self.key = key
     }
 
     /// Reads a PKCS#8 PEM (`-----BEGIN PRIVATE KEY-----`), as `openssl genpkey -algorithm ed25519` writes.
     public init(pem: String) throws(KeyFormatError) {
         guard let der = PEM.decode(pem, label: "PRIVATE KEY") else { throw KeyFormatError.notPEM("PRIVATE KEY") }
-        guard der.count == PEM.pkcs8Prefix.count + 32, Array(der.prefix(PEM.pkcs8Prefix.count)) == PEM.pkcs8Prefix else { throw KeyFormatError.notEd25519 }
+        guard der.count == PEM.pkcs8Prefix.count + 32, Array(der.prefix(PEM.pkcs8Prefix.count)) == PEM.pkcs8Prefix
+        else { throw KeyFormatError.notEd25519 }
         try self.init(seed: Array(der.suffix(32)))
     }
 
     /// PKCS#8 PEM. Write it with mode 0600.
-    public var pemRepresentation: String { PEM.encode(PEM.pkcs8Prefix + Array(key.rawRepresentation), label: "PRIVATE KEY") }
+    public var pemRepresentation: String {
+        PEM.encode(PEM.pkcs8Prefix + Array(key.rawRepresentation), label: "PRIVATE KEY")
+    }
 
     public var publicKey: TrustedKey { TrustedKey(key.publicKey) }
 

@@ -4,7 +4,9 @@
 enum ByteScan {
     static func firstProblem(in bytes: [UInt8], file: String, allowTabs: Bool) -> YAMLProblem? {
         if bytes.count >= 3, bytes[0] == 0xEF, bytes[1] == 0xBB, bytes[2] == 0xBF {
-            return YAMLProblem(.byteOrderMark, "file starts with a UTF-8 byte-order mark", at: .startOf(file), help: "save the file as UTF-8 without a BOM")
+            return YAMLProblem(
+                .byteOrderMark, "file starts with a UTF-8 byte-order mark", at: .startOf(file),
+                help: "save the file as UTF-8 without a BOM")
         }
         return bytes.withUnsafeBufferPointer { buffer -> YAMLProblem? in
             // Find the first offending byte, eight plain ASCII bytes at a time where possible;
@@ -15,7 +17,9 @@ enum ByteScan {
             while index < count {
                 if index + 8 <= count {
                     let word = raw.loadUnaligned(fromByteOffset: index, as: UInt64.self)
-                    if word & 0x8080_8080_8080_8080 == 0, !hasZeroByte(word), allowTabs || !hasZeroByte(word ^ 0x0909_0909_0909_0909) {
+                    if word & 0x8080_8080_8080_8080 == 0, !hasZeroByte(word),
+                        allowTabs || !hasZeroByte(word ^ 0x0909_0909_0909_0909)
+                    {
                         index += 8
                         continue
                     }
@@ -23,10 +27,13 @@ enum ByteScan {
                 let byte = buffer[index]
                 if byte < 0x80 {
                     if byte == 0x00 {
-                        return YAMLProblem(.nulByte, "NUL byte in file", at: location(of: index, in: buffer, file: file))
+                        return YAMLProblem(
+                            .nulByte, "NUL byte in file", at: location(of: index, in: buffer, file: file))
                     }
                     if byte == 0x09 && !allowTabs {
-                        return YAMLProblem(.tab, "tab character", at: location(of: index, in: buffer, file: file), help: "indent and separate with spaces; YAML does not allow tabs in indentation")
+                        return YAMLProblem(
+                            .tab, "tab character", at: location(of: index, in: buffer, file: file),
+                            help: "indent and separate with spaces; YAML does not allow tabs in indentation")
                     }
                     index += 1
                     continue
@@ -34,7 +41,9 @@ enum ByteScan {
                 let length = validSequenceLength(buffer, at: index)
                 if length == 0 {
                     let hex = String(byte, radix: 16, uppercase: true)
-                    return YAMLProblem(.invalidUTF8, "invalid UTF-8 (byte 0x\(hex))", at: location(of: index, in: buffer, file: file), help: "policy files must be UTF-8")
+                    return YAMLProblem(
+                        .invalidUTF8, "invalid UTF-8 (byte 0x\(hex))", at: location(of: index, in: buffer, file: file),
+                        help: "policy files must be UTF-8")
                 }
                 index += length
             }
@@ -49,7 +58,8 @@ enum ByteScan {
     }
 
     /// Line and column (in characters) of byte `offset`, all bytes before it being valid UTF-8.
-    private static func location(of offset: Int, in buffer: UnsafeBufferPointer<UInt8>, file: String) -> SourceLocation {
+    private static func location(of offset: Int, in buffer: UnsafeBufferPointer<UInt8>, file: String) -> SourceLocation
+    {
         var line = 1
         var column = 1
         for byte in buffer[..<offset] {

@@ -46,7 +46,9 @@ public struct SourceLocation: Sendable, Hashable, Codable, Comparable, CustomStr
 
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
-        self.init(file: try container.decode(String.self, forKey: .file), line: try container.decode(Int.self, forKey: .line), column: try container.decode(Int.self, forKey: .column))
+        self.init(
+            file: try container.decode(String.self, forKey: .file), line: try container.decode(Int.self, forKey: .line),
+            column: try container.decode(Int.self, forKey: .column))
     }
 
     public func encode(to encoder: any Encoder) throws {

@@ -43,7 +43,8 @@ public struct StrictYAMLReader: Sendable {
         if builder.documents.isEmpty && builder.problems.isEmpty {
             builder.problems.append(YAMLProblem(.empty, "file holds no YAML document", at: .startOf(file.path)))
         }
-        return YAMLReadResult(documents: builder.documents, problems: builder.problems, stoppedEarly: builder.stoppedEarly)
+        return YAMLReadResult(
+            documents: builder.documents, problems: builder.problems, stoppedEarly: builder.stoppedEarly)
     }
 }
 
@@ -144,7 +145,8 @@ private struct TreeBuilder {
         case YAML_DOCUMENT_START_EVENT:
             documentIndex += 1
             if documentIndex > limits.maxDocuments {
-                report(YAMLProblem(.tooManyDocuments, "more than \(limits.maxDocuments) documents in one file", at: start))
+                report(
+                    YAMLProblem(.tooManyDocuments, "more than \(limits.maxDocuments) documents in one file", at: start))
                 stoppedEarly = true
                 return
             }
@@ -163,13 +165,19 @@ private struct TreeBuilder {
 
         case YAML_ALIAS_EVENT:
             let name = cString(event.data.alias.anchor) ?? ""
-            report(YAMLProblem(.alias, "alias `*\(name)` is not allowed", at: start, help: "write the value out in full: aliases can hide a grant from a reviewer"))
+            report(
+                YAMLProblem(
+                    .alias, "alias `*\(name)` is not allowed", at: start,
+                    help: "write the value out in full: aliases can hide a grant from a reviewer"))
             add(.scalar(YAMLScalar(value: "", location: start)), isScalarKey: nil)
 
         case YAML_SCALAR_EVENT:
             let scalar = event.data.scalar
             checkAnchorAndTag(anchor: scalar.anchor, tag: scalar.tag, at: start)
-            let value = scalar.value.map { String(decoding: UnsafeBufferPointer(start: $0, count: scalar.length), as: UTF8.self) } ?? ""
+            let value =
+                scalar.value.map {
+                    String(decoding: UnsafeBufferPointer(start: $0, count: scalar.length), as: UTF8.self)
+                } ?? ""
             let style: YAMLScalar.Style
             switch scalar.style {
             case YAML_SINGLE_QUOTED_SCALAR_STYLE: style = .singleQuoted
@@ -203,12 +211,20 @@ private struct TreeBuilder {
         pointer.map { String(cString: UnsafeRawPointer($0).assumingMemoryBound(to: CChar.self)) }
     }
 
-    mutating func checkAnchorAndTag(anchor: UnsafeMutablePointer<yaml_char_t>?, tag: UnsafeMutablePointer<yaml_char_t>?, at location: SourceLocation) {
+    mutating func checkAnchorAndTag(
+        anchor: UnsafeMutablePointer<yaml_char_t>?, tag: UnsafeMutablePointer<yaml_char_t>?, at location: SourceLocation
+    ) {
         if let name = cString(anchor) {
-            report(YAMLProblem(.anchor, "anchor `&\(name)` is not allowed", at: location, help: "remove the anchor; anchors and aliases are refused in policy files"))
+            report(
+                YAMLProblem(
+                    .anchor, "anchor `&\(name)` is not allowed", at: location,
+                    help: "remove the anchor; anchors and aliases are refused in policy files"))
         }
         if let tag = cString(tag) {
-            report(YAMLProblem(.explicitTag, "explicit tag `\(tag)` is not allowed", at: location, help: "remove the tag; values are typed by the schema"))
+            report(
+                YAMLProblem(
+                    .explicitTag, "explicit tag `\(tag)` is not allowed", at: location,
+                    help: "remove the tag; values are typed by the schema"))
         }
     }
 
@@ -237,7 +253,10 @@ private struct TreeBuilder {
         }
         // A collection in key position of a mapping is a complex key: skip it whole.
         if let top = stack.last, top.isMapping, top.pendingKey == nil, !top.skipValue {
-            report(YAMLProblem(.complexKey, "mapping keys must be plain text, not \(mapping ? "a mapping" : "a list")", at: location))
+            report(
+                YAMLProblem(
+                    .complexKey, "mapping keys must be plain text, not \(mapping ? "a mapping" : "a list")",
+                    at: location))
             skipDepth = 1
             return
         }
@@ -255,7 +274,8 @@ private struct TreeBuilder {
             return
         }
         guard let frame = stack.popLast() else { return }
-        let node: YAMLNode = frame.isMapping
+        let node: YAMLNode =
+            frame.isMapping
             ? .mapping(YAMLMapping(entries: frame.entries, location: frame.location))
             : .sequence(YAMLSequence(items: frame.items, location: frame.location))
         add(node, isScalarKey: nil)
@@ -284,7 +304,10 @@ private struct TreeBuilder {
             // This node is a key. Only scalars get here (collections were skipped in `open`).
             let keyScalar = scalar ?? YAMLScalar(value: "", location: node.location)
             if keyScalar.style == .plain && keyScalar.value == "<<" {
-                report(YAMLProblem(.mergeKey, "merge key `<<` is not allowed", at: keyScalar.location, help: "write the merged fields out in full"))
+                report(
+                    YAMLProblem(
+                        .mergeKey, "merge key `<<` is not allowed", at: keyScalar.location,
+                        help: "write the merged fields out in full"))
             }
             stack[top].pendingKey = keyScalar
             return
@@ -301,12 +324,17 @@ private struct TreeBuilder {
             }
         } else {
             var index: [String: SourceLocation] = [:]
-            for entry in stack[top].entries where index[entry.key.value] == nil { index[entry.key.value] = entry.key.location }
+            for entry in stack[top].entries where index[entry.key.value] == nil {
+                index[entry.key.value] = entry.key.location
+            }
             firstLocation = index[key.value]
             stack[top].keyIndex = index
         }
         if let firstLocation {
-            report(YAMLProblem(.duplicateKey, "duplicate key `\(key.value)`", at: key.location, related: firstLocation, help: "each key may appear once in a mapping"))
+            report(
+                YAMLProblem(
+                    .duplicateKey, "duplicate key `\(key.value)`", at: key.location, related: firstLocation,
+                    help: "each key may appear once in a mapping"))
         } else {
             stack[top].entries.append(YAMLMappingEntry(key: key, value: node))
             stack[top].keyIndex?[key.value] = key.location

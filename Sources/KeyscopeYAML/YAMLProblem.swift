@@ -45,7 +45,10 @@ public struct YAMLProblem: Sendable, Hashable, Error {
     public var related: SourceLocation?
     public var help: String?
 
-    public init(_ code: Code, _ message: String, at location: SourceLocation, related: SourceLocation? = nil, help: String? = nil) {
+    public init(
+        _ code: Code, _ message: String, at location: SourceLocation, related: SourceLocation? = nil,
+        help: String? = nil
+    ) {
         self.code = code
         self.message = message
         self.location = location
@@ -67,7 +70,10 @@ public struct ReaderLimits: Sendable, Hashable {
     /// Most problems reported for one file before the reader gives up on it.
     public var maxProblems: Int
 
-    public init(maxFileBytes: Int = 16 << 20, maxDepth: Int = 64, maxDocuments: Int = 1_000, maxNodes: Int = 4_000_000, maxProblems: Int = 50) {
+    public init(
+        maxFileBytes: Int = 16 << 20, maxDepth: Int = 64, maxDocuments: Int = 1_000, maxNodes: Int = 4_000_000,
+        maxProblems: Int = 50
+    ) {
         self.maxFileBytes = maxFileBytes
         self.maxDepth = maxDepth
         self.maxDocuments = maxDocuments

@@ -1,14 +1,14 @@
-import KeyscopeSupport
 import CMallocCounter
 import Dispatch
 import Foundation
 import KeyscopeCompiler
-import KeyscopeTable
-import KeyscopeTableTools
 import KeyscopeCorpus
 import KeyscopePolicy
-import KeyscopeRuntime
 import KeyscopeReview
+import KeyscopeRuntime
+import KeyscopeSupport
+import KeyscopeTable
+import KeyscopeTableTools
 
 // keyscope-bench: every performance figure keyscope claims, measured side by
 // side with its reference point in one process run.
@@ -32,7 +32,9 @@ struct Options {
             case "--markdown": markdown = true
             case "--decisions": decisions = iterator.next().flatMap(Int.init) ?? decisions
             case "--help", "-h":
-                print("usage: keyscope-bench [--preset small|medium|large] [--only NAME] [--repetitions N] [--decisions N] [--markdown]")
+                print(
+                    "usage: keyscope-bench [--preset small|medium|large] [--only NAME] [--repetitions N] [--decisions N] [--markdown]"
+                )
                 exit(0)
             default:
                 FileHandle.standardError.write(Data("unknown argument \(argument)\n".utf8))
@@ -54,7 +56,9 @@ struct Row {
 // `--libyaml-parse ROOT`: the reference as a process of its own, for the process rounds.
 if CommandLine.arguments.count == 3, CommandLine.arguments[1] == "--libyaml-parse" {
     let loader = PolicyLoader()
-    let files = try loader.findFiles(root: CommandLine.arguments[2]).map { (try? loader.readFile($0).get().bytes) ?? [] }
+    let files = try loader.findFiles(root: CommandLine.arguments[2]).map {
+        (try? loader.readFile($0).get().bytes) ?? []
+    }
     print(LibYAMLReference.parse(files))
     exit(0)
 }
@@ -77,7 +81,8 @@ var rows: [Row] = []
 // MARK: Corpus on disk
 
 let checkDate = CalendarDate(daysSinceEpoch: parameters.referenceDay)
-let corpusDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("keyscope-bench-\(options.preset)-\(getpid())")
+let corpusDirectory = FileManager.default.temporaryDirectory.appendingPathComponent(
+    "keyscope-bench-\(options.preset)-\(getpid())")
 defer { try? FileManager.default.removeItem(at: corpusDirectory) }
 let corpus = CorpusGenerator(parameters).files()
 var yamlBytes = 0
@@ -96,16 +101,17 @@ let paths = try loader.findFiles(root: root)
 func cpuModel() -> String {
     guard let text = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8) else { return "unknown" }
     for line in text.split(separator: "\n") where line.hasPrefix("model name") {
-        return line.split(separator: ":", maxSplits: 1).last.map { $0.trimmingCharacters(in: .whitespaces) } ?? "unknown"
+        return line.split(separator: ":", maxSplits: 1).last.map { $0.trimmingCharacters(in: .whitespaces) }
+            ?? "unknown"
     }
     return "unknown"
 }
 let cores = ProcessInfo.processInfo.activeProcessorCount
 let header = [
-    "keyscope-bench \(Keyscope_version()) — preset \(options.preset): \(parameters.capabilities) capabilities, \(parameters.teams) teams, \(parameters.keys) keys, \(corpus.count) files, \(yamlBytes) bytes of YAML",
+    "keyscope-bench \(benchVersion()) — preset \(options.preset): \(parameters.capabilities) capabilities, \(parameters.teams) teams, \(parameters.keys) keys, \(corpus.count) files, \(yamlBytes) bytes of YAML",
     "machine: \(cores) cores, \(cpuModel()), \(ProcessInfo.processInfo.physicalMemory >> 30) GiB; date \(Date())",
 ]
-func Keyscope_version() -> String { "0.1.0" }
+func benchVersion() -> String { "0.1.0" }
 
 // MARK: Parse limit
 
@@ -115,10 +121,13 @@ let signer = try SigningKey(seed: Array(repeating: 7, count: 32))
 let compileOptions = CompileOptions(serial: 1, issuedAt: checkDate.unixSeconds, validFor: 30 * 86_400, revision: nil)
 
 var validation: ValidationResult?
-if enabled("parse") || enabled("validate") || enabled("compile") || enabled("decisions") || enabled("table") || enabled("diff") {
+if enabled("parse") || enabled("validate") || enabled("compile") || enabled("decisions") || enabled("table")
+    || enabled("diff")
+{
     validation = try PolicyValidator.validate(root: root, checkDate: checkDate)
     if validation!.diagnostics.hasErrors {
-        FileHandle.standardError.write(Data("generated corpus has errors: \(validation!.diagnostics.prefix(3).map(\.message))\n".utf8))
+        FileHandle.standardError.write(
+            Data("generated corpus has errors: \(validation!.diagnostics.prefix(3).map(\.message))\n".utf8))
         exit(1)
     }
 }
@@ -129,72 +138,109 @@ if enabled("parse") || enabled("validate") || enabled("compile") || enabled("dec
 if enabled("parse") || enabled("validate") || enabled("compile") {
     let reader = StrictYAMLReader()
     var contestants: [Contestant] = [
-        Contestant(name: "libyaml event parse, 1 thread (reference)", note: "read + yaml_parser_parse, events discarded") {
+        Contestant(
+            name: "libyaml event parse, 1 thread (reference)", note: "read + yaml_parser_parse, events discarded"
+        ) {
             LibYAMLReference.parse(readFiles())
-        },
+        }
     ]
     if enabled("parse") {
-        contestants.append(Contestant(name: "libyaml event parse, all cores", note: "same, files spread over \(cores) cores") {
-            let counts = ConcurrentCounter(paths.count)
-            DispatchQueue.concurrentPerform(iterations: paths.count) { index in
-                counts.add(LibYAMLReference.parse((try? loader.readFile(paths[index]).get().bytes) ?? []))
-            }
-            return counts
-        })
-        contestants.append(Contestant(name: "keyscope strict reader (node trees)", note: "all cores") {
-            let documents = ConcurrentSlots<YAMLReadResult>(paths.count)
-            DispatchQueue.concurrentPerform(iterations: paths.count) { index in
-                if case .success(let file) = loader.readFile(paths[index]) { documents.set(index, reader.read(file)) }
-            }
-            return documents
-        })
+        contestants.append(
+            Contestant(name: "libyaml event parse, all cores", note: "same, files spread over \(cores) cores") {
+                let counts = ConcurrentCounter(paths.count)
+                DispatchQueue.concurrentPerform(iterations: paths.count) { index in
+                    counts.add(LibYAMLReference.parse((try? loader.readFile(paths[index]).get().bytes) ?? []))
+                }
+                return counts
+            })
+        contestants.append(
+            Contestant(name: "keyscope strict reader (node trees)", note: "all cores") {
+                let documents = ConcurrentSlots<YAMLReadResult>(paths.count)
+                DispatchQueue.concurrentPerform(iterations: paths.count) { index in
+                    if case .success(let file) = loader.readFile(paths[index]) {
+                        documents.set(index, reader.read(file))
+                    }
+                }
+                return documents
+            })
     }
     if enabled("validate") {
-        contestants.append(Contestant(name: "keyscope validate (read, parse, decode, all rules)", note: "target ≤ 2× libyaml") {
-            try PolicyValidator.validate(root: root, checkDate: checkDate)
-        })
+        contestants.append(
+            Contestant(name: "keyscope validate (read, parse, decode, all rules)", note: "target ≤ 2× libyaml") {
+                try PolicyValidator.validate(root: root, checkDate: checkDate)
+            })
     }
     if enabled("compile") {
-        contestants.append(Contestant(name: "keyscope compile (validate + build + sign)", note: "target ≤ 2.5× libyaml") {
-            let result = try PolicyValidator.validate(root: root, checkDate: checkDate)
-            return (result, try ScopeTableCompiler.compile(result.resolved, options: compileOptions, signer: signer))
-        })
+        contestants.append(
+            Contestant(name: "keyscope compile (validate + build + sign)", note: "target ≤ 2.5× libyaml") {
+                let result = try PolicyValidator.validate(root: root, checkDate: checkDate)
+                return (
+                    result, try ScopeTableCompiler.compile(result.resolved, options: compileOptions, signer: signer)
+                )
+            })
     }
     let samples = try timeInRounds(repetitions: heavyRepetitions, contestants.map(\.body))
     libyamlMedian = samples[0].median
     for (contestant, sample) in zip(contestants, samples) {
-        rows.append(Row(group: "parse", name: contestant.name, repetitions: heavyRepetitions, sample: sample, ratio: roundRatio(sample.values, samples[0].values), note: contestant.note))
+        rows.append(
+            Row(
+                group: "parse", name: contestant.name, repetitions: heavyRepetitions, sample: sample,
+                ratio: roundRatio(sample.values, samples[0].values), note: contestant.note))
     }
 }
 
 // Where the compile time beyond validation goes.
 if enabled("compile"), let validation {
     let product = validation.resolved.products[0]
-    let metadata = TableMetadata(productID: product.id, productName: product.name, serial: 1, issuedAt: checkDate.unixSeconds, expiresAt: checkDate.unixSeconds + 86_400, revision: nil)
-    let build = try timeKeepingResults(repetitions: heavyRepetitions) { try ScopeTableCompiler.contents(for: product, teams: validation.resolved.teams, metadata: metadata) }
+    let metadata = TableMetadata(
+        productID: product.id, productName: product.name, serial: 1, issuedAt: checkDate.unixSeconds,
+        expiresAt: checkDate.unixSeconds + 86_400, revision: nil)
+    let build = try timeKeepingResults(repetitions: heavyRepetitions) {
+        try ScopeTableCompiler.contents(for: product, teams: validation.resolved.teams, metadata: metadata)
+    }
     let contents = try ScopeTableCompiler.contents(for: product, teams: validation.resolved.teams, metadata: metadata)
     let encode = try timeKeepingResults(repetitions: heavyRepetitions) { try TableEncoder.encode(contents) }
     let unsigned = try TableEncoder.encode(contents)
     let sign = try timeKeepingResults(repetitions: heavyRepetitions) { try TableSigner.sign(unsigned, with: signer) }
-    rows.append(Row(group: "parse", name: "  of which: build table contents", repetitions: heavyRepetitions, sample: build, ratio: ratio(build.median, libyamlMedian), note: ""))
-    rows.append(Row(group: "parse", name: "  of which: encode", repetitions: heavyRepetitions, sample: encode, ratio: ratio(encode.median, libyamlMedian), note: ""))
-    rows.append(Row(group: "parse", name: "  of which: sign (Ed25519)", repetitions: heavyRepetitions, sample: sign, ratio: ratio(sign.median, libyamlMedian), note: ""))
+    rows.append(
+        Row(
+            group: "parse", name: "  of which: build table contents", repetitions: heavyRepetitions, sample: build,
+            ratio: ratio(build.median, libyamlMedian), note: ""))
+    rows.append(
+        Row(
+            group: "parse", name: "  of which: encode", repetitions: heavyRepetitions, sample: encode,
+            ratio: ratio(encode.median, libyamlMedian), note: ""))
+    rows.append(
+        Row(
+            group: "parse", name: "  of which: sign (Ed25519)", repetitions: heavyRepetitions, sample: sign,
+            ratio: ratio(sign.median, libyamlMedian), note: ""))
 }
 
 // MARK: Table
 
-let tables = try validation.map { try ScopeTableCompiler.compile($0.resolved, options: compileOptions, signer: signer) } ?? []
+let tables =
+    try validation.map { try ScopeTableCompiler.compile($0.resolved, options: compileOptions, signer: signer) } ?? []
 let tablePath = corpusDirectory.appendingPathComponent("table.kst").path
 if let table = tables.first {
     try Data(table.bytes).write(to: URL(fileURLWithPath: tablePath))
 }
 let trust = TableOpenOptions(trustedKeys: [signer.publicKey], now: checkDate.unixSeconds)
 if enabled("table"), let table = tables.first {
-    let open = try timeMilliseconds(repetitions: lightRepetitions) { blackHole(try ScopeTable(path: tablePath, options: trust)) }
-    rows.append(Row(group: "table", name: "open + verify table (read, Ed25519, all offsets)", repetitions: lightRepetitions, sample: open, ratio: "", note: "target < 50 ms"))
+    let open = try timeMilliseconds(repetitions: lightRepetitions) {
+        blackHole(try ScopeTable(path: tablePath, options: trust))
+    }
+    rows.append(
+        Row(
+            group: "table", name: "open + verify table (read, Ed25519, all offsets)", repetitions: lightRepetitions,
+            sample: open, ratio: "", note: "target < 50 ms"))
     let perKey = Double(table.bytes.count) / Double(max(1, table.contents.keys.count))
-    rows.append(Row(group: "table", name: "table size", repetitions: 1, sample: nil, ratio: ratio(Double(table.bytes.count), Double(yamlBytes)),
-                    note: "\(table.bytes.count) bytes vs \(yamlBytes) bytes of YAML; \(format(perKey)) bytes/key; target ≤ 0.50×"))
+    rows.append(
+        Row(
+            group: "table", name: "table size", repetitions: 1, sample: nil,
+            ratio: ratio(Double(table.bytes.count), Double(yamlBytes)),
+            note:
+                "\(table.bytes.count) bytes vs \(yamlBytes) bytes of YAML; \(format(perKey)) bytes/key; target ≤ 0.50×")
+    )
 }
 
 // MARK: Decisions
@@ -227,7 +273,9 @@ if enabled("decisions"), !tables.isEmpty, let validation {
     var allowedByTable = 0
     var allowedByReference = 0
     for index in 0..<count {
-        if scopeTable.decide(key: keys[index], capability: capabilities[index], now: now) == .allow { allowedByTable += 1 }
+        if scopeTable.decide(key: keys[index], capability: capabilities[index], now: now) == .allow {
+            allowedByTable += 1
+        }
         if reference.decide(key: keys[index], capability: capabilities[index]) { allowedByReference += 1 }
     }
     // Both loops read the pairs through buffer pointers, so the harness adds no reference counting
@@ -236,7 +284,9 @@ if enabled("decisions"), !tables.isEmpty, let validation {
         var allowed = 0
         keys.withUnsafeBufferPointer { keys in
             capabilities.withUnsafeBufferPointer { capabilities in
-                for index in 0..<count where reference.decide(key: keys[index], capability: capabilities[index]) { allowed += 1 }
+                for index in 0..<count where reference.decide(key: keys[index], capability: capabilities[index]) {
+                    allowed += 1
+                }
             }
         }
         blackHole(allowed)
@@ -245,7 +295,10 @@ if enabled("decisions"), !tables.isEmpty, let validation {
         var allowed = 0
         keys.withUnsafeBufferPointer { keys in
             capabilities.withUnsafeBufferPointer { capabilities in
-                for index in 0..<count where scopeTable.decide(key: keys[index], capability: capabilities[index], now: now) == .allow { allowed += 1 }
+                for index in 0..<count
+                where scopeTable.decide(key: keys[index], capability: capabilities[index], now: now) == .allow {
+                    allowed += 1
+                }
             }
         }
         blackHole(allowed)
@@ -262,19 +315,31 @@ if enabled("decisions"), !tables.isEmpty, let validation {
     let tableSample = Sample(values: tableTimes, unit: "ms")
     let before = ks_allocation_count()
     var allowed = 0
-    for index in 0..<count where scopeTable.decide(key: keys[index], capability: capabilities[index], now: now) == .allow { allowed += 1 }
+    for index in 0..<count
+    where scopeTable.decide(key: keys[index], capability: capabilities[index], now: now) == .allow { allowed += 1 }
     let allocations = ks_allocation_count() - before
     blackHole(allowed)
     let nsReference = referenceSample.values.map { $0 * 1e6 / Double(count) }
     let nsTable = tableSample.values.map { $0 * 1e6 / Double(count) }
     let referenceNs = Sample(values: nsReference, unit: "ns")
     let tableNs = Sample(values: nsTable, unit: "ns")
-    rows.append(Row(group: "decisions", name: "[String: Set<Int>] lookup (reference)", repetitions: lightRepetitions, sample: referenceNs, ratio: "1.00×",
-                    note: "\(count) seeded pairs, \(allowedByReference * 100 / count)% allowed"))
-    rows.append(Row(group: "decisions", name: "ScopeTable.decide", repetitions: lightRepetitions, sample: tableNs, ratio: ratio(tableNs.median, referenceNs.median),
-                    note: "\(allowedByTable * 100 / count)% allowed; \(allocations) allocations in \(count) decisions; target ≤ 0.50× and 0 allocations"))
+    rows.append(
+        Row(
+            group: "decisions", name: "[String: Set<Int>] lookup (reference)", repetitions: lightRepetitions,
+            sample: referenceNs, ratio: "1.00×",
+            note: "\(count) seeded pairs, \(allowedByReference * 100 / count)% allowed"))
+    rows.append(
+        Row(
+            group: "decisions", name: "ScopeTable.decide", repetitions: lightRepetitions, sample: tableNs,
+            ratio: ratio(tableNs.median, referenceNs.median),
+            note:
+                "\(allowedByTable * 100 / count)% allowed; \(allocations) allocations in \(count) decisions; target ≤ 0.50× and 0 allocations"
+        ))
     if allowedByTable != allowedByReference {
-        FileHandle.standardError.write(Data("warning: table allowed \(allowedByTable), reference \(allowedByReference) (keys expired at the check date account for the difference)\n".utf8))
+        FileHandle.standardError.write(
+            Data(
+                "warning: table allowed \(allowedByTable), reference \(allowedByReference) (keys expired at the check date account for the difference)\n"
+                    .utf8))
     }
 }
 
@@ -290,12 +355,27 @@ if enabled("diff"), validation != nil {
         try Data(file.contents.utf8).write(to: url)
     }
     let changedValidation = try PolicyValidator.validate(root: changedRoot, checkDate: checkDate)
-    let changedTable = try ScopeTableCompiler.compile(changedValidation.resolved, options: CompileOptions(serial: 2, issuedAt: checkDate.unixSeconds, validFor: 30 * 86_400, revision: nil), signer: signer)[0]
+    let changedTable = try ScopeTableCompiler.compile(
+        changedValidation.resolved,
+        options: CompileOptions(serial: 2, issuedAt: checkDate.unixSeconds, validFor: 30 * 86_400, revision: nil),
+        signer: signer)[0]
     let changedPath = corpusDirectory.appendingPathComponent("changed.kst").path
     try Data(changedTable.bytes).write(to: URL(fileURLWithPath: changedPath))
     diffProcessArguments = [
-        ("diff table vs table", ["diff", "--from", tablePath, "--to", changedPath, "--trusted-key", corpusDirectory.appendingPathComponent("bench-key.pub.pem").path, "--format", "json"]),
-        ("diff policy vs policy", ["diff", "--from", "policy:" + root, "--to", "policy:" + changedRoot, "--now", checkDate.description, "--format", "json"]),
+        (
+            "diff table vs table",
+            [
+                "diff", "--from", tablePath, "--to", changedPath, "--trusted-key",
+                corpusDirectory.appendingPathComponent("bench-key.pub.pem").path, "--format", "json",
+            ]
+        ),
+        (
+            "diff policy vs policy",
+            [
+                "diff", "--from", "policy:" + root, "--to", "policy:" + changedRoot, "--now", checkDate.description,
+                "--format", "json",
+            ]
+        ),
     ]
     let loader = StateLoader(trustedKeys: [signer.publicKey], checkDate: checkDate)
     let policyPair = try loader.loadPair(.policy(root), .policy(changedRoot))
@@ -303,23 +383,36 @@ if enabled("diff"), validation != nil {
     let tablePair = try loader.loadPair(.table(tablePath), .table(changedPath))
     let tableChangeCount = AccessDiff(from: tablePair.0, to: tablePair.1).changes.count
     // In rounds, like the parse group: the policy diff's ratio is against validating one tree in the same round.
-    let samples = try timeInRounds(repetitions: heavyRepetitions, [
-        { try PolicyValidator.validate(root: root, checkDate: checkDate) },
-        // The states are returned too, so that they are freed after the clock stops (the CLI exits without freeing them).
-        { () throws -> Any in
-            let (before, after) = try loader.loadPair(.policy(root), .policy(changedRoot))
-            return (before, after, AccessDiff(from: before, to: after))
-        },
-        { () throws -> Any in
-            let (before, after) = try loader.loadPair(.table(tablePath), .table(changedPath))
-            return (before, after, AccessDiff(from: before, to: after))
-        },
-    ])
-    rows.append(Row(group: "diff", name: "validate one policy tree (reference)", repetitions: heavyRepetitions, sample: samples[0], ratio: "1.0×", note: ""))
-    rows.append(Row(group: "diff", name: "diff policy vs policy, 1% of keys changed", repetitions: heavyRepetitions, sample: samples[1],
-                    ratio: roundRatio(samples[1].values, samples[0].values), note: "\(changeCount) changes; target ≤ 3× validate"))
-    rows.append(Row(group: "diff", name: "diff table vs table, 1% of keys changed", repetitions: heavyRepetitions, sample: samples[2], ratio: "",
-                    note: "\(tableChangeCount) changes; verify both tables + compare + diff; target < 500 ms"))
+    let samples = try timeInRounds(
+        repetitions: heavyRepetitions,
+        [
+            { try PolicyValidator.validate(root: root, checkDate: checkDate) },
+            // The states are returned too, so that they are freed after the clock stops (the CLI exits without freeing
+            // them).
+            { () throws -> Any in
+                let (before, after) = try loader.loadPair(.policy(root), .policy(changedRoot))
+                return (before, after, AccessDiff(from: before, to: after))
+            },
+            { () throws -> Any in
+                let (before, after) = try loader.loadPair(.table(tablePath), .table(changedPath))
+                return (before, after, AccessDiff(from: before, to: after))
+            },
+        ])
+    rows.append(
+        Row(
+            group: "diff", name: "validate one policy tree (reference)", repetitions: heavyRepetitions,
+            sample: samples[0], ratio: "1.0×", note: ""))
+    rows.append(
+        Row(
+            group: "diff", name: "diff policy vs policy, 1% of keys changed", repetitions: heavyRepetitions,
+            sample: samples[1],
+            ratio: roundRatio(samples[1].values, samples[0].values),
+            note: "\(changeCount) changes; target ≤ 3× validate"))
+    rows.append(
+        Row(
+            group: "diff", name: "diff table vs table, 1% of keys changed", repetitions: heavyRepetitions,
+            sample: samples[2], ratio: "",
+            note: "\(tableChangeCount) changes; verify both tables + compare + diff; target < 500 ms"))
 }
 
 // MARK: Whole commands, as child processes
@@ -328,20 +421,30 @@ if enabled("diff"), validation != nil {
 // (this executable with `--libyaml-parse`), so both pay process start-up and a cold heap, and
 // each ratio is the median of the per-round ratios.
 if enabled("process") || enabled("validate") || enabled("compile") || enabled("diff") {
-    let binary = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent().appendingPathComponent("keyscope")
+    let binary = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
+        .appendingPathComponent("keyscope")
     if FileManager.default.isExecutableFile(atPath: binary.path) {
         let keyPath = corpusDirectory.appendingPathComponent("bench-key.pem")
         try Data(signer.pemRepresentation.utf8).write(to: keyPath)
-        try Data(signer.publicKey.pemRepresentation.utf8).write(to: corpusDirectory.appendingPathComponent("bench-key.pub.pem"))
+        try Data(signer.publicKey.pemRepresentation.utf8).write(
+            to: corpusDirectory.appendingPathComponent("bench-key.pub.pem"))
         let benchBinary = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
         var commands: [(name: String, executable: URL, arguments: [String])] = [
-            ("libyaml event parse, 1 thread (reference)", benchBinary, ["--libyaml-parse", root]),
+            ("libyaml event parse, 1 thread (reference)", benchBinary, ["--libyaml-parse", root])
         ]
         if enabled("process") || enabled("validate") || enabled("diff") {
             commands.append(("`keyscope validate`", binary, ["validate", root, "--now", checkDate.description]))
         }
         if enabled("process") || enabled("compile") {
-            commands.append(("`keyscope compile`", binary, ["compile", root, "--out", corpusDirectory.appendingPathComponent("out").path, "--signing-key", keyPath.path, "--now", checkDate.description, "--issued-at", String(checkDate.unixSeconds), "--revision", "bench"]))
+            commands.append(
+                (
+                    "`keyscope compile`", binary,
+                    [
+                        "compile", root, "--out", corpusDirectory.appendingPathComponent("out").path, "--signing-key",
+                        keyPath.path, "--now", checkDate.description, "--issued-at", String(checkDate.unixSeconds),
+                        "--revision", "bench",
+                    ]
+                ))
         }
         if enabled("process") || enabled("diff") {
             commands += diffProcessArguments.map { ("`keyscope \($0.0)`", binary, $0.1) }
@@ -356,8 +459,10 @@ if enabled("process") || enabled("validate") || enabled("compile") || enabled("d
                 let rssFile = corpusDirectory.appendingPathComponent("rss.txt").path
                 let timed = FileManager.default.isExecutableFile(atPath: "/usr/bin/time")
                 let start = monotonicNanoseconds()
-                let status = timed
-                    ? try runChild("/usr/bin/time", ["-f", "%M", "-o", rssFile, command.executable.path] + command.arguments)
+                let status =
+                    timed
+                    ? try runChild(
+                        "/usr/bin/time", ["-f", "%M", "-o", rssFile, command.executable.path] + command.arguments)
                     : try runChild(command.executable.path, command.arguments)
                 if status != 0 && !command.name.contains("diff") {
                     FileHandle.standardError.write(Data("warning: \(command.name) exited with \(status)\n".utf8))
@@ -365,7 +470,9 @@ if enabled("process") || enabled("validate") || enabled("compile") || enabled("d
                 let elapsed = Double(monotonicNanoseconds() - start) / 1e6
                 // Round 0 warms the page cache and is not counted.
                 if round > 0 { samples[index].append(elapsed) }
-                if let text = try? String(contentsOfFile: rssFile, encoding: .utf8), let kilobytes = Double(text.trimmingCharacters(in: .whitespacesAndNewlines)) {
+                if let text = try? String(contentsOfFile: rssFile, encoding: .utf8),
+                    let kilobytes = Double(text.trimmingCharacters(in: .whitespacesAndNewlines))
+                {
                     peaks[index] = Swift.max(peaks[index], kilobytes / 1024)
                 }
             }
@@ -373,13 +480,21 @@ if enabled("process") || enabled("validate") || enabled("compile") || enabled("d
         for (index, command) in commands.enumerated() {
             let sample = Sample(values: samples[index], unit: "ms")
             // The policy diff is compared with validating one tree, everything else with libyaml.
-            let reference = command.name.contains("policy vs policy") ? commands.firstIndex { $0.name.contains("validate") } ?? 0 : 0
-            var note = peaks[index] > 0 ? "peak RSS \(format(peaks[index])) MiB (whole process, GNU time)" : "peak RSS not measured (no /usr/bin/time)"
+            let reference =
+                command.name.contains("policy vs policy")
+                ? commands.firstIndex { $0.name.contains("validate") } ?? 0 : 0
+            var note =
+                peaks[index] > 0
+                ? "peak RSS \(format(peaks[index])) MiB (whole process, GNU time)"
+                : "peak RSS not measured (no /usr/bin/time)"
             if command.name.contains("compile") { note += "; target ≤ 2.5× libyaml" }
             if reference != 0 { note += "; ratio against `keyscope validate`, target ≤ 3×" }
             if command.name.contains("table vs table") { note += "; target < 500 ms" }
-            rows.append(Row(group: "process", name: command.name + " process (wall)", repetitions: sample.values.count, sample: sample,
-                            ratio: roundRatio(samples[index], samples[reference]), note: note))
+            rows.append(
+                Row(
+                    group: "process", name: command.name + " process (wall)", repetitions: sample.values.count,
+                    sample: sample,
+                    ratio: roundRatio(samples[index], samples[reference]), note: note))
         }
     }
 }
@@ -392,16 +507,32 @@ if options.markdown {
     print("| group | benchmark | reps | median | min | max | ratio | notes |")
     print("|---|---|---|---|---|---|---|---|")
     for row in rows {
-        let stats = row.sample.map { ["\(format($0.median)) \($0.unit)", "\(format($0.min)) \($0.unit)", "\(format($0.max)) \($0.unit)"] } ?? ["", "", ""]
-        print("| \(row.group) | \(row.name) | \(row.repetitions) | \(stats.joined(separator: " | ")) | \(row.ratio) | \(row.note) |")
+        let stats =
+            row.sample.map {
+                ["\(format($0.median)) \($0.unit)", "\(format($0.min)) \($0.unit)", "\(format($0.max)) \($0.unit)"]
+            } ?? ["", "", ""]
+        print(
+            "| \(row.group) | \(row.name) | \(row.repetitions) | \(stats.joined(separator: " | ")) | \(row.ratio) | \(row.note) |"
+        )
     }
 } else {
     let nameWidth = (rows.map(\.name.count).max() ?? 10) + 2
-    func pad(_ text: String, _ width: Int) -> String { text + String(repeating: " ", count: max(0, width - text.count)) }
-    print(pad("benchmark", nameWidth) + pad("reps", 6) + pad("median", 12) + pad("min", 12) + pad("max", 12) + pad("ratio", 8) + "notes")
+    func pad(_ text: String, _ width: Int) -> String {
+        text + String(repeating: " ", count: max(0, width - text.count))
+    }
+    print(
+        pad("benchmark", nameWidth) + pad("reps", 6) + pad("median", 12) + pad("min", 12) + pad("max", 12)
+            + pad("ratio", 8) + "notes")
     for row in rows {
-        let stats = row.sample.map { [pad("\(format($0.median)) \($0.unit)", 12), pad("\(format($0.min)) \($0.unit)", 12), pad("\(format($0.max)) \($0.unit)", 12)] } ?? [pad("", 12), pad("", 12), pad("", 12)]
-        print(pad(row.name, nameWidth) + pad(String(row.repetitions), 6) + stats.joined() + pad(row.ratio, 8) + row.note)
+        let stats =
+            row.sample.map {
+                [
+                    pad("\(format($0.median)) \($0.unit)", 12), pad("\(format($0.min)) \($0.unit)", 12),
+                    pad("\(format($0.max)) \($0.unit)", 12),
+                ]
+            } ?? [pad("", 12), pad("", 12), pad("", 12)]
+        print(
+            pad(row.name, nameWidth) + pad(String(row.repetitions), 6) + stats.joined() + pad(row.ratio, 8) + row.note)
     }
 }
 

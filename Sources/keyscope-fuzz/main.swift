@@ -12,7 +12,10 @@ import KeyscopeFuzzing
 
 let targetName = ProcessInfo.processInfo.environment["KEYSCOPE_FUZZ_TARGET"] ?? ""
 guard let target = FuzzTarget(rawValue: targetName) else {
-    FileHandle.standardError.write(Data("set KEYSCOPE_FUZZ_TARGET to one of: \(FuzzTarget.allCases.map(\.rawValue).joined(separator: ", "))\n".utf8))
+    FileHandle.standardError.write(
+        Data(
+            "set KEYSCOPE_FUZZ_TARGET to one of: \(FuzzTarget.allCases.map(\.rawValue).joined(separator: ", "))\n".utf8)
+    )
     exit(64)
 }
 let selected = target
@@ -21,10 +24,11 @@ FuzzTarget.warmUp()
 #if KEYSCOPE_LIBFUZZER
 var argc = CommandLine.argc
 var argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>? = CommandLine.unsafeArgv
-exit(LLVMFuzzerRunDriver(&argc, &argv) { data, size in
-    selected.run(size == 0 ? [] : Array(UnsafeBufferPointer(start: data, count: size)))
-    return 0
-})
+exit(
+    LLVMFuzzerRunDriver(&argc, &argv) { data, size in
+        selected.run(size == 0 ? [] : Array(UnsafeBufferPointer(start: data, count: size)))
+        return 0
+    })
 #else
 var replayed = 0
 for path in CommandLine.arguments.dropFirst() where !path.hasPrefix("-") {

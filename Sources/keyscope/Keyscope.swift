@@ -1,7 +1,6 @@
-import KeyscopeSupport
 import ArgumentParser
-
 import KeyscopePolicy
+import KeyscopeSupport
 
 /// Process entry: allocator settings for a batch run, then the command line.
 @main

@@ -8,8 +8,13 @@ import Testing
         .init(id: "cap_i", owner: "platform", tags: ["internal"]),
     ])
 
-    func key(_ capabilities: [String] = [], name: String = "k", audience: String = "customer", owners: [String] = ["mobile"], expires: String? = nil, unscoped: Bool = false) -> KeyAccess {
-        KeyAccess(name: name, description: nil, audience: audience, owners: owners, expires: expires, unscoped: unscoped, capabilities: capabilities, selectors: [])
+    func key(
+        _ capabilities: [String] = [], name: String = "k", audience: String = "customer", owners: [String] = ["mobile"],
+        expires: String? = nil, unscoped: Bool = false
+    ) -> KeyAccess {
+        KeyAccess(
+            name: name, description: nil, audience: audience, owners: owners, expires: expires, unscoped: unscoped,
+            capabilities: capabilities, selectors: [])
     }
 
     @Test func unscopedReachesTheWholeCatalogAndExternalKeysAreExposed() {
@@ -22,14 +27,21 @@ import Testing
 
     @Test func vocabularyIsTheOneDefinition() {
         #expect(AccessVocabulary.isExternal(audience: "customer") && AccessVocabulary.isExternal(audience: "partner"))
-        #expect(!AccessVocabulary.isExternal(audience: "internal") && !AccessVocabulary.isExternal(audience: "first-party"))
-        #expect(AccessVocabulary.isInternal(tags: ["x", "internal"]) && !AccessVocabulary.isInternal(tags: ["internal-ish"]))
+        #expect(
+            !AccessVocabulary.isExternal(audience: "internal") && !AccessVocabulary.isExternal(audience: "first-party"))
+        #expect(
+            AccessVocabulary.isInternal(tags: ["x", "internal"]) && !AccessVocabulary.isInternal(tags: ["internal-ish"])
+        )
     }
 
     @Test func scopedWhileRetaggedInternalIsCritical() {
         // Issue 10, class 1: unscoped -> scoped to a capability that becomes internal in the same change.
-        let before = AccessCatalog([.init(id: "cap_c3", owner: "support", tags: []), .init(id: "cap_x", owner: "support", tags: [])])
-        let after = AccessCatalog([.init(id: "cap_c3", owner: "support", tags: ["internal"]), .init(id: "cap_x", owner: "support", tags: [])])
+        let before = AccessCatalog([
+            .init(id: "cap_c3", owner: "support", tags: []), .init(id: "cap_x", owner: "support", tags: []),
+        ])
+        let after = AccessCatalog([
+            .init(id: "cap_c3", owner: "support", tags: ["internal"]), .init(id: "cap_x", owner: "support", tags: []),
+        ])
         let assessment = KeyAssessment(before: key(unscoped: true), in: before, after: key(["cap_c3"]), in: after)
         #expect(assessment.rank == .critical)
         #expect(assessment.newlyExposed == ["cap_c3"])
@@ -40,22 +52,43 @@ import Testing
         let c = Self.catalog
         #expect(KeyAssessment(before: nil, in: c, after: key(["cap_a"]), in: c).rank == .high)
         #expect(KeyAssessment(before: nil, in: c, after: key(["cap_i"]), in: c).rank == .critical)
-        #expect(KeyAssessment(before: nil, in: c, after: key(audience: "internal", unscoped: true), in: c).rank == .critical)
+        #expect(
+            KeyAssessment(before: nil, in: c, after: key(audience: "internal", unscoped: true), in: c).rank == .critical
+        )
         #expect(KeyAssessment(before: key(["cap_a"]), in: c, after: key(["cap_a", "cap_b"]), in: c).rank == .high)
-        #expect(KeyAssessment(before: key(["cap_a"]), in: c, after: key(["cap_a"], audience: "internal"), in: c).rank == .medium)
-        #expect(KeyAssessment(before: key(["cap_i"], audience: "internal"), in: c, after: key(["cap_i"]), in: c).rank == .critical)
-        #expect(KeyAssessment(before: key(["cap_a"], expires: "2027-01-01"), in: c, after: key(["cap_a"]), in: c).rank == .medium)
-        #expect(KeyAssessment(before: key(["cap_a"], expires: "2027-01-01"), in: c, after: key(["cap_a"], expires: "2026-01-01"), in: c).rank == .low)
+        #expect(
+            KeyAssessment(before: key(["cap_a"]), in: c, after: key(["cap_a"], audience: "internal"), in: c).rank
+                == .medium)
+        #expect(
+            KeyAssessment(before: key(["cap_i"], audience: "internal"), in: c, after: key(["cap_i"]), in: c).rank
+                == .critical)
+        #expect(
+            KeyAssessment(before: key(["cap_a"], expires: "2027-01-01"), in: c, after: key(["cap_a"]), in: c).rank
+                == .medium)
+        #expect(
+            KeyAssessment(
+                before: key(["cap_a"], expires: "2027-01-01"), in: c, after: key(["cap_a"], expires: "2026-01-01"),
+                in: c
+            ).rank == .low)
         #expect(KeyAssessment(before: key(["cap_a", "cap_b"]), in: c, after: key(["cap_a"]), in: c).rank == .low)
         #expect(KeyAssessment(before: key(["cap_a"]), in: c, after: nil, in: c).rank == .low)
         // Approvers: owners only below high; plus the owners of what is newly reached at high and above.
-        #expect(KeyAssessment(before: key(["cap_a"]), in: c, after: key(["cap_a"], owners: ["web"]), in: c).approvers == ["mobile", "web"])
-        #expect(KeyAssessment(before: key(["cap_a"]), in: c, after: key(["cap_a", "cap_b"]), in: c).approvers == ["commerce", "mobile"])
+        #expect(
+            KeyAssessment(before: key(["cap_a"]), in: c, after: key(["cap_a"], owners: ["web"]), in: c).approvers == [
+                "mobile", "web",
+            ])
+        #expect(
+            KeyAssessment(before: key(["cap_a"]), in: c, after: key(["cap_a", "cap_b"]), in: c).approvers == [
+                "commerce", "mobile",
+            ])
     }
 
     @Test func catalogAdditionReachesUnscopedKeys() {
-        let grown = AccessCatalog(Self.catalog.entries.values.map { $0 } + [.init(id: "cap_new", owner: "billing", tags: [])])
-        let assessment = KeyAssessment(before: key(audience: "internal", unscoped: true), in: Self.catalog, after: key(audience: "internal", unscoped: true), in: grown)
+        let grown = AccessCatalog(
+            Self.catalog.entries.values.map { $0 } + [.init(id: "cap_new", owner: "billing", tags: [])])
+        let assessment = KeyAssessment(
+            before: key(audience: "internal", unscoped: true), in: Self.catalog,
+            after: key(audience: "internal", unscoped: true), in: grown)
         #expect(assessment.rank == .high)
         #expect(assessment.gained == ["cap_new"])
         #expect(assessment.approvers == ["billing", "mobile"])
@@ -66,7 +99,9 @@ import Testing
 
     @Test func retagChangesExternalKeysOnly() {
         let retagged = AccessCatalog([
-            .init(id: "cap_a", owner: "support", tags: ["safe"]), .init(id: "cap_b", owner: "commerce", tags: ["internal"]), .init(id: "cap_i", owner: "platform", tags: ["internal"]),
+            .init(id: "cap_a", owner: "support", tags: ["safe"]),
+            .init(id: "cap_b", owner: "commerce", tags: ["internal"]),
+            .init(id: "cap_i", owner: "platform", tags: ["internal"]),
         ])
         let delta = CatalogDelta(old: Self.catalog, new: retagged)
         #expect(delta.internalChanged && !delta.membershipChanged)

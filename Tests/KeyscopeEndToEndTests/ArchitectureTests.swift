@@ -18,7 +18,10 @@ import Testing
             let cells = line.split(separator: "|").map { $0.trimmingCharacters(in: .whitespaces) }
             guard cells.count == 3 else { continue }
             let name = cells[0].trimmingCharacters(in: CharacterSet(charactersIn: "`"))
-            let imports = cells[2] == "—" ? [] : cells[2].split(separator: ",").map { $0.trimmingCharacters(in: CharacterSet(charactersIn: "` ")) }
+            let imports =
+                cells[2] == "—"
+                ? []
+                : cells[2].split(separator: ",").map { $0.trimmingCharacters(in: CharacterSet(charactersIn: "` ")) }
             modules[name] = Set(imports)
         }
         return modules
@@ -27,19 +30,25 @@ import Testing
     /// Target -> dependencies (local targets and products), from `Package.swift`; test targets excluded.
     static func declared() throws -> [String: Set<String>] {
         var manifest = try String(contentsOf: root.appendingPathComponent("Package.swift"), encoding: .utf8)
-        manifest = manifest.split(separator: "\n").filter { !$0.trimmingCharacters(in: .whitespaces).hasPrefix("//") }.joined(separator: "\n")
+        manifest = manifest.split(separator: "\n").filter { !$0.trimmingCharacters(in: .whitespaces).hasPrefix("//") }
+            .joined(separator: "\n")
         // `package: "swift-crypto"` names a package, not a module.
         manifest = manifest.replacingOccurrences(of: #"package: "[^"]*""#, with: "", options: .regularExpression)
         var targets: [String: Set<String>] = [:]
-        let declaration = try Regex(#"\.(target|executableTarget|systemLibrary)\(\s*name: "([^"]+)"((?:[^()]|\((?:[^()]|\([^()]*\))*\))*)\)"#)
+        let declaration = try Regex(
+            #"\.(target|executableTarget|systemLibrary)\(\s*name: "([^"]+)"((?:[^()]|\((?:[^()]|\([^()]*\))*\))*)\)"#)
         for match in manifest.matches(of: declaration) {
-            guard let name = match.output[2].substring.map(String.init), let body = match.output[3].substring else { continue }
+            guard let name = match.output[2].substring.map(String.init), let body = match.output[3].substring else {
+                continue
+            }
             if body.contains("path: \"Tests") { continue }
             var dependencies: Set<String> = []
             if let list = body.range(of: "dependencies:") {
                 let rest = body[list.upperBound...]
                 if let open = rest.firstIndex(of: "["), let close = rest.lastIndex(of: "]") {
-                    for quoted in rest[open...close].matches(of: #/"([^"]+)"/#) { dependencies.insert(String(quoted.output.1)) }
+                    for quoted in rest[open...close].matches(of: #/"([^"]+)"/#) {
+                        dependencies.insert(String(quoted.output.1))
+                    }
                 }
             }
             targets[name] = dependencies
@@ -51,9 +60,15 @@ import Testing
         let documented = try Self.documented()
         let declared = try Self.declared()
         #expect(!documented.isEmpty && !declared.isEmpty)
-        #expect(Set(documented.keys) == Set(declared.keys), "modules in the README but not the manifest: \(Set(documented.keys).subtracting(declared.keys)); in the manifest but not the README: \(Set(declared.keys).subtracting(documented.keys))")
+        #expect(
+            Set(documented.keys) == Set(declared.keys),
+            "modules in the README but not the manifest: \(Set(documented.keys).subtracting(declared.keys)); in the manifest but not the README: \(Set(declared.keys).subtracting(documented.keys))"
+        )
         for (module, dependencies) in declared {
-            #expect(documented[module] == dependencies, "\(module): Package.swift has \(dependencies.sorted()), the README \(documented[module]?.sorted() ?? [])")
+            #expect(
+                documented[module] == dependencies,
+                "\(module): Package.swift has \(dependencies.sorted()), the README \(documented[module]?.sorted() ?? [])"
+            )
         }
     }
 
@@ -67,10 +82,14 @@ import Testing
                 for line in text.split(separator: "\n") {
                     let words = line.split(separator: " ")
                     guard let index = words.firstIndex(of: "import"), index + 1 < words.count,
-                          words[..<index].allSatisfy({ $0.hasPrefix("@") }) else { continue }
+                        words[..<index].allSatisfy({ $0.hasPrefix("@") })
+                    else { continue }
                     let imported = String(words[index + 1])
                     guard local.contains(imported) else { continue }
-                    #expect(allowed.contains(imported), "\(module)/\(file.lastPathComponent) imports \(imported), which the README's Architecture table does not allow")
+                    #expect(
+                        allowed.contains(imported),
+                        "\(module)/\(file.lastPathComponent) imports \(imported), which the README's Architecture table does not allow"
+                    )
                 }
             }
         }
@@ -80,13 +99,18 @@ import Testing
     /// executables (the CLI, the benchmark, the fuzz driver) are not libraries.
     @Test func onlyTheAdaptersSpawnProcessesOrUseTheNetwork() throws {
         let executables: Set<String> = ["keyscope", "keyscope-bench", "keyscope-fuzz"]
-        let forbidden = ["FoundationNetworking", "URLSession", "Process()", "posix_spawn", "fork(", "popen(", "execv", "system("]
+        let forbidden = [
+            "FoundationNetworking", "URLSession", "Process()", "posix_spawn", "fork(", "popen(", "execv", "system(",
+        ]
         for module in try Self.documented().keys where module != "KeyscopeIO" && !executables.contains(module) {
             for file in try Self.swiftFiles(in: module) {
                 let text = try String(contentsOf: file, encoding: .utf8)
-                for line in text.split(separator: "\n") where !line.trimmingCharacters(in: .whitespaces).hasPrefix("//") {
+                for line in text.split(separator: "\n") where !line.trimmingCharacters(in: .whitespaces).hasPrefix("//")
+                {
                     for word in forbidden where line.contains(word) {
-                        Issue.record("\(module)/\(file.lastPathComponent): `\(word)` outside the KeyscopeIO adapters: \(line.trimmingCharacters(in: .whitespaces))")
+                        Issue.record(
+                            "\(module)/\(file.lastPathComponent): `\(word)` outside the KeyscopeIO adapters: \(line.trimmingCharacters(in: .whitespaces))"
+                        )
                     }
                 }
             }
@@ -95,7 +119,9 @@ import Testing
 
     static func swiftFiles(in module: String) throws -> [URL] {
         let directory = root.appendingPathComponent("Sources/\(module)")
-        guard let walker = FileManager.default.enumerator(at: directory, includingPropertiesForKeys: nil) else { return [] }
+        guard let walker = FileManager.default.enumerator(at: directory, includingPropertiesForKeys: nil) else {
+            return []
+        }
         return walker.compactMap { $0 as? URL }.filter { $0.pathExtension == "swift" }
     }
 }

@@ -19,7 +19,8 @@ import Testing
         process.waitUntilExit()
         #expect(process.terminationStatus == 0)
         for row in [
-            "libyaml event parse, 1 thread (reference)", "keyscope strict reader", "keyscope validate", "keyscope compile",
+            "libyaml event parse, 1 thread (reference)", "keyscope strict reader", "keyscope validate",
+            "keyscope compile",
             "open + verify table", "table size", "[String: Set<Int>] lookup (reference)", "ScopeTable.decide",
             "diff policy vs policy", "diff table vs table", "`keyscope compile` process",
         ] {

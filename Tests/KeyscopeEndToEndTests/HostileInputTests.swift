@@ -40,17 +40,25 @@ let hostileCases: [HostileCase] = {
         laughs += "\(name): &\(name) [" + Array(repeating: "*\(previous)", count: 9).joined(separator: ",") + "]\n"
     }
     cases.append(HostileCase("billion laughs", laughs, line: 1))
-    cases.append(HostileCase("10,000-deep flow nesting", String(repeating: "[", count: 10_000) + String(repeating: "]", count: 10_000) + "\n", line: 1))
+    cases.append(
+        HostileCase(
+            "10,000-deep flow nesting",
+            String(repeating: "[", count: 10_000) + String(repeating: "]", count: 10_000) + "\n", line: 1))
     var block = ""
     for depth in 0..<2_000 { block += String(repeating: " ", count: depth) + "k:\n" }
     cases.append(HostileCase("2,000-deep block nesting", block, line: 65))
-    cases.append(HostileCase("deep mapping in flow", String(repeating: "{a: ", count: 5_000) + "1" + String(repeating: "}", count: 5_000) + "\n", line: 1))
+    cases.append(
+        HostileCase(
+            "deep mapping in flow",
+            String(repeating: "{a: ", count: 5_000) + "1" + String(repeating: "}", count: 5_000) + "\n", line: 1))
     cases.append(HostileCase("byte-order mark", "\u{FEFF}" + header, line: 1))
     cases.append(HostileCase("tab indentation", "apiVersion: keyscope/v1\nkind: Team\n\tid: t\n", line: 3))
     cases.append(HostileCase("tab after a key", "apiVersion: keyscope/v1\nkind:\tTeam\n", line: 2))
     cases.append(HostileCase("NUL byte", "apiVersion: keyscope/v1\nkind: Te\u{0}am\n", line: 2))
-    cases.append(HostileCase("invalid UTF-8", bytes: Array("apiVersion: keyscope/v1\nkind: ".utf8) + [0xFF, 0xFE], line: 2))
-    cases.append(HostileCase("overlong UTF-8", bytes: Array("apiVersion: keyscope/v1\n\nid: ".utf8) + [0xC0, 0x80], line: 3))
+    cases.append(
+        HostileCase("invalid UTF-8", bytes: Array("apiVersion: keyscope/v1\nkind: ".utf8) + [0xFF, 0xFE], line: 2))
+    cases.append(
+        HostileCase("overlong UTF-8", bytes: Array("apiVersion: keyscope/v1\n\nid: ".utf8) + [0xC0, 0x80], line: 3))
     cases.append(HostileCase("UTF-16 surrogate in UTF-8", bytes: Array("a: ".utf8) + [0xED, 0xA0, 0x80], line: 1))
     cases.append(HostileCase("truncated UTF-8", bytes: Array("a: b\nc: ".utf8) + [0xE2, 0x82], line: 2))
     cases.append(HostileCase("anchor", header + "reviewers: &r [\"@a\"]\n", line: 5))
@@ -62,7 +70,9 @@ let hostileCases: [HostileCase] = {
     cases.append(HostileCase("complex key", header + "? [a, b]\n: c\n", line: 5))
     cases.append(HostileCase("duplicate key", header + "name: Other\n", line: 5))
     cases.append(HostileCase("1,001 documents", String(repeating: "---\n" + header, count: 1_001), line: 5_001))
-    cases.append(HostileCase("unterminated flow sequence", "apiVersion: keyscope/v1\nkind: Team\nreviewers: [\"@a\"\nid: t\n", line: 4))
+    cases.append(
+        HostileCase(
+            "unterminated flow sequence", "apiVersion: keyscope/v1\nkind: Team\nreviewers: [\"@a\"\nid: t\n", line: 4))
     cases.append(HostileCase("unterminated quoted string", "apiVersion: keyscope/v1\nkind: \"Team\nid: t\n", line: 4))
     cases.append(HostileCase("bad indentation", "apiVersion: keyscope/v1\nkind: Team\n  id: t\n", line: 3))
     cases.append(HostileCase("reserved indicator", "apiVersion: keyscope/v1\nkind: @Team\n", line: 2))
@@ -70,17 +80,40 @@ let hostileCases: [HostileCase] = {
     cases.append(HostileCase("document is a scalar", "just text\n", rule: "schema", line: 1))
     cases.append(HostileCase("document is a list", "- a\n- b\n", rule: "schema", line: 1))
     cases.append(HostileCase("unknown kind", "apiVersion: keyscope/v1\nkind: Policy\n", rule: "schema", line: 2))
-    cases.append(HostileCase("wrong apiVersion", "apiVersion: keyscope/v9\nkind: Team\nid: t\nname: T\n", rule: "schema", line: 1))
-    cases.append(HostileCase("yes is not a boolean", "apiVersion: keyscope/v1\nkind: KeySet\nproduct: p\nkeys:\n  - name: k\n    audience: internal\n    unscoped: yes\n", rule: "schema", line: 7))
-    cases.append(HostileCase("0755 is not a date", "apiVersion: keyscope/v1\nkind: KeySet\nproduct: p\nkeys:\n  - name: k\n    audience: internal\n    capabilities: [cap_a]\n    expires: 0755\n", rule: "schema", line: 8))
+    cases.append(
+        HostileCase(
+            "wrong apiVersion", "apiVersion: keyscope/v9\nkind: Team\nid: t\nname: T\n", rule: "schema", line: 1))
+    cases.append(
+        HostileCase(
+            "yes is not a boolean",
+            "apiVersion: keyscope/v1\nkind: KeySet\nproduct: p\nkeys:\n  - name: k\n    audience: internal\n    unscoped: yes\n",
+            rule: "schema", line: 7))
+    cases.append(
+        HostileCase(
+            "0755 is not a date",
+            "apiVersion: keyscope/v1\nkind: KeySet\nproduct: p\nkeys:\n  - name: k\n    audience: internal\n    capabilities: [cap_a]\n    expires: 0755\n",
+            rule: "schema", line: 8))
     cases.append(HostileCase("number where a list goes", header + "reviewers: 42\n", rule: "schema", line: 5))
-    cases.append(HostileCase("terminal escape in a field name", header + "\"\\e]0;pwned\\a\": 1\n", rule: "schema", line: 5))
-    cases.append(HostileCase("bidi override in a value", "apiVersion: keyscope/v1\nkind: Team\nid: \"t\u{202E}x\"\nname: T\n", rule: "schema", line: 3))
-    cases.append(HostileCase("forged workflow command", header + "\"x\\n::error file=a::forged\": 1\n", rule: "schema", line: 5))
-    cases.append(HostileCase("long field name", header + String(repeating: "k", count: 1_000) + ": 1\n", rule: "schema", line: 5))
+    cases.append(
+        HostileCase("terminal escape in a field name", header + "\"\\e]0;pwned\\a\": 1\n", rule: "schema", line: 5))
+    cases.append(
+        HostileCase(
+            "bidi override in a value", "apiVersion: keyscope/v1\nkind: Team\nid: \"t\u{202E}x\"\nname: T\n",
+            rule: "schema", line: 3))
+    cases.append(
+        HostileCase("forged workflow command", header + "\"x\\n::error file=a::forged\": 1\n", rule: "schema", line: 5))
+    cases.append(
+        HostileCase("long field name", header + String(repeating: "k", count: 1_000) + ": 1\n", rule: "schema", line: 5)
+    )
     cases.append(HostileCase("megabyte-long key", header + String(repeating: "k", count: 1 << 20) + ": 1\n", line: 5))
-    cases.append(HostileCase("megabyte-long value", header + "description: " + String(repeating: "v", count: 1 << 20) + "\nbogus: 1\n", rule: "schema", line: 6))
-    cases.append(HostileCase("JSON syntax error", file: "hostile.json", "{\"apiVersion\": \"keyscope/v1\",\n \"kind\": \"Team\"\n", line: 3))
+    cases.append(
+        HostileCase(
+            "megabyte-long value", header + "description: " + String(repeating: "v", count: 1 << 20) + "\nbogus: 1\n",
+            rule: "schema", line: 6))
+    cases.append(
+        HostileCase(
+            "JSON syntax error", file: "hostile.json", "{\"apiVersion\": \"keyscope/v1\",\n \"kind\": \"Team\"\n",
+            line: 3))
     return cases
 }()
 
@@ -90,17 +123,27 @@ let hostileCases: [HostileCase] = {
         let dir = try TestPaths.temporaryDirectory("keyscope-hostile")
         defer { try? FileManager.default.removeItem(at: dir) }
         try Data(hostile.bytes).write(to: dir.appendingPathComponent(hostile.file))
-        let result = try KeyscopeCommand.run(["validate", ".", "--format", "json", "--now", "2026-11-27"], in: dir, timeLimit: 30)
+        let result = try KeyscopeCommand.run(
+            ["validate", ".", "--format", "json", "--now", "2026-11-27"], in: dir, timeLimit: 30)
         #expect(!result.timedOut, "did not finish")
         #expect(result.status == 1, "exit \(result.status); stderr: \(result.stderr)")
-        let json = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any], "output: \(result.stdout.prefix(300))")
+        let json = try #require(
+            try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any],
+            "output: \(result.stdout.prefix(300))")
         let diagnostics = try #require(json["diagnostics"] as? [[String: Any]])
-        let match = diagnostics.first { ($0["rule"] as? String) == hostile.rule && ($0["file"] as? String) == hostile.file && ($0["line"] as? Int) == hostile.line }
-        #expect(match != nil, "expected \(hostile.rule) at \(hostile.file):\(hostile.line); got \(diagnostics.map { "\($0["rule"]!) \($0["line"]!) \($0["message"]!)" })")
+        let match = diagnostics.first {
+            ($0["rule"] as? String) == hostile.rule && ($0["file"] as? String) == hostile.file
+                && ($0["line"] as? Int) == hostile.line
+        }
+        #expect(
+            match != nil,
+            "expected \(hostile.rule) at \(hostile.file):\(hostile.line); got \(diagnostics.map { "\($0["rule"]!) \($0["line"]!) \($0["message"]!)" })"
+        )
         // Nothing from the input reaches the text output unescaped.
         let text = try KeyscopeCommand.run(["validate", ".", "--now", "2026-11-27"], in: dir, timeLimit: 30)
         #expect(!text.stdout.unicodeScalars.contains { $0.value == 0x1B || $0.value == 0x202E || $0.value == 0x07 })
-        let github = try KeyscopeCommand.run(["validate", ".", "--format", "github", "--now", "2026-11-27"], in: dir, timeLimit: 30)
+        let github = try KeyscopeCommand.run(
+            ["validate", ".", "--format", "github", "--now", "2026-11-27"], in: dir, timeLimit: 30)
         let commands = github.stdout.split(separator: "\n").filter { $0.hasPrefix("::") }
         #expect(commands.count == diagnostics.count, "each finding is exactly one workflow command")
     }
@@ -113,7 +156,9 @@ let hostileCases: [HostileCase] = {
         try Data(bytes).write(to: dir.appendingPathComponent("huge.yaml"))
         let result = try KeyscopeCommand.run(["validate", ".", "--now", "2026-11-27"], in: dir, timeLimit: 30)
         #expect(result.status == 1)
-        #expect(result.stdout.contains("huge.yaml:1:1: error: file is 52428862 bytes, more than the limit of 16777216 [yaml-syntax]"))
+        #expect(
+            result.stdout.contains(
+                "huge.yaml:1:1: error: file is 52428862 bytes, more than the limit of 16777216 [yaml-syntax]"))
     }
 
     @Test func symlinkLoopsAndEscapesAreNotFollowed() throws {
@@ -126,10 +171,14 @@ let hostileCases: [HostileCase] = {
         try TestPaths.write(["policies/team.yaml": header, "secret.yaml": "not: policy\n"], under: dir)
         try TestPaths.write(["evil.yaml": "apiVersion: keyscope/v1\nkind: Nope\n"], under: outside)
         let policies = dir.appendingPathComponent("policies")
-        try FileManager.default.createSymbolicLink(atPath: policies.appendingPathComponent("loop").path, withDestinationPath: ".")
-        try FileManager.default.createSymbolicLink(atPath: policies.appendingPathComponent("up").path, withDestinationPath: "..")
-        try FileManager.default.createSymbolicLink(atPath: policies.appendingPathComponent("out").path, withDestinationPath: outside.path)
-        try FileManager.default.createSymbolicLink(atPath: policies.appendingPathComponent("again.yaml").path, withDestinationPath: "team.yaml")
+        try FileManager.default.createSymbolicLink(
+            atPath: policies.appendingPathComponent("loop").path, withDestinationPath: ".")
+        try FileManager.default.createSymbolicLink(
+            atPath: policies.appendingPathComponent("up").path, withDestinationPath: "..")
+        try FileManager.default.createSymbolicLink(
+            atPath: policies.appendingPathComponent("out").path, withDestinationPath: outside.path)
+        try FileManager.default.createSymbolicLink(
+            atPath: policies.appendingPathComponent("again.yaml").path, withDestinationPath: "team.yaml")
         let result = try KeyscopeCommand.run(["validate", "policies", "--now", "2026-11-27"], in: dir, timeLimit: 30)
         #expect(!result.timedOut)
         // The link to a file inside the root is read (a duplicate team); nothing outside is.
@@ -139,7 +188,9 @@ let hostileCases: [HostileCase] = {
         #expect(result.stdout.contains("checked 2 files"))
         // Issue 11.11: every link not followed is named, so no file is silently unread.
         #expect(result.status == 1)
-        #expect(result.stdout.contains("`policies/loop` is a symbolic link to a directory already read (a loop)"), "\(result.stdout)")
+        #expect(
+            result.stdout.contains("`policies/loop` is a symbolic link to a directory already read (a loop)"),
+            "\(result.stdout)")
         #expect(result.stdout.contains("`policies/up` is a symbolic link to a path outside the policy root"))
         #expect(result.stdout.contains("`policies/out` is a symbolic link to a path outside the policy root"))
     }
@@ -148,15 +199,21 @@ let hostileCases: [HostileCase] = {
     @Test func emptyFilesWarnAndTypeErrorsDoNotCascade() throws {
         let dir = try TestPaths.temporaryDirectory("keyscope-cascade")
         defer { try? FileManager.default.removeItem(at: dir) }
-        try TestPaths.write([
-            "team.yaml": header, "empty.yaml": "", "comments.yaml": "# placeholder\n",
-            "product.yaml": "apiVersion: keyscope/v1\nkind: Product\nid: p\nname: P\ncapabilities:\n  - {id: cap_a, name: A, owner: t}\n",
-        ], under: dir)
+        try TestPaths.write(
+            [
+                "team.yaml": header, "empty.yaml": "", "comments.yaml": "# placeholder\n",
+                "product.yaml":
+                    "apiVersion: keyscope/v1\nkind: Product\nid: p\nname: P\ncapabilities:\n  - {id: cap_a, name: A, owner: t}\n",
+            ], under: dir)
         let clean = try KeyscopeCommand.run(["validate", ".", "--now", "2026-11-27"], in: dir)
         #expect(clean.status == 0, "\(clean.stdout)")
         #expect(clean.stdout.contains("empty.yaml:1:1: warning: file holds no YAML document [yaml-syntax]"))
         #expect(clean.stdout.contains("comments.yaml:1:1: warning: file holds no YAML document [yaml-syntax]"))
-        try TestPaths.write(["keys.yaml": "apiVersion: keyscope/v1\nkind: KeySet\nproduct: p\nowners: [t]\nkeys:\n  - name: k\n    audience: customer\n    capabilities: cap_a\n"], under: dir)
+        try TestPaths.write(
+            [
+                "keys.yaml":
+                    "apiVersion: keyscope/v1\nkind: KeySet\nproduct: p\nowners: [t]\nkeys:\n  - name: k\n    audience: customer\n    capabilities: cap_a\n"
+            ], under: dir)
         let typed = try KeyscopeCommand.run(["validate", ".", "--now", "2026-11-27", "--format", "json"], in: dir)
         #expect(typed.status == 1)
         #expect(typed.stdout.contains("[schema]") || typed.stdout.contains("\"schema\""))
@@ -166,7 +223,9 @@ let hostileCases: [HostileCase] = {
     @Test func oneBadFileDoesNotHideOthers() throws {
         let dir = try TestPaths.temporaryDirectory("keyscope-hostile")
         defer { try? FileManager.default.removeItem(at: dir) }
-        try TestPaths.write(["a.yaml": "a: [\n", "b.yaml": "apiVersion: keyscope/v1\nkind: Team\nid: t\nname: T\nbogus: 1\n"], under: dir)
+        try TestPaths.write(
+            ["a.yaml": "a: [\n", "b.yaml": "apiVersion: keyscope/v1\nkind: Team\nid: t\nname: T\nbogus: 1\n"],
+            under: dir)
         let result = try KeyscopeCommand.run(["validate", "."], in: dir)
         #expect(result.stdout.contains("a.yaml:2:1: error:"))
         #expect(result.stdout.contains("b.yaml:5:1: error: unknown field `bogus` in a team [schema]"))
@@ -191,7 +250,9 @@ let hostileCases: [HostileCase] = {
         chmod(binary.path, 0o755)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", binary.path, "validate", "a.yaml"]
+        process.arguments = [
+            "setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", binary.path, "validate", "a.yaml",
+        ]
         process.currentDirectoryURL = dir
         let out = Pipe()
         process.standardOutput = out
@@ -209,10 +270,13 @@ let hostileCases: [HostileCase] = {
     @Test func unsafeFileNamesAreRefusedNotRead() throws {
         let dir = try TestPaths.temporaryDirectory("hostile-names")
         defer { try? FileManager.default.removeItem(at: dir) }
-        try FileManager.default.copyItem(at: TestPaths.packageRoot.appendingPathComponent("policies"), to: dir.appendingPathComponent("policies"))
+        try FileManager.default.copyItem(
+            at: TestPaths.packageRoot.appendingPathComponent("policies"), to: dir.appendingPathComponent("policies"))
         let hostile = "zz\n*.yaml\t@attacker.yaml"
-        try Data("apiVersion: keyscope/v1\nkind: Team\nid: attacker\nname: A\n".utf8).write(to: dir.appendingPathComponent("policies/\(hostile)"))
-        let validate = try KeyscopeCommand.run(["validate", "policies", "--now", "2026-11-27", "--format", "github"], in: dir)
+        try Data("apiVersion: keyscope/v1\nkind: Team\nid: attacker\nname: A\n".utf8).write(
+            to: dir.appendingPathComponent("policies/\(hostile)"))
+        let validate = try KeyscopeCommand.run(
+            ["validate", "policies", "--now", "2026-11-27", "--format", "github"], in: dir)
         #expect(validate.status == 1)
         #expect(validate.stdout.contains("file-name"), "\(validate.stdout)")
         #expect(!validate.stdout.contains("\n*.yaml"), "the name reached the output raw")
@@ -234,11 +298,14 @@ let hostileCases: [HostileCase] = {
         let capabilities = (0..<2_000).map { "  - {id: cap_c\($0), name: C, owner: t}" }.joined(separator: "\n")
         // One line of 5,000 unknown references: every finding points into the same long line.
         let references = (0..<5_000).map { "cap_x\($0)" }.joined(separator: ", ")
-        try TestPaths.write([
-            "team.yaml": header,
-            "product.yaml": "apiVersion: keyscope/v1\nkind: Product\nid: p\nname: P\ncapabilities:\n\(capabilities)\n",
-            "keys.yaml": "apiVersion: keyscope/v1\nkind: KeySet\nproduct: p\nowners: [t]\nkeys:\n  - {name: k, audience: internal, capabilities: [\(references)]}\n",
-        ], under: dir)
+        try TestPaths.write(
+            [
+                "team.yaml": header,
+                "product.yaml":
+                    "apiVersion: keyscope/v1\nkind: Product\nid: p\nname: P\ncapabilities:\n\(capabilities)\n",
+                "keys.yaml":
+                    "apiVersion: keyscope/v1\nkind: KeySet\nproduct: p\nowners: [t]\nkeys:\n  - {name: k, audience: internal, capabilities: [\(references)]}\n",
+            ], under: dir)
         let result = try KeyscopeCommand.run(["validate", ".", "--now", "2026-11-27"], in: dir, timeLimit: 60)
         #expect(result.status == 1)
         let findings = result.stdout.split(separator: "\n").filter { $0.contains("[unknown-capability]") }
@@ -250,25 +317,40 @@ let hostileCases: [HostileCase] = {
     }
 }
 
-/// Issue 11.8: names and reviewers are shown to people as they are written, so they may hold no control or bidi character.
+/// Issue 11.8: names and reviewers are shown to people as they are written, so they may hold no control or bidi
+/// character.
 @Suite struct HostileTextTests {
     @Test func namesAndReviewersRefuseInvisibleCharacters() throws {
         let dir = try TestPaths.temporaryDirectory("keyscope-text")
         defer { try? FileManager.default.removeItem(at: dir) }
-        for (index, (field, value)) in [("name", "Support\u{202E}gnp.exe"), ("name", "Support\u{200B}"), ("name", "ok\u{1B}[31m"),
-                                         ("reviewers", "[\"a`b@example.com\"]"), ("reviewers", "[\"x@exa\u{202E}mple.com\"]"), ("reviewers", "[\"x@exa\u{2028}mple.com\"]"),
-                                         ("reviewers", "[\"x@exa\u{7F}mple.com\"]")].enumerated() {
-            let text = field == "name"
+        for (index, (field, value)) in [
+            ("name", "Support\u{202E}gnp.exe"), ("name", "Support\u{200B}"), ("name", "ok\u{1B}[31m"),
+            ("reviewers", "[\"a`b@example.com\"]"), ("reviewers", "[\"x@exa\u{202E}mple.com\"]"),
+            ("reviewers", "[\"x@exa\u{2028}mple.com\"]"),
+            ("reviewers", "[\"x@exa\u{7F}mple.com\"]"),
+        ].enumerated() {
+            let text =
+                field == "name"
                 ? "apiVersion: keyscope/v1\nkind: Team\nid: t\nname: \"\(value)\"\n"
                 : "apiVersion: keyscope/v1\nkind: Team\nid: t\nname: T\nreviewers: \(value)\n"
             try Data(text.utf8).write(to: dir.appendingPathComponent("team.yaml"))
-            let result = try KeyscopeCommand.run(["validate", ".", "--now", "2026-11-27", "--format", "github"], in: dir)
+            let result = try KeyscopeCommand.run(
+                ["validate", ".", "--now", "2026-11-27", "--format", "github"], in: dir)
             #expect(result.status == 1, "case \(index): \(result.stdout)")
             // Raw controls are already refused by the reader; the others by the schema.
-            #expect(result.stdout.contains("keyscope schema") || result.stdout.contains("keyscope yaml-syntax"), "case \(index): \(result.stdout)")
-            #expect(!result.stdout.unicodeScalars.contains { $0.value == 0x1B || $0.value == 0x202E || $0.value == 0x200B || $0.value == 0x2028 || $0.value == 0x7F }, "case \(index)")
+            #expect(
+                result.stdout.contains("keyscope schema") || result.stdout.contains("keyscope yaml-syntax"),
+                "case \(index): \(result.stdout)")
+            #expect(
+                !result.stdout.unicodeScalars.contains {
+                    $0.value == 0x1B || $0.value == 0x202E || $0.value == 0x200B || $0.value == 0x2028
+                        || $0.value == 0x7F
+                }, "case \(index)")
         }
-        try Data("apiVersion: keyscope/v1\nkind: Team\nid: t\nname: Support Team ✓\nreviewers: [\"@acme/support\", \"first.last+keys@example.co.uk\"]\n".utf8).write(to: dir.appendingPathComponent("team.yaml"))
+        try Data(
+            "apiVersion: keyscope/v1\nkind: Team\nid: t\nname: Support Team ✓\nreviewers: [\"@acme/support\", \"first.last+keys@example.co.uk\"]\n"
+                .utf8
+        ).write(to: dir.appendingPathComponent("team.yaml"))
         #expect(try KeyscopeCommand.run(["validate", ".", "--now", "2026-11-27"], in: dir).status == 0)
     }
 }

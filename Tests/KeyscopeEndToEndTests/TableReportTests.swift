@@ -13,8 +13,20 @@ import Testing
         ("inspect.text", ["inspect", "expected.kst", "--trusted-key", "signing-key.pub.pem"]),
         ("inspect.json", ["inspect", "expected.kst", "--trusted-key", "signing-key.pub.pem", "--format", "json"]),
         ("verify.text", ["verify", "expected.kst", "--trusted-key", "signing-key.pub.pem", "--at", now]),
-        ("check-allow.text", ["check", "expected.kst", "--trusted-key", "signing-key.pub.pem", "--key", "customer-a", "--capability", "cap_faq", "--at", now]),
-        ("check-deny.text", ["check", "expected.kst", "--trusted-key", "signing-key.pub.pem", "--key", "customer-a", "--capability", "cap_admin", "--at", now]),
+        (
+            "check-allow.text",
+            [
+                "check", "expected.kst", "--trusted-key", "signing-key.pub.pem", "--key", "customer-a", "--capability",
+                "cap_faq", "--at", now,
+            ]
+        ),
+        (
+            "check-deny.text",
+            [
+                "check", "expected.kst", "--trusted-key", "signing-key.pub.pem", "--key", "customer-a", "--capability",
+                "cap_admin", "--at", now,
+            ]
+        ),
     ]
 
     @Test(arguments: commands.map(\.golden))
@@ -22,7 +34,9 @@ import Testing
         let arguments = try #require(Self.commands.first { $0.golden == golden }).arguments
         let result = try KeyscopeCommand.run(arguments, in: Self.vector)
         #expect(result.stderr.isEmpty, "\(result.stderr)")
-        if let failure = Snapshot.compare("exit \(result.status)\n" + result.stdout, golden: Self.vector.appendingPathComponent("reports/\(golden)")) {
+        if let failure = Snapshot.compare(
+            "exit \(result.status)\n" + result.stdout, golden: Self.vector.appendingPathComponent("reports/\(golden)"))
+        {
             Issue.record(Comment(rawValue: failure))
         }
     }

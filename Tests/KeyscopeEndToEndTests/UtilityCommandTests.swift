@@ -7,23 +7,35 @@ import Testing
     @Test func generatedCorpusValidates() throws {
         let dir = try TestPaths.temporaryDirectory("keyscope-corpus")
         defer { try? FileManager.default.removeItem(at: dir) }
-        let generated = try KeyscopeCommand.run(["generate-corpus", "--preset", "small", "--keys", "1500", "--out", "corpus"], in: dir)
+        let generated = try KeyscopeCommand.run(
+            ["generate-corpus", "--preset", "small", "--keys", "1500", "--out", "corpus"], in: dir)
         #expect(generated.status == 0, "\(generated.stderr)")
-        let date = try #require(generated.stdout.split(separator: " ").last.map { $0.trimmingCharacters(in: .whitespacesAndNewlines) })
+        let date = try #require(
+            generated.stdout.split(separator: " ").last.map { $0.trimmingCharacters(in: .whitespacesAndNewlines) })
         let validated = try KeyscopeCommand.run(["validate", "corpus", "--now", date], in: dir)
         #expect(validated.status == 0, "\(validated.stdout.suffix(500))")
         #expect(validated.stdout.contains("50 capabilities, 1500 keys; 0 errors"))
         // Deterministic: the same parameters give the same files.
-        #expect(try KeyscopeCommand.run(["generate-corpus", "--preset", "small", "--keys", "1500", "--out", "again"], in: dir).status == 0)
+        #expect(
+            try KeyscopeCommand.run(
+                ["generate-corpus", "--preset", "small", "--keys", "1500", "--out", "again"], in: dir
+            ).status == 0)
         let first = try Data(contentsOf: dir.appendingPathComponent("corpus/keys/keys-00003.yaml"))
         let second = try Data(contentsOf: dir.appendingPathComponent("again/keys/keys-00003.yaml"))
         #expect(first == second)
         // The changed copy differs and still validates.
-        #expect(try KeyscopeCommand.run(["generate-corpus", "--preset", "small", "--keys", "1500", "--changed-percent", "5", "--out", "changed"], in: dir).status == 0)
+        #expect(
+            try KeyscopeCommand.run(
+                [
+                    "generate-corpus", "--preset", "small", "--keys", "1500", "--changed-percent", "5", "--out",
+                    "changed",
+                ], in: dir
+            ).status == 0)
         #expect(try KeyscopeCommand.run(["validate", "changed", "--now", date], in: dir).status == 0)
         // Issue 13.1: a non-empty directory is refused, and nothing in it changes.
         let before = try Data(contentsOf: dir.appendingPathComponent("corpus/keys/keys-00003.yaml"))
-        let again = try KeyscopeCommand.run(["generate-corpus", "--preset", "small", "--keys", "10", "--out", "corpus"], in: dir)
+        let again = try KeyscopeCommand.run(
+            ["generate-corpus", "--preset", "small", "--keys", "10", "--out", "corpus"], in: dir)
         #expect(again.status == 1)
         #expect(again.stderr.contains("is not empty"), "\(again.stderr)")
         #expect(try Data(contentsOf: dir.appendingPathComponent("corpus/keys/keys-00003.yaml")) == before)
@@ -37,9 +49,13 @@ import Testing
         #expect(result.status == 0)
         let committed = TestPaths.packageRoot.appendingPathComponent("schemas")
         let names = try FileManager.default.contentsOfDirectory(atPath: committed.path).sorted()
-        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.appendingPathComponent("out").path).sorted() == names)
+        #expect(
+            try FileManager.default.contentsOfDirectory(atPath: dir.appendingPathComponent("out").path).sorted()
+                == names)
         for name in names {
-            #expect(try Data(contentsOf: committed.appendingPathComponent(name)) == Data(contentsOf: dir.appendingPathComponent("out/\(name)")), "\(name)")
+            #expect(
+                try Data(contentsOf: committed.appendingPathComponent(name))
+                    == Data(contentsOf: dir.appendingPathComponent("out/\(name)")), "\(name)")
         }
     }
 }

@@ -7,20 +7,25 @@ import Testing
 
     @Test(arguments: ["text", "json", "github", "sarif"])
     func goldenOutput(format: String) throws {
-        let result = try KeyscopeCommand.run(["validate", "policies", "--now", "2026-11-27", "--format", format], in: Self.fixture)
+        let result = try KeyscopeCommand.run(
+            ["validate", "policies", "--now", "2026-11-27", "--format", format], in: Self.fixture)
         #expect(result.status == 1, "stderr: \(result.stderr)")
-        if let failure = Snapshot.compare(result.stdout, golden: Self.fixture.appendingPathComponent("expected/validate.\(format)")) {
+        if let failure = Snapshot.compare(
+            result.stdout, golden: Self.fixture.appendingPathComponent("expected/validate.\(format)"))
+        {
             Issue.record(Comment(rawValue: failure))
         }
     }
 
     @Test func sarifIsWellFormed() throws {
-        let result = try KeyscopeCommand.run(["validate", "policies", "--now", "2026-11-27", "--format", "sarif"], in: Self.fixture)
+        let result = try KeyscopeCommand.run(
+            ["validate", "policies", "--now", "2026-11-27", "--format", "sarif"], in: Self.fixture)
         let json = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
         #expect(json["version"] as? String == "2.1.0")
         let runs = try #require(json["runs"] as? [[String: Any]])
         let results = try #require(runs.first?["results"] as? [[String: Any]])
-        let rules = try #require(((runs.first?["tool"] as? [String: Any])?["driver"] as? [String: Any])?["rules"] as? [[String: Any]])
+        let rules = try #require(
+            ((runs.first?["tool"] as? [String: Any])?["driver"] as? [String: Any])?["rules"] as? [[String: Any]])
         for item in results {
             let index = try #require(item["ruleIndex"] as? Int)
             #expect(rules[index]["id"] as? String == item["ruleId"] as? String)
@@ -30,15 +35,22 @@ import Testing
     @Test func exampleRepositoryValidates() throws {
         let result = try KeyscopeCommand.run(["validate", "--now", "2026-11-27"], in: TestPaths.packageRoot)
         #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
-        #expect(result.stdout.contains("checked 6 files (10 documents): 1 product, 5 teams, 12 capabilities, 8 keys; 0 errors, 0 warnings"))
+        #expect(
+            result.stdout.contains(
+                "checked 6 files (10 documents): 1 product, 5 teams, 12 capabilities, 8 keys; 0 errors, 0 warnings"))
     }
 
     @Test func strictFailsOnWarnings() throws {
         let dir = try TestPaths.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
-        try FileManager.default.copyItem(at: TestPaths.packageRoot.appendingPathComponent("policies"), to: dir.appendingPathComponent("policies"))
+        try FileManager.default.copyItem(
+            at: TestPaths.packageRoot.appendingPathComponent("policies"), to: dir.appendingPathComponent("policies"))
         // A key that expired yesterday: a warning only.
-        try TestPaths.write(["policies/keys/old.yaml": "apiVersion: keyscope/v1\nkind: KeySet\nproduct: support-bot\nowners: [support]\nkeys:\n  - name: old\n    audience: customer\n    capabilities: [cap_faq]\n    expires: 2026-11-26\n"], under: dir)
+        try TestPaths.write(
+            [
+                "policies/keys/old.yaml":
+                    "apiVersion: keyscope/v1\nkind: KeySet\nproduct: support-bot\nowners: [support]\nkeys:\n  - name: old\n    audience: customer\n    capabilities: [cap_faq]\n    expires: 2026-11-26\n"
+            ], under: dir)
         let lenient = try KeyscopeCommand.run(["validate", "--now", "2026-11-27"], in: dir)
         #expect(lenient.status == 0)
         #expect(lenient.stdout.contains("warning: key `old` expired on 2026-11-26 [expired-key]"))
@@ -63,7 +75,9 @@ import Testing
     @Test func pathsAreRelativeToWorkingDirectory() throws {
         let absolute = Self.fixture.appendingPathComponent("policies").path
         let result = try KeyscopeCommand.run(["validate", absolute, "--now", "2026-11-27"], in: Self.fixture)
-        #expect(result.stdout.contains("\npolicies/keys/broken.yaml:5:10: error: unknown owner `mobil`") || result.stdout.hasPrefix("policies/"))
+        #expect(
+            result.stdout.contains("\npolicies/keys/broken.yaml:5:10: error: unknown owner `mobil`")
+                || result.stdout.hasPrefix("policies/"))
         #expect(!result.stdout.contains(Self.fixture.path))
     }
 }

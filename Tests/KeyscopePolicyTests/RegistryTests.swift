@@ -6,14 +6,16 @@ import Testing
 @Suite struct RegistryTests {
     /// The rules table in docs/rules.md must list every registered rule with its default severity, and nothing else.
     @Test func docsListEveryRule() throws {
-        let docs = try String(contentsOf: TestPaths.packageRoot.appendingPathComponent("docs/rules.md"), encoding: .utf8)
+        let docs = try String(
+            contentsOf: TestPaths.packageRoot.appendingPathComponent("docs/rules.md"), encoding: .utf8)
         var documented: [String: String] = [:]
         for line in docs.split(separator: "\n") where line.hasPrefix("| `") {
             let cells = line.split(separator: "|").map { $0.trimmingCharacters(in: .whitespaces) }
             guard cells.count >= 2 else { continue }
             documented[cells[0].trimmingCharacters(in: CharacterSet(charactersIn: "`"))] = cells[1]
         }
-        let registered = Dictionary(uniqueKeysWithValues: RuleRegistry.all.map { ($0.id.rawValue, $0.defaultSeverity.rawValue) })
+        let registered = Dictionary(
+            uniqueKeysWithValues: RuleRegistry.all.map { ($0.id.rawValue, $0.defaultSeverity.rawValue) })
         #expect(documented == registered)
     }
 
@@ -33,22 +35,51 @@ import Testing
         "yaml-syntax": ["keys.yaml": "a: &x 1\n"],
         "schema": ["keys.yaml": keys("  - name: a\n    audiance: customer\n    capabilities: [cap_faq]\n")],
         "file-name": ["bad name.yaml": keys("  - name: a\n    audience: customer\n    capabilities: [cap_faq]\n")],
-        "duplicate-name": ["keys.yaml": keys("  - name: a\n    audience: customer\n    capabilities: [cap_faq]\n  - name: a\n    audience: customer\n    capabilities: [cap_faq]\n")],
-        "duplicate-capability": ["more.yaml": "apiVersion: keyscope/v1\nkind: Product\nid: shop2\nname: S\ncapabilities:\n  - {id: cap_x, name: X, owner: support}\n  - {id: cap_x, name: X, owner: support}\n"],
+        "duplicate-name": [
+            "keys.yaml": keys(
+                "  - name: a\n    audience: customer\n    capabilities: [cap_faq]\n  - name: a\n    audience: customer\n    capabilities: [cap_faq]\n"
+            )
+        ],
+        "duplicate-capability": [
+            "more.yaml":
+                "apiVersion: keyscope/v1\nkind: Product\nid: shop2\nname: S\ncapabilities:\n  - {id: cap_x, name: X, owner: support}\n  - {id: cap_x, name: X, owner: support}\n"
+        ],
         "duplicate-team": ["more.yaml": "apiVersion: keyscope/v1\nkind: Team\nid: support\nname: Support again\n"],
-        "duplicate-product": ["more.yaml": "apiVersion: keyscope/v1\nkind: Product\nid: shop\nname: S\ncapabilities: []\n"],
-        "unknown-product": ["keys.yaml": keys("  - name: a\n    audience: customer\n    capabilities: [cap_faq]\n", product: "shp")],
+        "duplicate-product": [
+            "more.yaml": "apiVersion: keyscope/v1\nkind: Product\nid: shop\nname: S\ncapabilities: []\n"
+        ],
+        "unknown-product": [
+            "keys.yaml": keys("  - name: a\n    audience: customer\n    capabilities: [cap_faq]\n", product: "shp")
+        ],
         "unknown-capability": ["keys.yaml": keys("  - name: a\n    audience: customer\n    capabilities: [cap_fac]\n")],
-        "unknown-owner": ["keys.yaml": keys("  - name: a\n    audience: customer\n    capabilities: [cap_faq]\n", owners: "owners: [nobody]\n")],
-        "missing-owner": ["keys.yaml": keys("  - name: a\n    audience: customer\n    capabilities: [cap_faq]\n", owners: "")],
+        "unknown-owner": [
+            "keys.yaml": keys(
+                "  - name: a\n    audience: customer\n    capabilities: [cap_faq]\n", owners: "owners: [nobody]\n")
+        ],
+        "missing-owner": [
+            "keys.yaml": keys("  - name: a\n    audience: customer\n    capabilities: [cap_faq]\n", owners: "")
+        ],
         "scope-conflict": ["keys.yaml": keys("  - name: a\n    audience: customer\n")],
         "empty-scope": ["keys.yaml": keys("  - name: a\n    audience: customer\n    capabilities: []\n")],
-        "empty-selector": ["keys.yaml": keys("  - name: a\n    audience: customer\n    capabilities: [\"tag:none\"]\n")],
-        "unscoped-justification": ["keys.yaml": keys("  - name: a\n    audience: internal\n    unscoped: true\n    expires: 2027-01-01\n")],
-        "unscoped-expiry": ["keys.yaml": keys("  - name: a\n    audience: internal\n    unscoped: true\n    justification: on call\n")],
-        "internal-exposure": ["keys.yaml": keys("  - name: a\n    audience: customer\n    capabilities: [cap_admin]\n")],
-        "deprecated-capability": ["keys.yaml": keys("  - name: a\n    audience: customer\n    capabilities: [cap_old]\n")],
-        "expired-key": ["keys.yaml": keys("  - name: a\n    audience: customer\n    capabilities: [cap_faq]\n    expires: 2020-01-01\n")],
+        "empty-selector": [
+            "keys.yaml": keys("  - name: a\n    audience: customer\n    capabilities: [\"tag:none\"]\n")
+        ],
+        "unscoped-justification": [
+            "keys.yaml": keys("  - name: a\n    audience: internal\n    unscoped: true\n    expires: 2027-01-01\n")
+        ],
+        "unscoped-expiry": [
+            "keys.yaml": keys("  - name: a\n    audience: internal\n    unscoped: true\n    justification: on call\n")
+        ],
+        "internal-exposure": [
+            "keys.yaml": keys("  - name: a\n    audience: customer\n    capabilities: [cap_admin]\n")
+        ],
+        "deprecated-capability": [
+            "keys.yaml": keys("  - name: a\n    audience: customer\n    capabilities: [cap_old]\n")
+        ],
+        "expired-key": [
+            "keys.yaml": keys(
+                "  - name: a\n    audience: customer\n    capabilities: [cap_faq]\n    expires: 2020-01-01\n")
+        ],
     ]
 
     @Test(arguments: RuleRegistry.all.map(\.id.rawValue))
@@ -60,7 +91,9 @@ import Testing
         for (path, text) in example { files[path] = text }
         try TestPaths.write(files, under: root)
         let result = try PolicyValidator.validate(root: root.path, checkDate: CalendarDate(parsing: "2026-11-27")!)
-        #expect(result.diagnostics.contains { $0.rule.rawValue == id }, "rule `\(id)` did not fire: \(result.diagnostics.map { "[\($0.rule)] \($0.message)" })")
+        #expect(
+            result.diagnostics.contains { $0.rule.rawValue == id },
+            "rule `\(id)` did not fire: \(result.diagnostics.map { "[\($0.rule)] \($0.message)" })")
     }
 
     @Test func examplesNameOnlyRegisteredRules() {

@@ -1,16 +1,25 @@
 import Foundation
 import KeyscopeTestSupport
 import Testing
+
 #if canImport(Glibc)
 import Glibc
 #endif
 
 /// Asserts the published state is the old table or the new one, and verifies.
-func expectConsistent(_ fixture: PublishFixture, old: Data?, new: Data, sourceLocation: Testing.SourceLocation = #_sourceLocation) throws {
+func expectConsistent(
+    _ fixture: PublishFixture, old: Data?, new: Data, sourceLocation: Testing.SourceLocation = #_sourceLocation
+) throws {
     let current = fixture.read("published/support-bot/current.kst")
-    #expect(current == old || current == new, "current.kst is neither the old nor the new table", sourceLocation: sourceLocation)
+    #expect(
+        current == old || current == new, "current.kst is neither the old nor the new table",
+        sourceLocation: sourceLocation)
     if current != nil {
-        let verify = try KeyscopeCommand.run(["verify", "published/support-bot/current.kst", "--trusted-key", "signing-key.pub.pem", "--at", "1767225700"], in: fixture.dir)
+        let verify = try KeyscopeCommand.run(
+            [
+                "verify", "published/support-bot/current.kst", "--trusted-key", "signing-key.pub.pem", "--at",
+                "1767225700",
+            ], in: fixture.dir)
         #expect(verify.status == 0, "\(verify.stderr)", sourceLocation: sourceLocation)
     }
 }
@@ -33,7 +42,8 @@ func expectConsistent(_ fixture: PublishFixture, old: Data?, new: Data, sourceLo
         let old = fixture.read("published/support-bot/current.kst")
         let newTable = try fixture.table(serial: 2)
         let new = try #require(fixture.read(newTable))
-        let killed = try fixture.publish(newTable, extra: ["--keep", "1"], environment: ["KEYSCOPE_FAULT_INJECTION": step])
+        let killed = try fixture.publish(
+            newTable, extra: ["--keep", "1"], environment: ["KEYSCOPE_FAULT_INJECTION": step])
         #expect(killed.status != 0, "the process was killed at \(step)")
         try expectConsistent(fixture, old: old, new: new)
         // The next publish succeeds and cleans up whatever the crash left behind.
@@ -61,7 +71,10 @@ func expectConsistent(_ fixture: PublishFixture, old: Data?, new: Data, sourceLo
             let old = fixture.read("published/support-bot/current.kst")
             let process = Process()
             process.executableURL = TestPaths.keyscopeBinary
-            process.arguments = ["publish", "tables/\(serial)/support-bot.kst", "--to", "published", "--trusted-key", "signing-key.pub.pem", "--at", "1767225700"]
+            process.arguments = [
+                "publish", "tables/\(serial)/support-bot.kst", "--to", "published", "--trusted-key",
+                "signing-key.pub.pem", "--at", "1767225700",
+            ]
             process.currentDirectoryURL = fixture.dir
             process.standardOutput = FileHandle.nullDevice
             process.standardError = FileHandle.nullDevice
@@ -73,7 +86,8 @@ func expectConsistent(_ fixture: PublishFixture, old: Data?, new: Data, sourceLo
             // on disk while current.kst is not yet the new table. A kill before `main` proves nothing.
             if process.terminationReason == .uncaughtSignal {
                 let files = fixture.snapshot().keys
-                let started = files.contains { $0.contains(".keyscope-tmp-") } || files.contains("support-bot/\(serial).kst")
+                let started =
+                    files.contains { $0.contains(".keyscope-tmp-") } || files.contains("support-bot/\(serial).kst")
                 if started && fixture.read("published/support-bot/current.kst") != tables[serial] { killedMidway += 1 }
             }
             try expectConsistent(fixture, old: old, new: try #require(tables[serial]))
@@ -93,7 +107,10 @@ func expectConsistent(_ fixture: PublishFixture, old: Data?, new: Data, sourceLo
         let processes = serials.map { serial -> (UInt64, Process) in
             let process = Process()
             process.executableURL = TestPaths.keyscopeBinary
-            process.arguments = ["publish", "tables/\(serial)/support-bot.kst", "--to", "published", "--trusted-key", "signing-key.pub.pem", "--at", "1767225700", "--keep", "100"]
+            process.arguments = [
+                "publish", "tables/\(serial)/support-bot.kst", "--to", "published", "--trusted-key",
+                "signing-key.pub.pem", "--at", "1767225700", "--keep", "100",
+            ]
             process.currentDirectoryURL = fixture.dir
             process.standardOutput = FileHandle.nullDevice
             process.standardError = FileHandle.nullDevice

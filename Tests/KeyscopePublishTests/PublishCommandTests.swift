@@ -1,8 +1,9 @@
 import Foundation
-import KeyscopeTestSupport
 import KeyscopeTable
 import KeyscopeTableTools
+import KeyscopeTestSupport
 import Testing
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -13,31 +14,43 @@ struct PublishFixture {
 
     init() throws {
         dir = try TestPaths.temporaryDirectory("keyscope-publish")
-        try FileManager.default.copyItem(at: TestPaths.packageRoot.appendingPathComponent("policies"), to: dir.appendingPathComponent("policies"))
+        try FileManager.default.copyItem(
+            at: TestPaths.packageRoot.appendingPathComponent("policies"), to: dir.appendingPathComponent("policies"))
         for name in ["signing-key.pem", "signing-key.pub.pem"] {
-            try FileManager.default.copyItem(at: TestPaths.fixtures.appendingPathComponent("table-vector/\(name)"), to: dir.appendingPathComponent(name))
+            try FileManager.default.copyItem(
+                at: TestPaths.fixtures.appendingPathComponent("table-vector/\(name)"),
+                to: dir.appendingPathComponent(name))
         }
         // git keeps no modes: a private key copied from the repository must be made private.
-        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: dir.appendingPathComponent("signing-key.pem").path)
+        try FileManager.default.setAttributes(
+            [.posixPermissions: 0o600], ofItemAtPath: dir.appendingPathComponent("signing-key.pem").path)
     }
 
     /// Compiles the example policy with `serial` into `tables/<serial>/support-bot.kst`.
     @discardableResult
     func table(serial: UInt64) throws -> String {
         let out = "tables/\(serial)"
-        let result = try KeyscopeCommand.run([
-            "compile", "policies", "--out", out, "--serial", String(serial), "--issued-at", "1767225600", "--valid-for", "3650d",
-            "--now", "2026-11-27", "--signing-key", "signing-key.pem", "--revision", "r\(serial)",
-        ], in: dir)
+        let result = try KeyscopeCommand.run(
+            [
+                "compile", "policies", "--out", out, "--serial", String(serial), "--issued-at", "1767225600",
+                "--valid-for", "3650d",
+                "--now", "2026-11-27", "--signing-key", "signing-key.pem", "--revision", "r\(serial)",
+            ], in: dir)
         guard result.status == 0 else { throw TestFailure("compile failed: \(result.stderr)") }
         return "\(out)/support-bot.kst"
     }
 
-    func publish(_ table: String, extra: [String] = [], environment: [String: String] = [:], timeLimit: TimeInterval = 60) throws -> CommandResult {
-        try KeyscopeCommand.run(["publish", table, "--to", "published", "--trusted-key", "signing-key.pub.pem", "--at", "1767225700"] + extra, in: dir, environment: environment, timeLimit: timeLimit)
+    func publish(
+        _ table: String, extra: [String] = [], environment: [String: String] = [:], timeLimit: TimeInterval = 60
+    ) throws -> CommandResult {
+        try KeyscopeCommand.run(
+            ["publish", table, "--to", "published", "--trusted-key", "signing-key.pub.pem", "--at", "1767225700"]
+                + extra, in: dir, environment: environment, timeLimit: timeLimit)
     }
 
-    func read(_ relative: String) -> Data? { FileManager.default.contents(atPath: dir.appendingPathComponent(relative).path) }
+    func read(_ relative: String) -> Data? {
+        FileManager.default.contents(atPath: dir.appendingPathComponent(relative).path)
+    }
 
     /// Every file below `relative` with its bytes.
     func snapshot(_ relative: String = "published") -> [String: Data] {
@@ -46,7 +59,9 @@ struct PublishFixture {
         guard let enumerator = FileManager.default.enumerator(atPath: root.path) else { return files }
         while let path = enumerator.nextObject() as? String {
             var isDirectory: ObjCBool = false
-            if FileManager.default.fileExists(atPath: root.appendingPathComponent(path).path, isDirectory: &isDirectory), !isDirectory.boolValue {
+            if FileManager.default.fileExists(
+                atPath: root.appendingPathComponent(path).path, isDirectory: &isDirectory), !isDirectory.boolValue
+            {
                 files[path] = FileManager.default.contents(atPath: root.appendingPathComponent(path).path)
             }
         }
@@ -79,7 +94,13 @@ struct TestFailure: Error, CustomStringConvertible {
         let second = try fixture.publish(try fixture.table(serial: 6))
         #expect(second.status == 0)
         #expect(second.stdout.contains("serial 5 → 6: 0 changes"))
-        #expect(try KeyscopeCommand.run(["verify", "published/support-bot/current.kst", "--trusted-key", "signing-key.pub.pem", "--at", "1767225700", "--min-serial", "6"], in: fixture.dir).status == 0)
+        #expect(
+            try KeyscopeCommand.run(
+                [
+                    "verify", "published/support-bot/current.kst", "--trusted-key", "signing-key.pub.pem", "--at",
+                    "1767225700", "--min-serial", "6",
+                ], in: fixture.dir
+            ).status == 0)
     }
 
     @Test func rollbackIsRefusedAndChangesNothing() throws {
@@ -93,10 +114,12 @@ struct TestFailure: Error, CustomStringConvertible {
         #expect(retried.stdout.contains("serial 10 is already current, byte for byte"), "\(retried.stdout)")
         #expect(fixture.snapshot() == before)
         // Another table with the same serial stays refused.
-        let other = try KeyscopeCommand.run([
-            "compile", "policies", "--out", "other10", "--serial", "10", "--issued-at", "1767225600", "--valid-for", "3650d",
-            "--now", "2026-11-27", "--signing-key", "signing-key.pem", "--revision", "another",
-        ], in: fixture.dir)
+        let other = try KeyscopeCommand.run(
+            [
+                "compile", "policies", "--out", "other10", "--serial", "10", "--issued-at", "1767225600", "--valid-for",
+                "3650d",
+                "--now", "2026-11-27", "--signing-key", "signing-key.pem", "--revision", "another",
+            ], in: fixture.dir)
         #expect(other.status == 0, "\(other.stderr)")
         let refused = try fixture.publish("other10/support-bot.kst")
         #expect(refused.status == 1)
@@ -105,7 +128,10 @@ struct TestFailure: Error, CustomStringConvertible {
         for serial: UInt64 in [9, 1] {
             let result = try fixture.publish(try fixture.table(serial: serial))
             #expect(result.status == 1)
-            #expect(result.stderr.contains("refusing to publish support-bot serial \(serial): serial 10 is already published"), "\(result.stderr)")
+            #expect(
+                result.stderr.contains(
+                    "refusing to publish support-bot serial \(serial): serial 10 is already published"),
+                "\(result.stderr)")
             #expect(fixture.snapshot() == before, "byte-for-byte the same directory")
         }
     }
@@ -141,7 +167,11 @@ struct TestFailure: Error, CustomStringConvertible {
         try Data("not a table".utf8).write(to: fixture.dir.appendingPathComponent("garbage.kst"))
         let otherKey = try KeyscopeCommand.run(["keygen", "--out", "other"], in: fixture.dir)
         #expect(otherKey.status == 0)
-        let foreign = try KeyscopeCommand.run(["compile", "policies", "--out", "foreign", "--serial", "9", "--now", "2026-11-27", "--signing-key", "other/signing-key.pem"], in: fixture.dir)
+        let foreign = try KeyscopeCommand.run(
+            [
+                "compile", "policies", "--out", "foreign", "--serial", "9", "--now", "2026-11-27", "--signing-key",
+                "other/signing-key.pem",
+            ], in: fixture.dir)
         #expect(foreign.status == 0)
         let cases: [(String, String)] = [
             ("tampered.kst", "does not verify"),
@@ -153,14 +183,22 @@ struct TestFailure: Error, CustomStringConvertible {
             let result = try fixture.publish(table)
             #expect(result.status == 1, "\(table)")
             #expect(result.stderr.contains(message), "\(table): \(result.stderr)")
-            #expect(!FileManager.default.fileExists(atPath: fixture.dir.appendingPathComponent("published").path), "\(table)")
+            #expect(
+                !FileManager.default.fileExists(atPath: fixture.dir.appendingPathComponent("published").path),
+                "\(table)")
         }
         // One bad table among good ones: nothing is published.
-        let mixed = try KeyscopeCommand.run(["publish", good, "tampered.kst", "--to", "published", "--trusted-key", "signing-key.pub.pem", "--at", "1767225700"], in: fixture.dir)
+        let mixed = try KeyscopeCommand.run(
+            [
+                "publish", good, "tampered.kst", "--to", "published", "--trusted-key", "signing-key.pub.pem", "--at",
+                "1767225700",
+            ], in: fixture.dir)
         #expect(mixed.status == 1)
         #expect(!FileManager.default.fileExists(atPath: fixture.dir.appendingPathComponent("published").path))
         // An expired table is refused: a gateway would refuse it.
-        let expired = try KeyscopeCommand.run(["publish", good, "--to", "published", "--trusted-key", "signing-key.pub.pem", "--at", "2100000000"], in: fixture.dir)
+        let expired = try KeyscopeCommand.run(
+            ["publish", good, "--to", "published", "--trusted-key", "signing-key.pub.pem", "--at", "2100000000"],
+            in: fixture.dir)
         #expect(expired.status == 1)
         #expect(expired.stderr.contains("expired"))
     }
@@ -170,13 +208,20 @@ struct TestFailure: Error, CustomStringConvertible {
         defer { fixture.remove() }
         let table = try fixture.table(serial: 2)
         try Data("a file".utf8).write(to: fixture.dir.appendingPathComponent("blocker"))
-        let result = try KeyscopeCommand.run(["publish", table, "--to", "blocker/published", "--trusted-key", "signing-key.pub.pem", "--at", "1767225700"], in: fixture.dir)
+        let result = try KeyscopeCommand.run(
+            [
+                "publish", table, "--to", "blocker/published", "--trusted-key", "signing-key.pub.pem", "--at",
+                "1767225700",
+            ], in: fixture.dir)
         #expect(result.status == 1)
         #expect(result.stderr.contains("blocker exists and is not a directory"), "\(result.stderr)")
         if getuid() != 0 {
-            try FileManager.default.createDirectory(at: fixture.dir.appendingPathComponent("readonly"), withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(
+                at: fixture.dir.appendingPathComponent("readonly"), withIntermediateDirectories: true)
             chmod(fixture.dir.appendingPathComponent("readonly").path, 0o555)
-            let denied = try KeyscopeCommand.run(["publish", table, "--to", "readonly", "--trusted-key", "signing-key.pub.pem", "--at", "1767225700"], in: fixture.dir)
+            let denied = try KeyscopeCommand.run(
+                ["publish", table, "--to", "readonly", "--trusted-key", "signing-key.pub.pem", "--at", "1767225700"],
+                in: fixture.dir)
             #expect(denied.status == 1)
             #expect(denied.stderr.contains("Permission denied"))
         }
@@ -198,7 +243,8 @@ struct TestFailure: Error, CustomStringConvertible {
         guard mounted.terminationStatus == 0 else {
             // In CI nothing may skip: a runner that cannot mount fails this test.
             if ProcessInfo.processInfo.environment["CI"] == "true" {
-                Issue.record("cannot mount a tmpfs (needs root and mount permission), and CI=true: the disk-full test must run")
+                Issue.record(
+                    "cannot mount a tmpfs (needs root and mount permission), and CI=true: the disk-full test must run")
             } else {
                 print("skipped: cannot mount a tmpfs here (needs root and mount permission)")
             }
@@ -211,7 +257,11 @@ struct TestFailure: Error, CustomStringConvertible {
             try? unmount.run()
             unmount.waitUntilExit()
         }
-        let first = try KeyscopeCommand.run(["publish", try fixture.table(serial: 1), "--to", "small", "--trusted-key", "signing-key.pub.pem", "--at", "1767225700"], in: fixture.dir)
+        let first = try KeyscopeCommand.run(
+            [
+                "publish", try fixture.table(serial: 1), "--to", "small", "--trusted-key", "signing-key.pub.pem",
+                "--at", "1767225700",
+            ], in: fixture.dir)
         #expect(first.status == 0, "\(first.stderr)")
         let before = fixture.read("small/support-bot/current.kst")
         // Fill the file system so the next publish runs out of space.
@@ -220,7 +270,11 @@ struct TestFailure: Error, CustomStringConvertible {
         let handle = try FileHandle(forWritingTo: filler)
         for _ in 0..<64 { try? handle.write(contentsOf: Data(repeating: 0, count: 1024)) }
         try? handle.close()
-        let second = try KeyscopeCommand.run(["publish", try fixture.table(serial: 2), "--to", "small", "--trusted-key", "signing-key.pub.pem", "--at", "1767225700"], in: fixture.dir)
+        let second = try KeyscopeCommand.run(
+            [
+                "publish", try fixture.table(serial: 2), "--to", "small", "--trusted-key", "signing-key.pub.pem",
+                "--at", "1767225700",
+            ], in: fixture.dir)
         #expect(second.status == 1)
         #expect(second.stderr.contains("No space left on device"), "\(second.stderr)")
         #expect(fixture.read("small/support-bot/current.kst") == before)
@@ -243,7 +297,11 @@ struct TestFailure: Error, CustomStringConvertible {
         #expect(retry.status == 0, "\(retry.stderr)")
         #expect(fixture.read("published/support-bot/current.kst") == fixture.read(table))
         // A different table with the same serial is still refused.
-        let other = try KeyscopeCommand.run(["compile", "policies", "--out", "other", "--serial", "2", "--issued-at", "1767225601", "--valid-for", "3650d", "--now", "2026-11-27", "--signing-key", "signing-key.pem"], in: fixture.dir)
+        let other = try KeyscopeCommand.run(
+            [
+                "compile", "policies", "--out", "other", "--serial", "2", "--issued-at", "1767225601", "--valid-for",
+                "3650d", "--now", "2026-11-27", "--signing-key", "signing-key.pem",
+            ], in: fixture.dir)
         #expect(other.status == 0)
         #expect(try fixture.publish("other/support-bot.kst").status == 1)
     }
@@ -252,8 +310,9 @@ struct TestFailure: Error, CustomStringConvertible {
     @Test func multiTablePublishIsAllOrNothing() throws {
         let fixture = try PublishFixture()
         defer { fixture.remove() }
-        try TestPaths.write([
-            "second/all.yaml": """
+        try TestPaths.write(
+            [
+                "second/all.yaml": """
                 apiVersion: keyscope/v1
                 kind: Product
                 id: aaa-second
@@ -270,17 +329,31 @@ struct TestFailure: Error, CustomStringConvertible {
                 product: aaa-second
                 owners: [t]
                 keys: [{name: k, audience: internal, capabilities: [cap_x]}]
-                """,
-        ], under: fixture.dir)
-        let second = try KeyscopeCommand.run(["compile", "second", "--out", "second-out", "--serial", "5", "--issued-at", "1767225600", "--valid-for", "3650d", "--now", "2026-11-27", "--signing-key", "signing-key.pem"], in: fixture.dir)
+                """
+            ], under: fixture.dir)
+        let second = try KeyscopeCommand.run(
+            [
+                "compile", "second", "--out", "second-out", "--serial", "5", "--issued-at", "1767225600", "--valid-for",
+                "3650d", "--now", "2026-11-27", "--signing-key", "signing-key.pem",
+            ], in: fixture.dir)
         #expect(second.status == 0, "\(second.stderr)")
         #expect(try fixture.publish(try fixture.table(serial: 9)).status == 0)
         let before = fixture.snapshot()
         // aaa-second sorts first and is new; support-bot's serial 8 is a rollback: nothing may be written.
-        let mixed = try KeyscopeCommand.run(["publish", "second-out/aaa-second.kst", try fixture.table(serial: 8), "--to", "published", "--trusted-key", "signing-key.pub.pem", "--at", "1767225700"], in: fixture.dir)
+        let mixed = try KeyscopeCommand.run(
+            [
+                "publish", "second-out/aaa-second.kst", try fixture.table(serial: 8), "--to", "published",
+                "--trusted-key", "signing-key.pub.pem", "--at", "1767225700",
+            ], in: fixture.dir)
         #expect(mixed.status == 1)
-        #expect(fixture.snapshot().filter { !$0.key.hasSuffix(".lock") } == before.filter { !$0.key.hasSuffix(".lock") }, "no product was published")
-        let both = try KeyscopeCommand.run(["publish", "second-out/aaa-second.kst", try fixture.table(serial: 10), "--to", "published", "--trusted-key", "signing-key.pub.pem", "--at", "1767225700"], in: fixture.dir)
+        #expect(
+            fixture.snapshot().filter { !$0.key.hasSuffix(".lock") } == before.filter { !$0.key.hasSuffix(".lock") },
+            "no product was published")
+        let both = try KeyscopeCommand.run(
+            [
+                "publish", "second-out/aaa-second.kst", try fixture.table(serial: 10), "--to", "published",
+                "--trusted-key", "signing-key.pub.pem", "--at", "1767225700",
+            ], in: fixture.dir)
         #expect(both.status == 0, "\(both.stderr)")
         #expect(both.stdout.contains("Published aaa-second serial none → 5"))
         #expect(both.stdout.contains("Published support-bot serial 9 → 10"))
@@ -296,7 +369,8 @@ struct TestFailure: Error, CustomStringConvertible {
         #expect(again.status == 1)
         #expect(again.stderr.contains("already exists"))
         #expect(fixture.read("k/signing-key.pem") == key)
-        let attributes = try FileManager.default.attributesOfItem(atPath: fixture.dir.appendingPathComponent("k/signing-key.pem").path)
+        let attributes = try FileManager.default.attributesOfItem(
+            atPath: fixture.dir.appendingPathComponent("k/signing-key.pem").path)
         #expect((attributes[.posixPermissions] as? Int) == 0o600)
     }
 
@@ -306,17 +380,27 @@ struct TestFailure: Error, CustomStringConvertible {
         defer { fixture.remove() }
         let keyPath = fixture.dir.appendingPathComponent("signing-key.pem").path
         try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: keyPath)
-        let open = try KeyscopeCommand.run(["compile", "policies", "--out", "o1", "--now", "2026-11-27", "--signing-key", "signing-key.pem"], in: fixture.dir)
+        let open = try KeyscopeCommand.run(
+            ["compile", "policies", "--out", "o1", "--now", "2026-11-27", "--signing-key", "signing-key.pem"],
+            in: fixture.dir)
         #expect(open.status == 1)
-        #expect(open.stderr.contains("readable by group or others") && open.stderr.contains("chmod 600 signing-key.pem"), "\(open.stderr)")
+        #expect(
+            open.stderr.contains("readable by group or others") && open.stderr.contains("chmod 600 signing-key.pem"),
+            "\(open.stderr)")
         #expect(!FileManager.default.fileExists(atPath: fixture.dir.appendingPathComponent("o1").path))
         try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: keyPath)
         let pem = String(decoding: try Data(contentsOf: URL(fileURLWithPath: keyPath)), as: UTF8.self)
         let other = try SigningKey(seed: Array(repeating: 7, count: 32)).pemRepresentation
-        for (name, text) in [("two", pem + other), ("prose", "my key:\n" + pem), ("trailer", pem + "-----END PRIVATE KEY-----\n")] {
+        for (name, text) in [
+            ("two", pem + other), ("prose", "my key:\n" + pem), ("trailer", pem + "-----END PRIVATE KEY-----\n"),
+        ] {
             let path = fixture.dir.appendingPathComponent("\(name).pem")
-            #expect(FileManager.default.createFile(atPath: path.path, contents: Data(text.utf8), attributes: [.posixPermissions: 0o600]))
-            let result = try KeyscopeCommand.run(["compile", "policies", "--out", "o-\(name)", "--now", "2026-11-27", "--signing-key", "\(name).pem"], in: fixture.dir)
+            #expect(
+                FileManager.default.createFile(
+                    atPath: path.path, contents: Data(text.utf8), attributes: [.posixPermissions: 0o600]))
+            let result = try KeyscopeCommand.run(
+                ["compile", "policies", "--out", "o-\(name)", "--now", "2026-11-27", "--signing-key", "\(name).pem"],
+                in: fixture.dir)
             #expect(result.status == 1, "\(name)")
             #expect(result.stderr.contains("exactly one PRIVATE KEY block"), "\(name): \(result.stderr)")
         }
@@ -330,7 +414,8 @@ struct TestFailure: Error, CustomStringConvertible {
         let product = fixture.dir.appendingPathComponent("published/support-bot")
         try FileManager.default.createDirectory(at: product, withIntermediateDirectories: true)
         let target = fixture.dir.appendingPathComponent("elsewhere")
-        try FileManager.default.createSymbolicLink(atPath: product.appendingPathComponent(".lock").path, withDestinationPath: target.path)
+        try FileManager.default.createSymbolicLink(
+            atPath: product.appendingPathComponent(".lock").path, withDestinationPath: target.path)
         let linked = try fixture.publish(table, timeLimit: 20)
         #expect(linked.status == 1)
         #expect(linked.stderr.contains("cannot open lock"), "\(linked.stderr)")
@@ -341,7 +426,11 @@ struct TestFailure: Error, CustomStringConvertible {
         let fifo = try fixture.publish(table, timeLimit: 20)
         #expect(fifo.status == 1)
         #expect(fifo.stderr.contains("is not a regular file"), "\(fifo.stderr)")
-        let diff = try KeyscopeCommand.run(["diff", "--from", "published:published", "--to", "policies", "--trusted-key", "signing-key.pub.pem", "--now", "2026-11-27"], in: fixture.dir, timeLimit: 20)
+        let diff = try KeyscopeCommand.run(
+            [
+                "diff", "--from", "published:published", "--to", "policies", "--trusted-key", "signing-key.pub.pem",
+                "--now", "2026-11-27",
+            ], in: fixture.dir, timeLimit: 20)
         #expect(diff.status == 1)
         #expect(diff.stderr.contains("is not a regular file"), "\(diff.stderr)")
     }

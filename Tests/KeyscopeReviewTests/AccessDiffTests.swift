@@ -6,10 +6,13 @@ import Testing
 
 /// A state from in-memory policy files (must validate).
 func state(_ files: [String: String], label: String = "policy") throws -> AccessState {
-    let loaded = PolicyLoader().load(files: files.sorted { $0.key < $1.key }.map { SourceFile(path: $0.key, text: $0.value) })
+    let loaded = PolicyLoader().load(
+        files: files.sorted { $0.key < $1.key }.map { SourceFile(path: $0.key, text: $0.value) })
     let result = PolicyValidator.validate(loaded, checkDate: CalendarDate(parsing: "2026-11-27")!)
     let errors = result.diagnostics.filter { $0.severity == .error }
-    guard errors.isEmpty else { throw DiffTestError(errors.map { "\($0.location): \($0.message)" }.joined(separator: "; ")) }
+    guard errors.isEmpty else {
+        throw DiffTestError(errors.map { "\($0.location): \($0.message)" }.joined(separator: "; "))
+    }
     return AccessState(source: label, validation: result)
 }
 
@@ -50,7 +53,10 @@ let teams = """
     """
 
 func policy(keys: String, product productText: String = product, extra: [String: String] = [:]) -> [String: String] {
-    var files = ["product.yaml": productText, "teams.yaml": teams, "keys.yaml": "apiVersion: keyscope/v1\nkind: KeySet\nproduct: shop\nowners: [support]\nkeys:\n" + keys]
+    var files = [
+        "product.yaml": productText, "teams.yaml": teams,
+        "keys.yaml": "apiVersion: keyscope/v1\nkind: KeySet\nproduct: shop\nowners: [support]\nkeys:\n" + keys,
+    ]
     for (path, text) in extra { files[path] = text }
     return files
 }
@@ -67,41 +73,55 @@ let customerFAQ = "  - {name: a, audience: customer, capabilities: [cap_faq], ex
     }
 
     @Test func newKeyIsHigh() throws {
-        let d = try diff(policy(keys: customerFAQ), policy(keys: customerFAQ + "  - {name: b, audience: customer, capabilities: [cap_orders]}\n"))
+        let d = try diff(
+            policy(keys: customerFAQ),
+            policy(keys: customerFAQ + "  - {name: b, audience: customer, capabilities: [cap_orders]}\n"))
         #expect(d.changes.map(\.kind) == [.keyAdded])
         #expect(d.changes[0].rank == .high)
-        #expect(d.changes[0].approvers == ["commerce", "support"], "key owners and the owner of each granted capability")
+        #expect(
+            d.changes[0].approvers == ["commerce", "support"], "key owners and the owner of each granted capability")
         #expect(d.approvers["commerce"] == ["@acme/commerce"])
     }
 
     @Test func newUnscopedKeyIsCritical() throws {
-        let d = try diff(policy(keys: customerFAQ), policy(keys: customerFAQ + "  - {name: ops, audience: internal, unscoped: true, justification: j, expires: 2027-01-15}\n"))
+        let d = try diff(
+            policy(keys: customerFAQ),
+            policy(
+                keys: customerFAQ
+                    + "  - {name: ops, audience: internal, unscoped: true, justification: j, expires: 2027-01-15}\n"))
         #expect(d.changes.map(\.rank) == [.critical])
         #expect(d.changes[0].kind == .keyAdded)
     }
 
     @Test func becomingUnscopedIsCritical() throws {
         let before = policy(keys: "  - {name: ops, audience: internal, capabilities: [cap_faq]}\n")
-        let after = policy(keys: "  - {name: ops, audience: internal, unscoped: true, justification: j, expires: 2027-01-15}\n")
+        let after = policy(
+            keys: "  - {name: ops, audience: internal, unscoped: true, justification: j, expires: 2027-01-15}\n")
         let d = try diff(before, after)
         #expect(d.changes.first { $0.kind == .becameUnscoped }?.rank == .critical)
         #expect(try diff(after, before).changes.first { $0.kind == .becameScoped }?.rank == .low)
     }
 
     @Test func gainedAndLostCapabilities() throws {
-        let d = try diff(policy(keys: customerFAQ), policy(keys: "  - {name: a, audience: customer, capabilities: [cap_orders], expires: 2027-06-30}\n"))
+        let d = try diff(
+            policy(keys: customerFAQ),
+            policy(keys: "  - {name: a, audience: customer, capabilities: [cap_orders], expires: 2027-06-30}\n"))
         #expect(d.changes.map(\.kind) == [.capabilitiesGained, .capabilitiesLost])
         #expect(d.changes.map(\.rank) == [.high, .low])
         #expect(d.changes[0].gained.map(\.id) == ["cap_orders"])
     }
 
     @Test func catalogRetagWidensSelectorsOnEveryAffectedKey() throws {
-        let keys = "  - {name: a, audience: customer, capabilities: [\"tag:safe\"]}\n  - {name: b, audience: first-party, capabilities: [\"tag:safe\"]}\n  - {name: c, audience: customer, capabilities: [cap_faq]}\n"
-        let retagged = product.replacingAll("{id: cap_orders, name: Orders, owner: commerce}", "{id: cap_orders, name: Orders, owner: commerce, tags: [safe]}")
+        let keys =
+            "  - {name: a, audience: customer, capabilities: [\"tag:safe\"]}\n  - {name: b, audience: first-party, capabilities: [\"tag:safe\"]}\n  - {name: c, audience: customer, capabilities: [cap_faq]}\n"
+        let retagged = product.replacingAll(
+            "{id: cap_orders, name: Orders, owner: commerce}",
+            "{id: cap_orders, name: Orders, owner: commerce, tags: [safe]}")
         let d = try diff(policy(keys: keys), policy(keys: keys, product: retagged))
         let gains = d.changes.filter { $0.kind == .capabilitiesGained }
         #expect(gains.map(\.subject) == ["a", "b"])
-        #expect(gains.allSatisfy { $0.gained == [GainedCapability(id: "cap_orders", via: "tag:safe", isInternal: false)] })
+        #expect(
+            gains.allSatisfy { $0.gained == [GainedCapability(id: "cap_orders", via: "tag:safe", isInternal: false)] })
         #expect(gains.allSatisfy { $0.rank == .high })
         #expect(d.changes.contains { $0.kind == .capabilityRetagged && $0.rank == .low })
     }
@@ -110,7 +130,8 @@ let customerFAQ = "  - {name: a, audience: customer, capabilities: [cap_faq], ex
         // Only possible when the internal-exposure rule is switched off, which is itself critical.
         let settings = ["settings.yaml": "apiVersion: keyscope/v1\nkind: Settings\nrules:\n  internal-exposure: off\n"]
         let before = policy(keys: "  - {name: p, audience: partner, capabilities: [cap_faq]}\n", extra: settings)
-        let after = policy(keys: "  - {name: p, audience: partner, capabilities: [cap_faq, cap_admin]}\n", extra: settings)
+        let after = policy(
+            keys: "  - {name: p, audience: partner, capabilities: [cap_faq, cap_admin]}\n", extra: settings)
         let d = try diff(before, after)
         #expect(d.changes.count == 1)
         #expect(d.changes[0].rank == .critical)
@@ -119,7 +140,9 @@ let customerFAQ = "  - {name: a, audience: customer, capabilities: [cap_faq], ex
     }
 
     @Test func audienceTurningExternalWithInternalAccessIsCritical() throws {
-        let settings = ["settings.yaml": "apiVersion: keyscope/v1\nkind: Settings\nrules:\n  internal-exposure: warning\n"]
+        let settings = [
+            "settings.yaml": "apiVersion: keyscope/v1\nkind: Settings\nrules:\n  internal-exposure: warning\n"
+        ]
         let before = policy(keys: "  - {name: p, audience: internal, capabilities: [cap_admin]}\n", extra: settings)
         let after = policy(keys: "  - {name: p, audience: partner, capabilities: [cap_admin]}\n", extra: settings)
         let d = try diff(before, after)
@@ -129,26 +152,37 @@ let customerFAQ = "  - {name: a, audience: customer, capabilities: [cap_faq], ex
     }
 
     @Test func ownersAndExpiry() throws {
-        let d = try diff(policy(keys: customerFAQ), policy(keys: "  - {name: a, audience: customer, owners: [commerce], capabilities: [cap_faq], expires: 2027-12-31}\n"))
+        let d = try diff(
+            policy(keys: customerFAQ),
+            policy(
+                keys:
+                    "  - {name: a, audience: customer, owners: [commerce], capabilities: [cap_faq], expires: 2027-12-31}\n"
+            ))
         #expect(d.changes.map(\.kind).sorted { $0.rawValue < $1.rawValue } == [.expiryExtended, .ownersChanged])
         #expect(d.changes.allSatisfy { $0.rank == .medium })
         #expect(d.changes[0].approvers == ["commerce", "support"], "old and new owners approve an ownership change")
-        let removed = try diff(policy(keys: customerFAQ), policy(keys: "  - {name: a, audience: customer, capabilities: [cap_faq]}\n"))
+        let removed = try diff(
+            policy(keys: customerFAQ), policy(keys: "  - {name: a, audience: customer, capabilities: [cap_faq]}\n"))
         #expect(removed.changes.map(\.kind) == [.expiryRemoved])
         #expect(removed.changes[0].rank == .medium)
-        let shortened = try diff(policy(keys: customerFAQ), policy(keys: "  - {name: a, audience: customer, capabilities: [cap_faq], expires: 2027-01-31}\n"))
+        let shortened = try diff(
+            policy(keys: customerFAQ),
+            policy(keys: "  - {name: a, audience: customer, capabilities: [cap_faq], expires: 2027-01-31}\n"))
         #expect(shortened.changes.map(\.rank) == [.low])
     }
 
     @Test func removalsAndDescriptionsAreLow() throws {
         let two = customerFAQ + "  - {name: b, audience: customer, capabilities: [cap_faq]}\n"
         #expect(try diff(policy(keys: two), policy(keys: customerFAQ)).changes.map(\.rank) == [.low])
-        let described = "  - {name: a, description: hello, audience: customer, capabilities: [cap_faq], expires: 2027-06-30}\n"
-        #expect(try diff(policy(keys: customerFAQ), policy(keys: described)).changes.map(\.kind) == [.descriptionChanged])
+        let described =
+            "  - {name: a, description: hello, audience: customer, capabilities: [cap_faq], expires: 2027-06-30}\n"
+        #expect(
+            try diff(policy(keys: customerFAQ), policy(keys: described)).changes.map(\.kind) == [.descriptionChanged])
     }
 
     @Test func capabilityOwnerChangeIsMedium() throws {
-        let moved = product.replacingAll("{id: cap_orders, name: Orders, owner: commerce}", "{id: cap_orders, name: Orders, owner: support}")
+        let moved = product.replacingAll(
+            "{id: cap_orders, name: Orders, owner: commerce}", "{id: cap_orders, name: Orders, owner: support}")
         let d = try diff(policy(keys: customerFAQ), policy(keys: customerFAQ, product: moved))
         #expect(d.changes.map(\.kind) == [.capabilityOwnerChanged])
         #expect(d.changes[0].rank == .medium)
@@ -156,17 +190,28 @@ let customerFAQ = "  - {name: a, audience: customer, capabilities: [cap_faq], ex
     }
 
     @Test func weakeningSettingsIsCriticalStrengtheningIsLow() throws {
-        let weaker = ["settings.yaml": "apiVersion: keyscope/v1\nkind: Settings\nunscopedMaxDays: 365\nrules:\n  deprecated-capability: off\n"]
+        let weaker = [
+            "settings.yaml":
+                "apiVersion: keyscope/v1\nkind: Settings\nunscopedMaxDays: 365\nrules:\n  deprecated-capability: off\n"
+        ]
         let d = try diff(policy(keys: customerFAQ), policy(keys: customerFAQ, extra: weaker))
         #expect(d.changes.map(\.kind) == [.settingsWeakened, .settingsWeakened])
         #expect(d.changes.allSatisfy { $0.rank == .critical })
-        let stricter = ["settings.yaml": "apiVersion: keyscope/v1\nkind: Settings\nunscopedMaxDays: 30\nrules:\n  expired-key: error\n"]
-        #expect(try diff(policy(keys: customerFAQ), policy(keys: customerFAQ, extra: stricter)).changes.allSatisfy { $0.rank == .low })
+        let stricter = [
+            "settings.yaml":
+                "apiVersion: keyscope/v1\nkind: Settings\nunscopedMaxDays: 30\nrules:\n  expired-key: error\n"
+        ]
+        #expect(
+            try diff(policy(keys: customerFAQ), policy(keys: customerFAQ, extra: stricter)).changes.allSatisfy {
+                $0.rank == .low
+            })
     }
 
     @Test func settingsOwnersApproveSettingsChanges() throws {
         let owned = ["settings.yaml": "apiVersion: keyscope/v1\nkind: Settings\nowners: [platform]\n"]
-        let weakenedOwned = ["settings.yaml": "apiVersion: keyscope/v1\nkind: Settings\nowners: [platform]\nrules:\n  expired-key: off\n"]
+        let weakenedOwned = [
+            "settings.yaml": "apiVersion: keyscope/v1\nkind: Settings\nowners: [platform]\nrules:\n  expired-key: off\n"
+        ]
         let d = try diff(policy(keys: customerFAQ, extra: owned), policy(keys: customerFAQ, extra: weakenedOwned))
         #expect(d.changes.map(\.kind) == [.settingsWeakened])
         #expect(d.changes[0].approvers == ["platform"])
@@ -192,7 +237,9 @@ let customerFAQ = "  - {name: a, audience: customer, capabilities: [cap_faq], ex
     }
 
     @Test func rankingOrderAndThresholds() throws {
-        let after = customerFAQ.replacingAll("expires: 2027-06-30", "expires: 2028-01-01") + "  - {name: z, audience: internal, unscoped: true, justification: j, expires: 2027-01-15}\n"
+        let after =
+            customerFAQ.replacingAll("expires: 2027-06-30", "expires: 2028-01-01")
+            + "  - {name: z, audience: internal, unscoped: true, justification: j, expires: 2027-01-15}\n"
         let d = try diff(policy(keys: customerFAQ), policy(keys: after))
         #expect(d.changes.map(\.rank) == d.changes.map(\.rank).sorted(by: >))
         #expect(d.has(atLeast: .critical))
@@ -200,7 +247,9 @@ let customerFAQ = "  - {name: a, audience: customer, capabilities: [cap_faq], ex
     }
 
     @Test func renderersAreStableAndEscaped() throws {
-        let d = try diff(policy(keys: customerFAQ), policy(keys: customerFAQ + "  - {name: b, audience: customer, capabilities: [cap_orders]}\n"))
+        let d = try diff(
+            policy(keys: customerFAQ),
+            policy(keys: customerFAQ + "  - {name: b, audience: customer, capabilities: [cap_orders]}\n"))
         #expect(DiffRenderer.text(d, color: false) == DiffRenderer.text(d, color: false))
         #expect(DiffRenderer.text(d, color: false).contains("HIGH     [shop] new customer key `b` with 1 capability"))
         #expect(!DiffRenderer.text(d, color: false).contains("\u{1B}"))
@@ -222,8 +271,11 @@ let customerFAQ = "  - {name: a, audience: customer, capabilities: [cap_faq], ex
 @Suite struct ReachChangeTests {
     @Test func retaggingACapabilityInternalExposesExternalKeys() throws {
         let settings = ["settings.yaml": "apiVersion: keyscope/v1\nkind: Settings\nrules:\n  internal-exposure: off\n"]
-        let keys = "  - {name: p, audience: partner, capabilities: [cap_orders]}\n  - {name: i, audience: internal, capabilities: [cap_orders]}\n"
-        let retagged = product.replacingAll("{id: cap_orders, name: Orders, owner: commerce}", "{id: cap_orders, name: Orders, owner: commerce, tags: [internal]}")
+        let keys =
+            "  - {name: p, audience: partner, capabilities: [cap_orders]}\n  - {name: i, audience: internal, capabilities: [cap_orders]}\n"
+        let retagged = product.replacingAll(
+            "{id: cap_orders, name: Orders, owner: commerce}",
+            "{id: cap_orders, name: Orders, owner: commerce, tags: [internal]}")
         let d = try diff(policy(keys: keys, extra: settings), policy(keys: keys, product: retagged, extra: settings))
         let exposure = d.changes.filter { $0.kind == .internalExposure }
         #expect(exposure.map(\.subject) == ["p"], "only the external key is exposed")
@@ -245,8 +297,10 @@ let customerFAQ = "  - {name: a, audience: customer, capabilities: [cap_faq], ex
 
 @Suite struct RenameTests {
     @Test func identicalKeyUnderANewNameIsARename() throws {
-        let before = policy(keys: "  - {name: old-name, audience: customer, capabilities: [cap_faq], expires: 2027-06-30}\n")
-        let after = policy(keys: "  - {name: new-name, audience: customer, capabilities: [cap_faq], expires: 2027-06-30}\n")
+        let before = policy(
+            keys: "  - {name: old-name, audience: customer, capabilities: [cap_faq], expires: 2027-06-30}\n")
+        let after = policy(
+            keys: "  - {name: new-name, audience: customer, capabilities: [cap_faq], expires: 2027-06-30}\n")
         let d = try diff(before, after)
         #expect(d.changes.map(\.kind) == [.keyRenamed])
         // A new name is a new principal at the gateway: ranked as the new key it is.
@@ -259,11 +313,17 @@ let customerFAQ = "  - {name: a, audience: customer, capabilities: [cap_faq], ex
     @Test func differentSettingsAreNotARename() throws {
         let before = policy(keys: "  - {name: old-name, audience: customer, capabilities: [cap_faq]}\n")
         let after = policy(keys: "  - {name: new-name, audience: customer, capabilities: [cap_faq, cap_orders]}\n")
-        #expect(try diff(before, after).changes.map(\.kind).sorted { $0.rawValue < $1.rawValue } == [.keyAdded, .keyRemoved])
+        #expect(
+            try diff(before, after).changes.map(\.kind).sorted { $0.rawValue < $1.rawValue } == [
+                .keyAdded, .keyRemoved,
+            ])
     }
 
     @Test func ambiguousMatchesAreNotRenames() throws {
-        let before = policy(keys: "  - {name: a1, audience: customer, capabilities: [cap_faq]}\n  - {name: a2, audience: customer, capabilities: [cap_faq]}\n")
+        let before = policy(
+            keys:
+                "  - {name: a1, audience: customer, capabilities: [cap_faq]}\n  - {name: a2, audience: customer, capabilities: [cap_faq]}\n"
+        )
         let after = policy(keys: "  - {name: b1, audience: customer, capabilities: [cap_faq]}\n")
         let kinds = try diff(before, after).changes.map(\.kind)
         #expect(!kinds.contains(.keyRenamed))
@@ -275,20 +335,27 @@ let customerFAQ = "  - {name: a, audience: customer, capabilities: [cap_faq], ex
 @Suite struct ReviewTrustTests {
     @Test func approversComeFromTheBaseState() throws {
         // The pull request rewrites commerce's reviewers and grants a commerce capability.
-        let mallory = teams.replacingOccurrences(of: "reviewers: [\"@acme/commerce\"]", with: "reviewers: [\"@mallory\"]")
+        let mallory = teams.replacingOccurrences(
+            of: "reviewers: [\"@acme/commerce\"]", with: "reviewers: [\"@mallory\"]")
         let before = policy(keys: customerFAQ)
-        let after = policy(keys: customerFAQ.replacingOccurrences(of: "[cap_faq]", with: "[cap_faq, cap_orders]")).merging(["teams.yaml": mallory]) { $1 }
+        let after = policy(keys: customerFAQ.replacingOccurrences(of: "[cap_faq]", with: "[cap_faq, cap_orders]"))
+            .merging(["teams.yaml": mallory]) { $1 }
         let d = try diff(before, after)
         #expect(d.approvers["commerce"] == ["@acme/commerce"])
         let reviewers = try #require(d.changes.first { $0.kind == .teamReviewersChanged })
         #expect(reviewers.approvers == ["commerce"])
-        #expect(DiffRenderer.markdown(d).contains("@mallory") == false || DiffRenderer.markdown(d).contains("`commerce` (@acme/commerce)"))
+        #expect(
+            DiffRenderer.markdown(d).contains("@mallory") == false
+                || DiffRenderer.markdown(d).contains("`commerce` (@acme/commerce)"))
     }
 
     @Test func aTeamAddedByTheChangeApprovesNothing() throws {
-        let newTeam = teams + "\n---\napiVersion: keyscope/v1\nkind: Team\nid: rogue\nname: Rogue\nreviewers: [\"@mallory\"]\n"
+        let newTeam =
+            teams + "\n---\napiVersion: keyscope/v1\nkind: Team\nid: rogue\nname: Rogue\nreviewers: [\"@mallory\"]\n"
         let before = policy(keys: customerFAQ)
-        let after = policy(keys: customerFAQ + "  - {name: b, audience: customer, owners: [rogue], capabilities: [cap_orders]}\n").merging(["teams.yaml": newTeam]) { $1 }
+        let after = policy(
+            keys: customerFAQ + "  - {name: b, audience: customer, owners: [rogue], capabilities: [cap_orders]}\n"
+        ).merging(["teams.yaml": newTeam]) { $1 }
         let d = try diff(before, after)
         let added = try #require(d.changes.first { $0.kind == .keyAdded })
         #expect(added.approvers == ["commerce"])
@@ -301,9 +368,13 @@ let customerFAQ = "  - {name: a, audience: customer, capabilities: [cap_faq], ex
         defer { try? FileManager.default.removeItem(at: directory) }
         // An internal capability granted to a customer key: an error under default settings.
         try TestPaths.write(policy(keys: customerFAQ), under: directory.appendingPathComponent("before"))
-        try TestPaths.write(policy(keys: customerFAQ.replacingOccurrences(of: "[cap_faq]", with: "[cap_faq, cap_admin]")), under: directory.appendingPathComponent("after"))
+        try TestPaths.write(
+            policy(keys: customerFAQ.replacingOccurrences(of: "[cap_faq]", with: "[cap_faq, cap_admin]")),
+            under: directory.appendingPathComponent("after"))
         let loader = StateLoader(trustedKeys: [], checkDate: CalendarDate(parsing: "2026-11-27")!)
-        let (old, new) = try loader.loadPair(.policy(directory.appendingPathComponent("before").path), .policy(directory.appendingPathComponent("after").path))
+        let (old, new) = try loader.loadPair(
+            .policy(directory.appendingPathComponent("before").path),
+            .policy(directory.appendingPathComponent("after").path))
         let d = AccessDiff(from: old, to: new)
         #expect(d.fromErrors == 0 && d.toErrors == 1)
         #expect(d.changes.first?.rank == .critical)
@@ -311,7 +382,9 @@ let customerFAQ = "  - {name: a, audience: customer, capabilities: [cap_faq], ex
         #expect(DiffRenderer.json(d).contains("\"errors\": {\n    \"from\": 0,\n    \"to\": 1\n  }"))
         #expect(DiffRenderer.markdown(d).contains("cannot be compiled"))
         // A file that does not read as policy still refuses the state.
-        try TestPaths.write(["broken.yaml": "apiVersion: keyscope/v1\nkind: Team\nid: x\nname: X\nsurprise: 1\n"], under: directory.appendingPathComponent("after"))
+        try TestPaths.write(
+            ["broken.yaml": "apiVersion: keyscope/v1\nkind: Team\nid: x\nname: X\nsurprise: 1\n"],
+            under: directory.appendingPathComponent("after"))
         #expect(throws: StateError.self) { try loader.load(.policy(directory.appendingPathComponent("after").path)) }
     }
 }
@@ -319,7 +392,10 @@ let customerFAQ = "  - {name: a, audience: customer, capabilities: [cap_faq], ex
 /// Issue 11.7: free text from the pull request cannot link, embed or mention in the PR comment.
 @Suite struct MarkdownSafetyTests {
     @Test func untrustedTextIsCodeAndTheCommentIsCapped() throws {
-        let hostile = product.replacingAll("{id: cap_orders, name: Orders, owner: commerce}", "{id: cap_orders, name: \"[click](https://phish.example) ![x](https://t.example/p.png) @acme/everyone `` ` \", owner: commerce}")
+        let hostile = product.replacingAll(
+            "{id: cap_orders, name: Orders, owner: commerce}",
+            "{id: cap_orders, name: \"[click](https://phish.example) ![x](https://t.example/p.png) @acme/everyone `` ` \", owner: commerce}"
+        )
         let d = try diff(policy(keys: customerFAQ), policy(keys: customerFAQ, product: hostile))
         let markdown = DiffRenderer.markdown(d)
         let line = try #require(markdown.split(separator: "\n").first { $0.contains("phish") })

@@ -31,9 +31,11 @@ import Testing
             var after = before
             var edits: [String] = []
             for _ in 0..<Int.random(in: 1...3, using: &random) { edits.append(after.applyRandomEdit(&random)) }
-            let problems = try check(before: before, after: after, asTables: index % Self.tableEvery == 0, signer: signer)
+            let problems = try check(
+                before: before, after: after, asTables: index % Self.tableEvery == 0, signer: signer)
             if !problems.isEmpty {
-                Issue.record("""
+                Issue.record(
+                    """
                     seed \(seed) (shard \(shard), case \(index)); edits: \(edits.joined(separator: "; "))
                     \(problems.joined(separator: "\n"))
                     --- before ---
@@ -49,12 +51,18 @@ import Testing
     /// The two classes of issue 10, as the generator would produce them, pinned.
     @Test func knownEscalationsAreCaught() throws {
         var before = Repository.fixed
-        before.keys = [Repository.Key(name: "k1", audience: "customer", owners: ["t-a"], unscoped: true, entries: [], expires: "2027-01-15")]
+        before.keys = [
+            Repository.Key(
+                name: "k1", audience: "customer", owners: ["t-a"], unscoped: true, entries: [], expires: "2027-01-15")
+        ]
         var after = before
         after.keys[0].unscoped = false
         after.keys[0].entries = ["cap_c3"]
         after.capabilities[3].tags = ["internal"]
-        #expect(try check(before: before, after: after, asTables: true, signer: SigningKey(seed: Array(repeating: 9, count: 32))).isEmpty)
+        #expect(
+            try check(
+                before: before, after: after, asTables: true, signer: SigningKey(seed: Array(repeating: 9, count: 32))
+            ).isEmpty)
         let scoped = try diffPolicies(before, after)
         #expect(scoped.changes.first { $0.subject == "k1" }?.rank == .critical)
 
@@ -69,7 +77,9 @@ import Testing
     }
 
     func diffPolicies(_ before: Repository, _ after: Repository) throws -> AccessDiff {
-        AccessDiff(from: AccessState(source: "before", validation: before.validated()), to: AccessState(source: "after", validation: after.validated()))
+        AccessDiff(
+            from: AccessState(source: "before", validation: before.validated()),
+            to: AccessState(source: "after", validation: after.validated()))
     }
 
     /// Problems found with one case (empty when the diff agrees with the model).
@@ -80,29 +90,42 @@ import Testing
         var problems: [String] = []
         for (label, validation) in [("before", old), ("after", new)] {
             let unreadable = validation.diagnostics.filter { $0.rule.isReadingFailure }
-            if !unreadable.isEmpty { problems.append("generator: \(label) does not read: \(unreadable.map(\.message))") }
+            if !unreadable.isEmpty {
+                problems.append("generator: \(label) does not read: \(unreadable.map(\.message))")
+            }
         }
-        let full = AccessDiff(from: AccessState(source: "before", validation: old), to: AccessState(source: "after", validation: new))
+        let full = AccessDiff(
+            from: AccessState(source: "before", validation: old), to: AccessState(source: "after", validation: new))
         problems += compare(full, expected, label: "policy")
         let pair = StateLoader.statePair(("before", old), ("after", new))
         let short = AccessDiff(from: pair.0, to: pair.1)
-        if short.changes != full.changes { problems.append("policy: the diff with alike keys left out differs from the full diff") }
+        if short.changes != full.changes {
+            problems.append("policy: the diff with alike keys left out differs from the full diff")
+        }
         guard asTables, !old.diagnostics.hasErrors, !new.diagnostics.hasErrors else { return problems }
         let options = TableOpenOptions(trustedKeys: [signer.publicKey], now: nil)
         let tables = try [(old, UInt64(1)), (new, UInt64(2))].map { validation, serial in
-            let bytes = try ScopeTableCompiler.compile(validation.resolved, options: CompileOptions(serial: serial, issuedAt: 1_790_000_000, validFor: 86_400, revision: nil), signer: signer)[0].bytes
+            let bytes = try ScopeTableCompiler.compile(
+                validation.resolved,
+                options: CompileOptions(serial: serial, issuedAt: 1_790_000_000, validFor: 86_400, revision: nil),
+                signer: signer)[0].bytes
             return try ScopeTable(bytes: bytes, options: options)
         }
         let tablePair = StateLoader.statePair(("before", [tables[0]]), ("after", [tables[1]]))
         let tableDiff = AccessDiff(from: tablePair.0, to: tablePair.1)
         problems += compare(tableDiff, expected, label: "table")
-        let tableFull = AccessDiff(from: AccessState(source: "before", tables: [tables[0].contents()]), to: AccessState(source: "after", tables: [tables[1].contents()]))
-        if tableDiff.changes != tableFull.changes { problems.append("table: the diff with alike keys left out differs from the full diff") }
+        let tableFull = AccessDiff(
+            from: AccessState(source: "before", tables: [tables[0].contents()]),
+            to: AccessState(source: "after", tables: [tables[1].contents()]))
+        if tableDiff.changes != tableFull.changes {
+            problems.append("table: the diff with alike keys left out differs from the full diff")
+        }
         return problems
     }
 
     static let keyKinds: Set<ChangeKind> = [
-        .keyAdded, .keyRemoved, .keyRenamed, .capabilitiesGained, .capabilitiesLost, .internalExposure, .becameUnscoped, .becameScoped,
+        .keyAdded, .keyRemoved, .keyRenamed, .capabilitiesGained, .capabilitiesLost, .internalExposure, .becameUnscoped,
+        .becameScoped,
         .ownersChanged, .audienceChanged, .expiryExtended, .expiryRemoved, .expiryShortened, .descriptionChanged,
     ]
 
@@ -116,13 +139,17 @@ import Testing
             if renamedAway.contains(name) { rank = max(rank ?? .low, .low) }
             let want = expected[name]
             if rank != want?.rank {
-                problems.append("\(label): key \(name): ranked \(rank?.rawValue ?? "unchanged"), the model says \(want?.rank.rawValue ?? "unchanged") (\(changes.map { "\($0.rank.rawValue) \($0.kind.rawValue)" }.joined(separator: ", ")))")
+                problems.append(
+                    "\(label): key \(name): ranked \(rank?.rawValue ?? "unchanged"), the model says \(want?.rank.rawValue ?? "unchanged") (\(changes.map { "\($0.rank.rawValue) \($0.kind.rawValue)" }.joined(separator: ", ")))"
+                )
                 continue
             }
             guard let want, !changes.isEmpty else { continue }
             let approvers = Set(changes.filter { $0.rank == want.rank }.flatMap(\.approvers))
             if !approvers.isSuperset(of: want.approvers) {
-                problems.append("\(label): key \(name): approvers \(approvers.sorted()), the model requires \(want.approvers.sorted())")
+                problems.append(
+                    "\(label): key \(name): approvers \(approvers.sorted()), the model requires \(want.approvers.sorted())"
+                )
             }
         }
         return problems
@@ -141,7 +168,9 @@ enum Reference {
         var reached: Set<String> = []
         for entry in key.entries {
             for capability in catalog {
-                if entry.hasPrefix("tag:") ? capability.tags.contains(String(entry.dropFirst(4))) : capability.id == entry {
+                if entry.hasPrefix("tag:")
+                    ? capability.tags.contains(String(entry.dropFirst(4))) : capability.id == entry
+                {
                     reached.insert(capability.id)
                 }
             }
@@ -171,7 +200,8 @@ enum Reference {
             case (nil, let new?):
                 let reached = reach(new, after.capabilities)
                 let rank: Rank = new.unscoped || !exposure(new, after.capabilities).isEmpty ? .critical : .high
-                result[name] = Expectation(rank: rank, approvers: Set(new.owners).union(owners(reached, after.capabilities)))
+                result[name] = Expectation(
+                    rank: rank, approvers: Set(new.owners).union(owners(reached, after.capabilities)))
             case (let old?, let new?):
                 let gained = reach(new, after.capabilities).subtracting(reach(old, before.capabilities))
                 let lost = reach(old, before.capabilities).subtracting(reach(new, after.capabilities))
@@ -182,7 +212,9 @@ enum Reference {
                     rank = .critical
                 } else if !gained.isEmpty {
                     rank = .high
-                } else if Set(old.owners) != Set(new.owners) || old.audience != new.audience || later(new.expires, than: old.expires) {
+                } else if Set(old.owners) != Set(new.owners) || old.audience != new.audience
+                    || later(new.expires, than: old.expires)
+                {
                     rank = .medium
                 } else if !lost.isEmpty || old.expires != new.expires || old.unscoped != new.unscoped {
                     rank = .low
@@ -190,7 +222,8 @@ enum Reference {
                     rank = nil
                 }
                 if let rank {
-                    let approvers = rank >= .high ? keyOwners.union(owners(gained.union(exposed), after.capabilities)) : keyOwners
+                    let approvers =
+                        rank >= .high ? keyOwners.union(owners(gained.union(exposed), after.capabilities)) : keyOwners
                     result[name] = Expectation(rank: rank, approvers: approvers)
                 }
             case (nil, nil):
@@ -238,25 +271,33 @@ struct Repository {
     var nextCapability = 0
 
     static var fixed: Repository {
-        Repository(capabilities: (0..<5).map { Capability(id: "cap_c\($0)", owner: teams[$0 % teams.count], tags: []) }, keys: [], nextKey: 10, nextCapability: 5)
+        Repository(
+            capabilities: (0..<5).map { Capability(id: "cap_c\($0)", owner: teams[$0 % teams.count], tags: []) },
+            keys: [], nextKey: 10, nextCapability: 5)
     }
 
     static func random(_ random: inout SplitMix) -> Repository {
         var repository = Repository(capabilities: [], keys: [])
-        for _ in 0..<Int.random(in: 3...6, using: &random) { repository.capabilities.append(repository.newCapability(&random)) }
+        for _ in 0..<Int.random(in: 3...6, using: &random) {
+            repository.capabilities.append(repository.newCapability(&random))
+        }
         for _ in 0..<Int.random(in: 2...6, using: &random) { repository.keys.append(repository.newKey(&random)) }
         return repository
     }
 
     mutating func newCapability(_ random: inout SplitMix) -> Capability {
         defer { nextCapability += 1 }
-        return Capability(id: "cap_c\(nextCapability)", owner: Self.teams.randomElement(using: &random)!, tags: Self.tags.filter { _ in Int.random(in: 0..<3, using: &random) == 0 })
+        return Capability(
+            id: "cap_c\(nextCapability)", owner: Self.teams.randomElement(using: &random)!,
+            tags: Self.tags.filter { _ in Int.random(in: 0..<3, using: &random) == 0 })
     }
 
     mutating func newKey(_ random: inout SplitMix) -> Key {
         defer { nextKey += 1 }
         let owners = Array(Self.teams.shuffled(using: &random).prefix(Int.random(in: 1...2, using: &random))).sorted()
-        var key = Key(name: "k\(nextKey)", audience: Self.audiences.randomElement(using: &random)!, owners: owners, unscoped: false, entries: [], expires: nil)
+        var key = Key(
+            name: "k\(nextKey)", audience: Self.audiences.randomElement(using: &random)!, owners: owners,
+            unscoped: false, entries: [], expires: nil)
         if Int.random(in: 0..<5, using: &random) == 0 {
             key.unscoped = true
             key.expires = Self.unscopedExpiries.randomElement(using: &random)!
@@ -268,7 +309,9 @@ struct Repository {
     }
 
     func randomEntry(_ random: inout SplitMix) -> String {
-        Int.random(in: 0..<4, using: &random) == 0 ? "tag:" + Self.tags.randomElement(using: &random)! : capabilities.randomElement(using: &random)?.id ?? "tag:safe"
+        Int.random(in: 0..<4, using: &random) == 0
+            ? "tag:" + Self.tags.randomElement(using: &random)!
+            : capabilities.randomElement(using: &random)?.id ?? "tag:safe"
     }
 
     func randomScope(_ random: inout SplitMix) -> [String] {
@@ -301,7 +344,11 @@ struct Repository {
         case 3 where !capabilities.isEmpty:
             let c = Int.random(in: 0..<capabilities.count, using: &random)
             let tag = Int.random(in: 0..<2, using: &random) == 0 ? "internal" : Self.tags.randomElement(using: &random)!
-            if let at = capabilities[c].tags.firstIndex(of: tag) { capabilities[c].tags.remove(at: at) } else { capabilities[c].tags.append(tag) }
+            if let at = capabilities[c].tags.firstIndex(of: tag) {
+                capabilities[c].tags.remove(at: at)
+            } else {
+                capabilities[c].tags.append(tag)
+            }
             return "toggle tag \(tag) on \(capabilities[c].id)"
         case 4 where !keys.isEmpty:
             let k = Int.random(in: 0..<keys.count, using: &random)
@@ -331,17 +378,21 @@ struct Repository {
             return "audience of \(keys[k].name) to \(keys[k].audience)"
         case 9 where !keys.isEmpty:
             let k = Int.random(in: 0..<keys.count, using: &random)
-            keys[k].owners = Array(Self.teams.shuffled(using: &random).prefix(Int.random(in: 1...2, using: &random))).sorted()
+            keys[k].owners = Array(Self.teams.shuffled(using: &random).prefix(Int.random(in: 1...2, using: &random)))
+                .sorted()
             return "owners of \(keys[k].name) to \(keys[k].owners)"
         case 10 where !keys.isEmpty:
             let k = Int.random(in: 0..<keys.count, using: &random)
-            keys[k].expires = keys[k].unscoped ? Self.unscopedExpiries.randomElement(using: &random)! : Self.expiries.randomElement(using: &random)!
+            keys[k].expires =
+                keys[k].unscoped
+                ? Self.unscopedExpiries.randomElement(using: &random)! : Self.expiries.randomElement(using: &random)!
             return "expiry of \(keys[k].name) to \(keys[k].expires ?? "none")"
         case 11:
             capabilities.append(newCapability(&random))
             return "add capability \(capabilities.last!.id) \(capabilities.last!.tags)"
         case 12 where capabilities.count > 1:
-            return "remove capability \(capabilities.remove(at: Int.random(in: 0..<capabilities.count, using: &random)).id)"
+            return
+                "remove capability \(capabilities.remove(at: Int.random(in: 0..<capabilities.count, using: &random)).id)"
         default:
             keys.append(newKey(&random))
             return "add key \(keys.last!.name)"
@@ -350,24 +401,34 @@ struct Repository {
 
     var files: [String: String] {
         var product = "apiVersion: keyscope/v1\nkind: Product\nid: shop\nname: Shop\ncapabilities:\n"
-        for c in capabilities { product += "  - {id: \(c.id), name: \(c.id), owner: \(c.owner), tags: [\(c.tags.joined(separator: ", "))]}\n" }
+        for c in capabilities {
+            product +=
+                "  - {id: \(c.id), name: \(c.id), owner: \(c.owner), tags: [\(c.tags.joined(separator: ", "))]}\n"
+        }
         if capabilities.isEmpty { product += "  []\n" }
-        let teams = Self.teams.map { "apiVersion: keyscope/v1\nkind: Team\nid: \($0)\nname: \($0)\nreviewers: [\"@acme/\($0)\"]\n" }.joined(separator: "---\n")
+        let teams = Self.teams.map {
+            "apiVersion: keyscope/v1\nkind: Team\nid: \($0)\nname: \($0)\nreviewers: [\"@acme/\($0)\"]\n"
+        }.joined(separator: "---\n")
         var keySet = "apiVersion: keyscope/v1\nkind: KeySet\nproduct: shop\nkeys:\n"
         for k in keys {
             keySet += "  - {name: \(k.name), audience: \(k.audience), owners: [\(k.owners.joined(separator: ", "))]"
-            keySet += k.unscoped ? ", unscoped: true, justification: on call" : ", capabilities: [\(k.entries.map { "'\($0)'" }.joined(separator: ", "))]"
+            keySet +=
+                k.unscoped
+                ? ", unscoped: true, justification: on call"
+                : ", capabilities: [\(k.entries.map { "'\($0)'" }.joined(separator: ", "))]"
             if let expires = k.expires { keySet += ", expires: \(expires)" }
             keySet += "}\n"
         }
         if keys.isEmpty { keySet = keySet.replacingOccurrences(of: "keys:\n", with: "keys: []\n") }
         // Lenient where a random edit would otherwise make the state uncompilable.
-        let settings = "apiVersion: keyscope/v1\nkind: Settings\nrules:\n  internal-exposure: warning\n  empty-selector: off\n"
+        let settings =
+            "apiVersion: keyscope/v1\nkind: Settings\nrules:\n  internal-exposure: warning\n  empty-selector: off\n"
         return ["product.yaml": product, "teams.yaml": teams, "keys.yaml": keySet, "settings.yaml": settings]
     }
 
     func validated() -> ValidationResult {
-        let loaded = PolicyLoader().load(files: files.sorted { $0.key < $1.key }.map { SourceFile(path: $0.key, text: $0.value) })
+        let loaded = PolicyLoader().load(
+            files: files.sorted { $0.key < $1.key }.map { SourceFile(path: $0.key, text: $0.value) })
         return PolicyValidator.validate(loaded, checkDate: CalendarDate(parsing: "2026-11-27")!)
     }
 }

@@ -1,9 +1,9 @@
 import Foundation
 import KeyscopeCompiler
-import KeyscopeTable
-import KeyscopeTableTools
 import KeyscopePolicy
 import KeyscopeReview
+import KeyscopeTable
+import KeyscopeTableTools
 import KeyscopeTestSupport
 import Testing
 
@@ -19,10 +19,14 @@ import Testing
     }
 
     /// Keys that stay the same in every scenario, so that there is something to leave out.
-    static let steadyKeys = (0..<40).map { "  - {name: steady-\($0), audience: first-party, capabilities: [cap_faq, cap_orders]}\n" }.joined()
+    static let steadyKeys = (0..<40).map {
+        "  - {name: steady-\($0), audience: first-party, capabilities: [cap_faq, cap_orders]}\n"
+    }.joined()
 
     /// Lets a partner key hold an internal capability, so that a re-tag can be compiled.
-    static let lenient = ["settings.yaml": "apiVersion: keyscope/v1\nkind: Settings\nrules:\n  internal-exposure: warning\n"]
+    static let lenient = [
+        "settings.yaml": "apiVersion: keyscope/v1\nkind: Settings\nrules:\n  internal-exposure: warning\n"
+    ]
 
     static let unscopedKey = """
           - name: ops
@@ -33,37 +37,66 @@ import Testing
 
         """
 
-    static let catalogWithExtra = product.replacingOccurrences(of: "capabilities:\n", with: "capabilities:\n  - {id: cap_aaa, name: First, owner: support, tags: [safe]}\n")
-    static let retagged = product.replacingOccurrences(of: "{id: cap_orders, name: Orders, owner: commerce}", with: "{id: cap_orders, name: Orders, owner: commerce, tags: [internal]}")
-    static let teamsWithExtra = teams.replacingOccurrences(of: "apiVersion: keyscope/v1\nkind: Team\nid: support", with: "apiVersion: keyscope/v1\nkind: Team\nid: aaa-team\nname: A\n---\napiVersion: keyscope/v1\nkind: Team\nid: support")
+    static let catalogWithExtra = product.replacingOccurrences(
+        of: "capabilities:\n", with: "capabilities:\n  - {id: cap_aaa, name: First, owner: support, tags: [safe]}\n")
+    static let retagged = product.replacingOccurrences(
+        of: "{id: cap_orders, name: Orders, owner: commerce}",
+        with: "{id: cap_orders, name: Orders, owner: commerce, tags: [internal]}")
+    static let teamsWithExtra = teams.replacingOccurrences(
+        of: "apiVersion: keyscope/v1\nkind: Team\nid: support",
+        with:
+            "apiVersion: keyscope/v1\nkind: Team\nid: aaa-team\nname: A\n---\napiVersion: keyscope/v1\nkind: Team\nid: support"
+    )
 
     static let scenarios: [Scenario] = [
         Scenario(
             name: "a description and an expiry change",
-            before: policy(keys: steadyKeys + "  - {name: k, description: old, audience: customer, capabilities: [cap_faq], expires: 2027-01-01}\n"),
-            after: policy(keys: steadyKeys + "  - {name: k, description: new, audience: customer, capabilities: [cap_faq], expires: 2027-06-01}\n")
+            before: policy(
+                keys: steadyKeys
+                    + "  - {name: k, description: old, audience: customer, capabilities: [cap_faq], expires: 2027-01-01}\n"
+            ),
+            after: policy(
+                keys: steadyKeys
+                    + "  - {name: k, description: new, audience: customer, capabilities: [cap_faq], expires: 2027-06-01}\n"
+            )
         ),
         Scenario(
             // cap_aaa sorts first: every capability index shifts, yet steady keys keep their access.
             name: "a capability added before the others reaches the unscoped key and a selector",
-            before: policy(keys: steadyKeys + unscopedKey + "  - {name: s, audience: partner, capabilities: ['tag:safe']}\n"),
-            after: policy(keys: steadyKeys + unscopedKey + "  - {name: s, audience: partner, capabilities: ['tag:safe']}\n", product: catalogWithExtra)
+            before: policy(
+                keys: steadyKeys + unscopedKey + "  - {name: s, audience: partner, capabilities: ['tag:safe']}\n"),
+            after: policy(
+                keys: steadyKeys + unscopedKey + "  - {name: s, audience: partner, capabilities: ['tag:safe']}\n",
+                product: catalogWithExtra)
         ),
         Scenario(
             name: "a re-tag makes held access internal",
-            before: policy(keys: steadyKeys + "  - {name: p, audience: partner, capabilities: [cap_orders]}\n", extra: lenient),
-            after: policy(keys: steadyKeys + "  - {name: p, audience: partner, capabilities: [cap_orders]}\n", product: retagged, extra: lenient)
+            before: policy(
+                keys: steadyKeys + "  - {name: p, audience: partner, capabilities: [cap_orders]}\n", extra: lenient),
+            after: policy(
+                keys: steadyKeys + "  - {name: p, audience: partner, capabilities: [cap_orders]}\n", product: retagged,
+                extra: lenient)
         ),
         Scenario(
             // aaa-team sorts first: every team index shifts, yet owners stay the same by id.
             name: "a team added before the others, and an owner change",
-            before: policy(keys: steadyKeys + "  - {name: o, audience: customer, owners: [commerce], capabilities: [cap_faq]}\n"),
-            after: policy(keys: steadyKeys + "  - {name: o, audience: customer, owners: [commerce, platform], capabilities: [cap_faq]}\n").merging(["teams.yaml": teamsWithExtra]) { $1 }
+            before: policy(
+                keys: steadyKeys + "  - {name: o, audience: customer, owners: [commerce], capabilities: [cap_faq]}\n"),
+            after: policy(
+                keys: steadyKeys
+                    + "  - {name: o, audience: customer, owners: [commerce, platform], capabilities: [cap_faq]}\n"
+            ).merging(["teams.yaml": teamsWithExtra]) { $1 }
         ),
         Scenario(
             name: "keys added, removed, renamed and re-scoped",
-            before: policy(keys: steadyKeys + "  - {name: gone, audience: customer, capabilities: [cap_faq]}\n  - {name: old-name, audience: internal, capabilities: [cap_admin]}\n  - {name: w, audience: customer, capabilities: [cap_faq]}\n"),
-            after: policy(keys: steadyKeys + "  - {name: fresh, audience: customer, capabilities: [cap_orders]}\n  - {name: new-name, audience: internal, capabilities: [cap_admin]}\n  - {name: w, audience: first-party, capabilities: [cap_faq, cap_admin]}\n")
+            before: policy(
+                keys: steadyKeys
+                    + "  - {name: gone, audience: customer, capabilities: [cap_faq]}\n  - {name: old-name, audience: internal, capabilities: [cap_admin]}\n  - {name: w, audience: customer, capabilities: [cap_faq]}\n"
+            ),
+            after: policy(
+                keys: steadyKeys
+                    + "  - {name: fresh, audience: customer, capabilities: [cap_orders]}\n  - {name: new-name, audience: internal, capabilities: [cap_admin]}\n  - {name: w, audience: first-party, capabilities: [cap_faq, cap_admin]}\n"
+            )
         ),
     ]
 
@@ -100,20 +133,30 @@ import Testing
         let signer = try SigningKey(seed: Array(repeating: 4, count: 32))
         let old = try table(policy(keys: Self.steadyKeys + Self.unscopedKey), serial: 1, signer: signer)
         // A new first capability and a new first team move every index and every string offset.
-        let new = try table(policy(keys: Self.steadyKeys + Self.unscopedKey, product: Self.catalogWithExtra).merging(["teams.yaml": Self.teamsWithExtra]) { $1 }, serial: 2, signer: signer)
+        let new = try table(
+            policy(keys: Self.steadyKeys + Self.unscopedKey, product: Self.catalogWithExtra).merging([
+                "teams.yaml": Self.teamsWithExtra
+            ]) { $1 }, serial: 2, signer: signer)
         let alike = old.identicalKeys(in: new)
         #expect(alike.count == 41)
         #expect(alike.first.allSatisfy { $0 } && alike.second.allSatisfy { $0 })
         // A caller can keep unscoped keys in view.
         #expect(old.identicalKeys(in: new) { _, unscoped in !unscoped }.count == 40)
         // Against itself with one description changed: all but one.
-        let changed = try table(policy(keys: Self.steadyKeys.replacingOccurrences(of: "{name: steady-7,", with: "{name: steady-7, description: changed,") + Self.unscopedKey), serial: 3, signer: signer)
+        let changed = try table(
+            policy(
+                keys: Self.steadyKeys.replacingOccurrences(
+                    of: "{name: steady-7,", with: "{name: steady-7, description: changed,") + Self.unscopedKey),
+            serial: 3, signer: signer)
         #expect(old.identicalKeys(in: changed).count == 40)
     }
 
     /// Diffs two states through `loadPair` (keys alike in both left out) and through two full
     /// loads, expects the same changes and approvers, and that the steady keys were left out.
-    func expectSameDiffBothWays(_ loader: StateLoader, _ before: StateSource, _ after: StateSource, sourceLocation: Testing.SourceLocation = #_sourceLocation) throws -> AccessDiff {
+    func expectSameDiffBothWays(
+        _ loader: StateLoader, _ before: StateSource, _ after: StateSource,
+        sourceLocation: Testing.SourceLocation = #_sourceLocation
+    ) throws -> AccessDiff {
         let (shortOld, shortNew) = try loader.loadPair(before, after)
         let (fullOld, fullNew) = (try loader.load(before), try loader.load(after))
         let short = AccessDiff(from: shortOld, to: shortNew)
@@ -121,12 +164,16 @@ import Testing
         #expect(!full.changes.isEmpty, sourceLocation: sourceLocation)
         #expect(short.changes == full.changes, sourceLocation: sourceLocation)
         #expect(short.approvers == full.approvers, sourceLocation: sourceLocation)
-        #expect(shortNew.products["shop"]!.keys.count < fullNew.products["shop"]!.keys.count - 30, sourceLocation: sourceLocation)
+        #expect(
+            shortNew.products["shop"]!.keys.count < fullNew.products["shop"]!.keys.count - 30,
+            sourceLocation: sourceLocation)
         return short
     }
 
     func table(_ files: [String: String], serial: UInt64, signer: SigningKey) throws -> ScopeTable {
-        try ScopeTable(bytes: try compiledBytes(files, serial: serial, signer: signer), options: TableOpenOptions(trustedKeys: [signer.publicKey], now: nil))
+        try ScopeTable(
+            bytes: try compiledBytes(files, serial: serial, signer: signer),
+            options: TableOpenOptions(trustedKeys: [signer.publicKey], now: nil))
     }
 
     func compile(_ files: [String: String], serial: UInt64, signer: SigningKey, to path: String) throws {
@@ -134,9 +181,12 @@ import Testing
     }
 
     func compiledBytes(_ files: [String: String], serial: UInt64, signer: SigningKey) throws -> [UInt8] {
-        let loaded = PolicyLoader().load(files: files.sorted { $0.key < $1.key }.map { SourceFile(path: $0.key, text: $0.value) })
+        let loaded = PolicyLoader().load(
+            files: files.sorted { $0.key < $1.key }.map { SourceFile(path: $0.key, text: $0.value) })
         let result = PolicyValidator.validate(loaded, checkDate: CalendarDate(parsing: "2026-11-27")!)
-        guard !result.diagnostics.hasErrors else { throw DiffTestError(result.diagnostics.map(\.message).joined(separator: "; ")) }
+        guard !result.diagnostics.hasErrors else {
+            throw DiffTestError(result.diagnostics.map(\.message).joined(separator: "; "))
+        }
         let options = CompileOptions(serial: serial, issuedAt: 1_790_000_000, validFor: 86_400, revision: nil)
         return try ScopeTableCompiler.compile(result.resolved, options: options, signer: signer)[0].bytes
     }

@@ -1,15 +1,19 @@
 import Foundation
 import KeyscopeCompiler
+import KeyscopeRuntime
 import KeyscopeTable
 import KeyscopeTableTools
-import KeyscopeRuntime
 import KeyscopeTestSupport
 import Testing
 
 @Suite struct ScopeTableStoreTests {
     func table(serial: UInt64) throws -> [UInt8] {
         let result = try validated(try files(in: TestPaths.fixtures.appendingPathComponent("table-vector/policies")))
-        let tables = try ScopeTableCompiler.compile(result.resolved, options: CompileOptions(serial: serial, issuedAt: CoarseClock.systemNow() - 60, validFor: 86_400, revision: nil), signer: vectorKey)
+        let tables = try ScopeTableCompiler.compile(
+            result.resolved,
+            options: CompileOptions(
+                serial: serial, issuedAt: CoarseClock.systemNow() - 60, validFor: 86_400, revision: nil),
+            signer: vectorKey)
         return tables[0].bytes
     }
 
@@ -23,9 +27,14 @@ import Testing
         let dir = try TestPaths.temporaryDirectory("keyscope-store")
         defer { try? FileManager.default.removeItem(at: dir) }
         let path = dir.appendingPathComponent("current.kst")
-        let store = ScopeTableStore(path: path.path, options: TableOpenOptions(trustedKeys: [vectorKey.publicKey], expectedProduct: "demo", now: nil))
+        let store = ScopeTableStore(
+            path: path.path,
+            options: TableOpenOptions(trustedKeys: [vectorKey.publicKey], expectedProduct: "demo", now: nil))
         #expect(store.decide(key: "public", capability: "cap_faq") == .deny(.tableExpired), "nothing loaded: deny")
-        if case .rejected(.unreadable) = store.reload() {} else { Issue.record("missing file must be rejected as unreadable") }
+        if case .rejected(.unreadable) = store.reload() {
+        } else {
+            Issue.record("missing file must be rejected as unreadable")
+        }
 
         try replace(path, with: try table(serial: 5))
         #expect(store.reload() == .loaded(serial: 5))
@@ -53,14 +62,17 @@ import Testing
         defer { try? FileManager.default.removeItem(at: dir) }
         let path = dir.appendingPathComponent("current.kst")
         try replace(path, with: try table(serial: 1))
-        let store = ScopeTableStore(path: path.path, options: TableOpenOptions(trustedKeys: [vectorKey.publicKey], now: nil))
+        let store = ScopeTableStore(
+            path: path.path, options: TableOpenOptions(trustedKeys: [vectorKey.publicKey], now: nil))
         #expect(store.reload() == .loaded(serial: 1))
         let tables = try (2...30).map { try table(serial: UInt64($0)) }
         let failures = await withTaskGroup(of: Int.self) { group in
             for _ in 0..<4 {
                 group.addTask {
                     var failures = 0
-                    for _ in 0..<50_000 where store.decide(key: "customer-a", capability: "cap_orders") != .allow { failures += 1 }
+                    for _ in 0..<50_000 where store.decide(key: "customer-a", capability: "cap_orders") != .allow {
+                        failures += 1
+                    }
                     return failures
                 }
             }
@@ -82,7 +94,8 @@ import Testing
         defer { try? FileManager.default.removeItem(at: dir) }
         let path = dir.appendingPathComponent("current.kst")
         try replace(path, with: try table(serial: 1))
-        let store = ScopeTableStore(path: path.path, options: TableOpenOptions(trustedKeys: [vectorKey.publicKey], now: nil))
+        let store = ScopeTableStore(
+            path: path.path, options: TableOpenOptions(trustedKeys: [vectorKey.publicKey], now: nil))
         store.startWatching(intervalMilliseconds: 20)
         defer { store.stopWatching() }
         try replace(path, with: try table(serial: 2))

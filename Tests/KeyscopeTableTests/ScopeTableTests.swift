@@ -1,10 +1,10 @@
 import Foundation
 import KeyscopeCompiler
-import KeyscopeTable
-import KeyscopeTableTools
 import KeyscopeCorpus
 import KeyscopePolicy
 import KeyscopeRuntime
+import KeyscopeTable
+import KeyscopeTableTools
 import KeyscopeTestSupport
 import Testing
 
@@ -23,7 +23,10 @@ func expectedDecision(_ product: ResolvedProduct, key: ResolvedKey, capability: 
         let product = result.resolved.products[0]
         for key in product.keys {
             for (index, capability) in product.capabilities.enumerated() {
-                #expect(table.decide(key: key.name, capability: capability.id, now: issuedAt) == expectedDecision(product, key: key, capability: index, now: issuedAt), "\(key.name) \(capability.id)")
+                #expect(
+                    table.decide(key: key.name, capability: capability.id, now: issuedAt)
+                        == expectedDecision(product, key: key, capability: index, now: issuedAt),
+                    "\(key.name) \(capability.id)")
             }
         }
         #expect(table.decide(key: "nobody", capability: "cap_faq", now: issuedAt) == .deny(.unknownKey))
@@ -59,7 +62,9 @@ func expectedDecision(_ product: ResolvedProduct, key: ResolvedKey, capability: 
         // Later, keys with an expiry stop working.
         let late = Int64(parameters.referenceDay + 800) * 86_400
         let expiring = try #require(product.keys.first { $0.expires != nil && !$0.unscoped })
-        #expect(table.decide(key: expiring.name, capability: product.capabilities[expiring.capabilities[0]].id, now: late) == .deny(.keyExpired))
+        #expect(
+            table.decide(key: expiring.name, capability: product.capabilities[expiring.capabilities[0]].id, now: late)
+                == .deny(.keyExpired))
     }
 
     @Test func contentsRoundTrip() throws {
@@ -77,7 +82,8 @@ func expectedDecision(_ product: ResolvedProduct, key: ResolvedKey, capability: 
     /// changes only with the format (then `docs/table-format.md` and the vector change too).
     @Test func encoderOutputIsPinned() throws {
         let parameters = CorpusParameters(capabilities: 120, teams: 10, keys: 2_000, files: 12)
-        let compiled = try compileOne(try validated(corpusFiles(parameters), date: CalendarDate(daysSinceEpoch: parameters.referenceDay)))
+        let compiled = try compileOne(
+            try validated(corpusFiles(parameters), date: CalendarDate(daysSinceEpoch: parameters.referenceDay)))
         let fingerprint = compiled.bytes.withUnsafeBytes { TableFormat.hash($0) }
         #expect(compiled.bytes.count == PinnedEncoding.size)
         #expect(String(fingerprint, radix: 16) == PinnedEncoding.fingerprint)
@@ -88,7 +94,9 @@ func expectedDecision(_ product: ResolvedProduct, key: ResolvedKey, capability: 
     /// Every shape of key the encoder's columns must keep apart: no description and an empty
     /// one, selectors, unscoped, with and without expiry, equal scope sets, no owners.
     @Test func handMadeContentsRoundTrip() throws {
-        let metadata = TableMetadata(productID: "p", productName: "P", serial: 3, issuedAt: issuedAt, expiresAt: issuedAt + 86_400, revision: "abc")
+        let metadata = TableMetadata(
+            productID: "p", productName: "P", serial: 3, issuedAt: issuedAt, expiresAt: issuedAt + 86_400,
+            revision: "abc")
         let teams = [TableTeam(id: "a", name: "A", reviewers: ["@x/a"]), TableTeam(id: "b", name: "B", reviewers: [])]
         let capabilities = [
             TableCapability(id: "cap_a", name: "A", owner: 0, tags: ["safe"], deprecated: nil),
@@ -96,10 +104,18 @@ func expectedDecision(_ product: ResolvedProduct, key: ResolvedKey, capability: 
             TableCapability(id: "cap_c", name: "C", owner: 1, tags: ["safe", "x"], deprecated: nil),
         ]
         let keys = [
-            TableKey(name: "k1", description: nil, audience: .customer, owners: [0], expiresDay: nil, unscoped: false, capabilities: [0, 2], selectors: ["safe"]),
-            TableKey(name: "k2", description: "", audience: .partner, owners: [], expiresDay: 30_000, unscoped: false, capabilities: [0, 2], selectors: []),
-            TableKey(name: "k3", description: "the third", audience: .internal, owners: [0, 1], expiresDay: -5, unscoped: true, capabilities: [], selectors: []),
-            TableKey(name: "k4", description: "the third", audience: .firstParty, owners: [1], expiresDay: nil, unscoped: false, capabilities: [], selectors: ["x", "safe"].sorted()),
+            TableKey(
+                name: "k1", description: nil, audience: .customer, owners: [0], expiresDay: nil, unscoped: false,
+                capabilities: [0, 2], selectors: ["safe"]),
+            TableKey(
+                name: "k2", description: "", audience: .partner, owners: [], expiresDay: 30_000, unscoped: false,
+                capabilities: [0, 2], selectors: []),
+            TableKey(
+                name: "k3", description: "the third", audience: .internal, owners: [0, 1], expiresDay: -5,
+                unscoped: true, capabilities: [], selectors: []),
+            TableKey(
+                name: "k4", description: "the third", audience: .firstParty, owners: [1], expiresDay: nil,
+                unscoped: false, capabilities: [], selectors: ["x", "safe"].sorted()),
         ]
         let contents = TableContents(metadata: metadata, teams: teams, capabilities: capabilities, keys: keys)
         let signed = try TableSigner.sign(try TableEncoder.encode(contents), with: vectorKey)
@@ -131,27 +147,41 @@ func expectedDecision(_ product: ResolvedProduct, key: ResolvedKey, capability: 
         let result = try validated(try files(in: TestPaths.fixtures.appendingPathComponent("table-vector/policies")))
         let bytes = try compileOne(result, serial: 10, validFor: 3_600).bytes
         let other = SigningKey()
-        #expect(throws: ScopeTableError.untrustedSigner(keyID: vectorKey.publicKey.id.description)) { try ScopeTable(bytes: bytes, options: trusting(other)) }
-        #expect(throws: ScopeTableError.noTrustedKeys) { try ScopeTable(bytes: bytes, options: TableOpenOptions(trustedKeys: [], now: nil)) }
-        #expect(throws: ScopeTableError.wrongProduct(expected: "shop", found: "demo")) { try ScopeTable(bytes: bytes, options: trusting(product: "shop")) }
-        #expect(throws: ScopeTableError.expired(expiresAt: issuedAt + 3_600, now: issuedAt + 3_601)) { try ScopeTable(bytes: bytes, options: trusting(now: issuedAt + 3_601)) }
-        #expect(throws: ScopeTableError.serialBelowMinimum(serial: 10, minimum: 11)) { try ScopeTable(bytes: bytes, options: trusting(minimumSerial: 11)) }
+        #expect(throws: ScopeTableError.untrustedSigner(keyID: vectorKey.publicKey.id.description)) {
+            try ScopeTable(bytes: bytes, options: trusting(other))
+        }
+        #expect(throws: ScopeTableError.noTrustedKeys) {
+            try ScopeTable(bytes: bytes, options: TableOpenOptions(trustedKeys: [], now: nil))
+        }
+        #expect(throws: ScopeTableError.wrongProduct(expected: "shop", found: "demo")) {
+            try ScopeTable(bytes: bytes, options: trusting(product: "shop"))
+        }
+        #expect(throws: ScopeTableError.expired(expiresAt: issuedAt + 3_600, now: issuedAt + 3_601)) {
+            try ScopeTable(bytes: bytes, options: trusting(now: issuedAt + 3_601))
+        }
+        #expect(throws: ScopeTableError.serialBelowMinimum(serial: 10, minimum: 11)) {
+            try ScopeTable(bytes: bytes, options: trusting(minimumSerial: 11))
+        }
         #expect(throws: ScopeTableError.tooLarge(size: bytes.count, limit: 100)) {
-            try ScopeTable(bytes: bytes, options: TableOpenOptions(trustedKeys: [vectorKey.publicKey], now: nil, maximumSize: 100))
+            try ScopeTable(
+                bytes: bytes, options: TableOpenOptions(trustedKeys: [vectorKey.publicKey], now: nil, maximumSize: 100))
         }
         // Several trusted keys: rotation.
         let rotated = TableOpenOptions(trustedKeys: [other.publicKey, vectorKey.publicKey], now: issuedAt)
         #expect(try ScopeTable(bytes: bytes, options: rotated).header.serial == 10)
         var wrongVersion = bytes
         wrongVersion[4] = 2
-        #expect(throws: ScopeTableError.unsupportedVersion(2)) { try ScopeTable(bytes: wrongVersion, options: trusting()) }
+        #expect(throws: ScopeTableError.unsupportedVersion(2)) {
+            try ScopeTable(bytes: wrongVersion, options: trusting())
+        }
     }
 
     @Test func tableHeldPastExpiryDeniesEverything() throws {
         let result = try validated(try files(in: TestPaths.fixtures.appendingPathComponent("table-vector/policies")))
         let table = try ScopeTable(bytes: try compileOne(result, validFor: 3_600).bytes, options: trusting())
         #expect(table.decide(key: "ops-console", capability: "cap_admin", now: issuedAt + 3_600) == .allow)
-        #expect(table.decide(key: "ops-console", capability: "cap_admin", now: issuedAt + 3_601) == .deny(.tableExpired))
+        #expect(
+            table.decide(key: "ops-console", capability: "cap_admin", now: issuedAt + 3_601) == .deny(.tableExpired))
     }
 
     @Test func everySingleBitFlipIsRejected() throws {
@@ -185,10 +215,14 @@ func expectedDecision(_ product: ResolvedProduct, key: ResolvedKey, capability: 
         let result = try validated(try files(in: TestPaths.fixtures.appendingPathComponent("table-vector/policies")))
         let bytes = try compileOne(result).bytes
         for length in 0..<bytes.count {
-            #expect((try? ScopeTable(bytes: Array(bytes[..<length]), options: trusting())) == nil, "accepted \(length) bytes")
+            #expect(
+                (try? ScopeTable(bytes: Array(bytes[..<length]), options: trusting())) == nil,
+                "accepted \(length) bytes")
             #expect((try? ScopeTable.openUnverified(bytes: Array(bytes[..<length]))) == nil)
         }
-        #expect(throws: ScopeTableError.malformed(offset: 0, reason: .truncated)) { try ScopeTable(bytes: [], options: trusting()) }
+        #expect(throws: ScopeTableError.malformed(offset: 0, reason: .truncated)) {
+            try ScopeTable(bytes: [], options: trusting())
+        }
     }
 
     /// Random and mutated inputs never crash the structural reader (signature checking skipped to reach it).
@@ -203,7 +237,9 @@ func expectedDecision(_ product: ResolvedProduct, key: ResolvedKey, capability: 
             case 0:
                 // Overwrite a u32 with a random or boundary value: most likely to hit offsets and counts.
                 let at = Int(rng.next(below: UInt64(mutated.count - 4)))
-                let values: [UInt32] = [0, 1, 0xFFFF_FFFF, 0x7FFF_FFFF, UInt32(mutated.count), UInt32(truncatingIfNeeded: rng.next())]
+                let values: [UInt32] = [
+                    0, 1, 0xFFFF_FFFF, 0x7FFF_FFFF, UInt32(mutated.count), UInt32(truncatingIfNeeded: rng.next()),
+                ]
                 let value = values[Int(rng.next(below: UInt64(values.count)))]
                 for index in 0..<4 { mutated[at + index] = UInt8(truncatingIfNeeded: value >> UInt32(8 * index)) }
             case 1:
@@ -215,7 +251,9 @@ func expectedDecision(_ product: ResolvedProduct, key: ResolvedKey, capability: 
                 if mutated.count >= 4 { mutated.replaceSubrange(0..<4, with: TableFormat.magic) }
             default:
                 let cut = Int(rng.next(below: UInt64(mutated.count)))
-                mutated.insert(contentsOf: (0..<Int(rng.next(below: 16))).map { _ in UInt8(truncatingIfNeeded: rng.next()) }, at: cut)
+                mutated.insert(
+                    contentsOf: (0..<Int(rng.next(below: 16))).map { _ in UInt8(truncatingIfNeeded: rng.next()) },
+                    at: cut)
             }
             if let table = try? ScopeTable.openUnverified(bytes: mutated) {
                 openedMutants += 1
@@ -232,13 +270,20 @@ func expectedDecision(_ product: ResolvedProduct, key: ResolvedKey, capability: 
         let reread = try SigningKey(pem: key.pemRepresentation)
         #expect(reread.publicKey == key.publicKey)
         #expect(try TrustedKey(pem: key.publicKey.pemRepresentation) == key.publicKey)
-        #expect(!key.description.contains(String(key.pemRepresentation.dropFirst(28).prefix(20))), "description never shows key material")
+        #expect(
+            !key.description.contains(String(key.pemRepresentation.dropFirst(28).prefix(20))),
+            "description never shows key material")
         #expect(throws: KeyFormatError.self) { try SigningKey(pem: key.publicKey.pemRepresentation) }
-        #expect(throws: KeyFormatError.self) { try TrustedKey(pem: "-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n") }
+        #expect(throws: KeyFormatError.self) {
+            try TrustedKey(pem: "-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n")
+        }
     }
 
     @Test func forbiddenBodyIsExact() {
-        #expect(ForbiddenResponse.body(capabilityID: "cap_faq") == #"{"error": "API key does not have permission to access this capability", "capabilityId": "cap_faq"}"#)
+        #expect(
+            ForbiddenResponse.body(capabilityID: "cap_faq")
+                == #"{"error": "API key does not have permission to access this capability", "capabilityId": "cap_faq"}"#
+        )
     }
 }
 

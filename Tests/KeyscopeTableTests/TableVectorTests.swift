@@ -1,8 +1,8 @@
 import Foundation
 import KeyscopeCompiler
+import KeyscopePolicy
 import KeyscopeTable
 import KeyscopeTableTools
-import KeyscopePolicy
 import KeyscopeTestSupport
 import Testing
 
@@ -11,23 +11,34 @@ import Testing
 
     /// Rebuilds the committed vector byte for byte from its inputs.
     @Test func vectorIsReproducible() throws {
-        let result = try validated(try files(in: Self.directory.appendingPathComponent("policies")).map {
-            // Paths do not reach the table, but keep them stable anyway.
-            SourceFile(path: String($0.path.split(separator: "/").suffix(2).joined(separator: "/")), bytes: $0.bytes)
-        })
+        let result = try validated(
+            try files(in: Self.directory.appendingPathComponent("policies")).map {
+                // Paths do not reach the table, but keep them stable anyway.
+                SourceFile(
+                    path: String($0.path.split(separator: "/").suffix(2).joined(separator: "/")), bytes: $0.bytes)
+            })
         let bytes = try compileOne(result, serial: 7).bytes
-        let hexText = stride(from: 0, to: bytes.count, by: 32).map { hex(Array(bytes[$0..<min($0 + 32, bytes.count)])) }.joined(separator: "\n") + "\n"
+        let hexText =
+            stride(from: 0, to: bytes.count, by: 32).map { hex(Array(bytes[$0..<min($0 + 32, bytes.count)])) }.joined(
+                separator: "\n") + "\n"
         if let failure = Snapshot.compare(hexText, golden: Self.directory.appendingPathComponent("expected.hex")) {
             Issue.record(Comment(rawValue: failure))
         }
         if Snapshot.recording {
             try Data(bytes).write(to: Self.directory.appendingPathComponent("expected.kst"))
-            try Data(vectorKey.pemRepresentation.utf8).write(to: Self.directory.appendingPathComponent("signing-key.pem"))
-            try Data(vectorKey.publicKey.pemRepresentation.utf8).write(to: Self.directory.appendingPathComponent("signing-key.pub.pem"))
+            try Data(vectorKey.pemRepresentation.utf8).write(
+                to: Self.directory.appendingPathComponent("signing-key.pem"))
+            try Data(vectorKey.publicKey.pemRepresentation.utf8).write(
+                to: Self.directory.appendingPathComponent("signing-key.pub.pem"))
         }
         let committed = try Data(contentsOf: Self.directory.appendingPathComponent("expected.kst"))
         #expect(Array(committed) == bytes)
-        #expect(try SigningKey(pem: String(decoding: try Data(contentsOf: Self.directory.appendingPathComponent("signing-key.pem")), as: UTF8.self)).publicKey == vectorKey.publicKey)
+        #expect(
+            try SigningKey(
+                pem: String(
+                    decoding: try Data(contentsOf: Self.directory.appendingPathComponent("signing-key.pem")),
+                    as: UTF8.self)
+            ).publicKey == vectorKey.publicKey)
     }
 
     /// The decisions listed with the vector in docs/table-format.md.
@@ -48,7 +59,9 @@ import Testing
     /// Each negative vector: a mutation of the committed table and the exact error it must produce.
     @Test func negativeVectors() throws {
         let bytes = Array(try Data(contentsOf: Self.directory.appendingPathComponent("expected.kst")))
-        let json = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: Self.directory.appendingPathComponent("negative.json"))) as? [[String: Any]])
+        let json = try #require(
+            try JSONSerialization.jsonObject(
+                with: Data(contentsOf: Self.directory.appendingPathComponent("negative.json"))) as? [[String: Any]])
         #expect(json.count >= 5)
         for vector in json {
             let name = vector["name"] as? String ?? "?"

@@ -9,7 +9,10 @@ public struct DiagnosticSpec: Sendable {
     public var severity: Severity?
     public var noteMarkers: [String]
 
-    public init(_ marker: String, in file: String = "policy.yaml", rule: RuleID, message: String? = nil, severity: Severity? = nil, notes: [String] = []) {
+    public init(
+        _ marker: String, in file: String = "policy.yaml", rule: RuleID, message: String? = nil,
+        severity: Severity? = nil, notes: [String] = []
+    ) {
         self.marker = marker
         self.file = file
         self.rule = rule
@@ -20,7 +23,10 @@ public struct DiagnosticSpec: Sendable {
 }
 
 /// Validates marked sources and compares findings with specs; returns mismatch descriptions (empty when all match).
-public func diagnosticMismatches(files: [String: String], checkDate: String = "2026-11-27", expect specs: [DiagnosticSpec], ignoring ignoredRules: Set<RuleID> = []) -> [String] {
+public func diagnosticMismatches(
+    files: [String: String], checkDate: String = "2026-11-27", expect specs: [DiagnosticSpec],
+    ignoring ignoredRules: Set<RuleID> = []
+) -> [String] {
     var marked: [String: MarkedText] = [:]
     var sources: [SourceFile] = []
     for (path, text) in files.sorted(by: { $0.key < $1.key }) {
@@ -43,7 +49,9 @@ public func diagnosticMismatches(files: [String: String], checkDate: String = "2
                 && (spec.severity == nil || d.severity == spec.severity)
         }
         guard let index else {
-            problems.append("expected [\(spec.rule)] at \(location)\(spec.message.map { ": \($0)" } ?? ""); got: " + remaining.map { "[\($0.rule)] \($0.location): \($0.message)" }.joined(separator: "; "))
+            problems.append(
+                "expected [\(spec.rule)] at \(location)\(spec.message.map { ": \($0)" } ?? ""); got: "
+                    + remaining.map { "[\($0.rule)] \($0.location): \($0.message)" }.joined(separator: "; "))
             continue
         }
         let found = remaining.remove(at: index)
@@ -52,7 +60,8 @@ public func diagnosticMismatches(files: [String: String], checkDate: String = "2
             return SourceLocation(file: "?", line: 0, column: 0)
         }
         if !spec.noteMarkers.isEmpty && found.notes.map(\.location) != expectedNotes {
-            problems.append("[\(spec.rule)] at \(location): notes at \(found.notes.map(\.location)), expected \(expectedNotes)")
+            problems.append(
+                "[\(spec.rule)] at \(location): notes at \(found.notes.map(\.location)), expected \(expectedNotes)")
         }
     }
     for extra in remaining {

@@ -3,7 +3,8 @@ import Foundation
 /// Paths of the package, its fixtures, and the built `keyscope` binary.
 public enum TestPaths {
     /// The package root (found from this file's path).
-    public static let packageRoot: URL = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    public static let packageRoot: URL = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .deletingLastPathComponent().deletingLastPathComponent()
 
     /// `Tests/Fixtures`.
     public static let fixtures: URL = packageRoot.appendingPathComponent("Tests/Fixtures")
@@ -16,7 +17,10 @@ public enum TestPaths {
         for _ in 0..<4 {
             let candidate = directory.appendingPathComponent("keyscope")
             var isDirectory: ObjCBool = false
-            if FileManager.default.fileExists(atPath: candidate.path, isDirectory: &isDirectory), !isDirectory.boolValue { return candidate }
+            if FileManager.default.fileExists(atPath: candidate.path, isDirectory: &isDirectory), !isDirectory.boolValue
+            {
+                return candidate
+            }
             directory = directory.deletingLastPathComponent()
         }
         return packageRoot.appendingPathComponent(".build/debug/keyscope")
@@ -33,7 +37,8 @@ public enum TestPaths {
     public static func write(_ files: [String: String], under root: URL) throws {
         for (path, text) in files {
             let url = root.appendingPathComponent(path)
-            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(
+                at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
             try Data(text.utf8).write(to: url)
         }
     }
@@ -50,8 +55,12 @@ public struct CommandResult: Sendable {
 
 /// Runs the built `keyscope` binary, as a user or CI would.
 public enum KeyscopeCommand {
-    /// Runs `keyscope arguments…` in `directory`, killing it after `timeLimit` seconds (a hang guard, not a timing assertion).
-    public static func run(_ arguments: [String], in directory: URL? = nil, environment: [String: String] = [:], stdin: Data? = nil, timeLimit: TimeInterval = 120) throws -> CommandResult {
+    /// Runs `keyscope arguments…` in `directory`, killing it after `timeLimit` seconds (a hang guard, not a timing
+    /// assertion).
+    public static func run(
+        _ arguments: [String], in directory: URL? = nil, environment: [String: String] = [:], stdin: Data? = nil,
+        timeLimit: TimeInterval = 120
+    ) throws -> CommandResult {
         let process = Process()
         process.executableURL = TestPaths.keyscopeBinary
         process.arguments = arguments

@@ -1,4 +1,5 @@
 import Foundation
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -21,10 +22,19 @@ public final class LoopbackHTTPServer: @unchecked Sendable {
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = 0
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let bound = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
-        guard bound == 0, listen(fd, 16) == 0 else { close(fd); throw POSIXError(.EADDRINUSE) }
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
+        }
+        guard bound == 0, listen(fd, 16) == 0 else {
+            close(fd)
+            throw POSIXError(.EADDRINUSE)
+        }
         var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
+        _ = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+        }
         port = Int(UInt16(bigEndian: address.sin_port))
         socketFD = fd
         let thread = Thread { [self] in
@@ -43,7 +53,9 @@ public final class LoopbackHTTPServer: @unchecked Sendable {
                 let path = request.split(separator: " ").dropFirst().first.map(String.init) ?? "/"
                 var response: Data
                 if let body = routes[path] {
-                    response = Data("HTTP/1.1 200 OK\r\nContent-Length: \(body.count)\r\nContent-Type: application/octet-stream\r\nConnection: close\r\n\r\n".utf8)
+                    response = Data(
+                        "HTTP/1.1 200 OK\r\nContent-Length: \(body.count)\r\nContent-Type: application/octet-stream\r\nConnection: close\r\n\r\n"
+                            .utf8)
                     response.append(body)
                 } else {
                     response = Data("HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n".utf8)
@@ -51,7 +63,8 @@ public final class LoopbackHTTPServer: @unchecked Sendable {
                 response.withUnsafeBytes { raw in
                     var sent = 0
                     while sent < raw.count {
-                        // MSG_NOSIGNAL: a client that hangs up early (as keyscope does past its size limit) must not SIGPIPE the tests.
+                        // MSG_NOSIGNAL: a client that hangs up early (as keyscope does past its size limit) must not
+                        // SIGPIPE the tests.
                         let n = send(client, raw.baseAddress! + sent, raw.count - sent, Int32(MSG_NOSIGNAL))
                         if n <= 0 { break }
                         sent += n

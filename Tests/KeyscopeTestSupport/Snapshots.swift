@@ -8,8 +8,11 @@ public enum Snapshot {
     public static func compare(_ actual: String, golden: URL) -> String? {
         if recording {
             // Recording compares nothing: in CI it would let any output pass.
-            if ProcessInfo.processInfo.environment["CI"] == "true" { return "RECORD_SNAPSHOTS=1 is set while CI=true: golden files are not compared" }
-            try? FileManager.default.createDirectory(at: golden.deletingLastPathComponent(), withIntermediateDirectories: true)
+            if ProcessInfo.processInfo.environment["CI"] == "true" {
+                return "RECORD_SNAPSHOTS=1 is set while CI=true: golden files are not compared"
+            }
+            try? FileManager.default.createDirectory(
+                at: golden.deletingLastPathComponent(), withIntermediateDirectories: true)
             try? Data(actual.utf8).write(to: golden)
             return nil
         }
@@ -24,6 +27,7 @@ public enum Snapshot {
         while line < min(expectedLines.count, actualLines.count), expectedLines[line] == actualLines[line] { line += 1 }
         let want = line < expectedLines.count ? String(expectedLines[line]) : "<end>"
         let got = line < actualLines.count ? String(actualLines[line]) : "<end>"
-        return "output differs from \(golden.lastPathComponent) at line \(line + 1):\n  expected: \(want)\n  actual:   \(got)\n(RECORD_SNAPSHOTS=1 re-records)"
+        return
+            "output differs from \(golden.lastPathComponent) at line \(line + 1):\n  expected: \(want)\n  actual:   \(got)\n(RECORD_SNAPSHOTS=1 re-records)"
     }
 }

@@ -3,13 +3,18 @@ import KeyscopeYAML
 import Testing
 
 /// Reads marked text and returns the problems and documents.
-private func read(_ marked: String, path: String = "f.yaml", limits: ReaderLimits = .default) -> (MarkedText, YAMLReadResult) {
+private func read(_ marked: String, path: String = "f.yaml", limits: ReaderLimits = .default) -> (
+    MarkedText, YAMLReadResult
+) {
     let text = MarkedText(marked)
     return (text, StrictYAMLReader(limits: limits).read(SourceFile(path: path, text: text.text)))
 }
 
 /// Asserts exactly one problem with `code` at `marker`.
-private func expectProblem(_ marked: String, _ code: YAMLProblem.Code, at marker: String = "1️⃣", related: String? = nil, path: String = "f.yaml", limits: ReaderLimits = .default, sourceLocation: Testing.SourceLocation = #_sourceLocation) {
+private func expectProblem(
+    _ marked: String, _ code: YAMLProblem.Code, at marker: String = "1️⃣", related: String? = nil,
+    path: String = "f.yaml", limits: ReaderLimits = .default, sourceLocation: Testing.SourceLocation = #_sourceLocation
+) {
     let (text, result) = read(marked, path: path, limits: limits)
     let matching = result.problems.filter { $0.code == code }
     #expect(matching.count == 1, "problems: \(result.problems)", sourceLocation: sourceLocation)
@@ -22,7 +27,8 @@ private func expectProblem(_ marked: String, _ code: YAMLProblem.Code, at marker
 
 @Suite struct StrictYAMLReaderTests {
     @Test func readsNestedDocumentWithPositions() throws {
-        let (text, result) = read("""
+        let (text, result) = read(
+            """
             1️⃣apiVersion: keyscope/v1
             keys:
               - name: 2️⃣a
@@ -31,11 +37,19 @@ private func expectProblem(_ marked: String, _ code: YAMLProblem.Code, at marker
             """)
         #expect(result.problems.isEmpty)
         #expect(result.documents.count == 1)
-        guard case .mapping(let root) = result.documents[0].root else { Issue.record("root is not a mapping"); return }
+        guard case .mapping(let root) = result.documents[0].root else {
+            Issue.record("root is not a mapping")
+            return
+        }
         #expect(root.entries.map(\.key.value) == ["apiVersion", "keys"])
         #expect(root.entries[0].key.location == text.location("1️⃣", file: "f.yaml"))
-        guard case .sequence(let keys) = root["keys"]?.value, case .mapping(let key) = keys.items[0] else { Issue.record("shape"); return }
-        guard case .scalar(let name) = key["name"]?.value, case .scalar(let on) = key["on"]?.value, case .scalar(let mode) = key["mode"]?.value else {
+        guard case .sequence(let keys) = root["keys"]?.value, case .mapping(let key) = keys.items[0] else {
+            Issue.record("shape")
+            return
+        }
+        guard case .scalar(let name) = key["name"]?.value, case .scalar(let on) = key["on"]?.value,
+            case .scalar(let mode) = key["mode"]?.value
+        else {
             Issue.record("scalars")
             return
         }
@@ -71,7 +85,9 @@ private func expectProblem(_ marked: String, _ code: YAMLProblem.Code, at marker
     @Test func rejectsExplicitMappingTag() { expectProblem("a: 1️⃣!custom {b: 1}\n", .explicitTag) }
     @Test func rejectsTagDirective() { expectProblem("1️⃣%TAG !e! tag:example.com,2000:\n---\na: 1\n", .explicitTag) }
     @Test func rejectsComplexKey() { expectProblem("? 1️⃣[a, b]\n: 1\nc: 2\n", .complexKey) }
-    @Test func duplicateKeyHasBothPositions() { expectProblem("1️⃣name: a\nother: b\n2️⃣name: c\n", .duplicateKey, at: "2️⃣", related: "1️⃣") }
+    @Test func duplicateKeyHasBothPositions() {
+        expectProblem("1️⃣name: a\nother: b\n2️⃣name: c\n", .duplicateKey, at: "2️⃣", related: "1️⃣")
+    }
     @Test func duplicateKeyInLargeMapping() {
         var text = ""
         for i in 0..<40 { text += "k\(i): \(i)\n" }
@@ -135,7 +151,8 @@ private func expectProblem(_ marked: String, _ code: YAMLProblem.Code, at marker
     }
     @Test func rejectsTooManyDocuments() {
         let text = String(repeating: "---\na: 1\n", count: 20)
-        let result = StrictYAMLReader(limits: ReaderLimits(maxDocuments: 10)).read(SourceFile(path: "f.yaml", text: text))
+        let result = StrictYAMLReader(limits: ReaderLimits(maxDocuments: 10)).read(
+            SourceFile(path: "f.yaml", text: text))
         #expect(result.problems.map(\.code) == [.tooManyDocuments])
         #expect(result.problems.first?.location.line == 21)
     }
@@ -161,7 +178,10 @@ private func expectProblem(_ marked: String, _ code: YAMLProblem.Code, at marker
     }
     @Test func scalarStylesAreKept() {
         let (_, result) = read("a: 'x'\nb: \"y\"\nc: z\nd: |\n  lit\n")
-        guard case .mapping(let m) = result.documents.first?.root else { Issue.record("no mapping"); return }
+        guard case .mapping(let m) = result.documents.first?.root else {
+            Issue.record("no mapping")
+            return
+        }
         let styles = m.entries.compactMap { entry -> YAMLScalar.Style? in
             if case .scalar(let s) = entry.value { return s.style }
             return nil

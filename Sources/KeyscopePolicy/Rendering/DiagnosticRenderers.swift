@@ -23,7 +23,8 @@ public struct ValidationSummary: Sendable, Hashable {
     /// `checked 3 files (5 documents): 1 product, 5 teams, 12 capabilities, 9 keys; 0 errors, 1 warning`
     public var line: String {
         func plural(_ count: Int, _ word: String) -> String { "\(count) \(word)\(count == 1 ? "" : "s")" }
-        return "checked \(plural(files, "file")) (\(plural(documents, "document"))): \(plural(products, "product")), \(plural(teams, "team")), "
+        return
+            "checked \(plural(files, "file")) (\(plural(documents, "document"))): \(plural(products, "product")), \(plural(teams, "team")), "
             + "\(plural(capabilities, "capability").replacingSuffix("capabilitys", with: "capabilities")), \(plural(keys, "key")); "
             + "\(plural(errors, "error")), \(plural(warnings, "warning"))"
     }
@@ -83,7 +84,9 @@ public enum DiagnosticRenderer {
             guard let file = files[path], number >= 1 else { return nil }
             if starts[path] == nil {
                 var found = [0]
-                for (offset, byte) in file.bytes.enumerated() where byte == UInt8(ascii: "\n") { found.append(offset + 1) }
+                for (offset, byte) in file.bytes.enumerated() where byte == UInt8(ascii: "\n") {
+                    found.append(offset + 1)
+                }
                 starts[path] = found
             }
             let lineStarts = starts[path]!
@@ -106,7 +109,10 @@ public enum DiagnosticRenderer {
         var to = bytes.endIndex
         for offset in bytes.indices where bytes[offset] & 0xC0 != 0x80 {
             if scalarIndex == start { from = offset }
-            if scalarIndex == start + 120 { to = offset; break }
+            if scalarIndex == start + 120 {
+                to = offset
+                break
+            }
             scalarIndex += 1
         }
         let scalars = Array(String(decoding: bytes[min(from, to)..<to], as: UTF8.self).unicodeScalars)
@@ -131,7 +137,9 @@ public enum DiagnosticRenderer {
         } else {
             while index < end, index >= 0 {
                 let scalar = scalars[index]
-                if scalar == " " || scalar == ":" || scalar == "," || scalar == "]" || scalar == "}" || scalar == "#" { break }
+                if scalar == " " || scalar == ":" || scalar == "," || scalar == "]" || scalar == "}" || scalar == "#" {
+                    break
+                }
                 width += 1
                 index += 1
             }
@@ -150,26 +158,40 @@ public enum DiagnosticRenderer {
             [("file", .string(l.file)), ("line", .int(l.line)), ("column", .int(l.column))]
         }
         return .object(
-            [("severity", .string(diagnostic.severity.rawValue)), ("rule", .string(diagnostic.rule.rawValue)), ("message", .string(diagnostic.message))]
+            [
+                ("severity", .string(diagnostic.severity.rawValue)), ("rule", .string(diagnostic.rule.rawValue)),
+                ("message", .string(diagnostic.message)),
+            ]
                 + location(diagnostic.location)
                 + [
-                    ("notes", .array(diagnostic.notes.map { .object([("message", .string($0.message))] + location($0.location)) })),
+                    (
+                        "notes",
+                        .array(
+                            diagnostic.notes.map { .object([("message", .string($0.message))] + location($0.location)) }
+                        )
+                    ),
                     ("help", .string(diagnostic.help)),
                 ]
         )
     }
 
     /// The JSON document of `docs/json-output.md` ("keyscope.validate/v1").
-    public static func json(_ diagnostics: [Diagnostic], summary: ValidationSummary, checkDate: CalendarDate) -> String {
+    public static func json(_ diagnostics: [Diagnostic], summary: ValidationSummary, checkDate: CalendarDate) -> String
+    {
         let value = JSONValue.object([
             ("schema", .string("keyscope.validate/v1")),
             ("checkDate", .string(checkDate.description)),
             ("ok", .bool(summary.errors == 0)),
-            ("summary", .object([
-                ("files", .int(summary.files)), ("documents", .int(summary.documents)), ("products", .int(summary.products)),
-                ("teams", .int(summary.teams)), ("capabilities", .int(summary.capabilities)), ("keys", .int(summary.keys)),
-                ("errors", .int(summary.errors)), ("warnings", .int(summary.warnings)),
-            ])),
+            (
+                "summary",
+                .object([
+                    ("files", .int(summary.files)), ("documents", .int(summary.documents)),
+                    ("products", .int(summary.products)),
+                    ("teams", .int(summary.teams)), ("capabilities", .int(summary.capabilities)),
+                    ("keys", .int(summary.keys)),
+                    ("errors", .int(summary.errors)), ("warnings", .int(summary.warnings)),
+                ])
+            ),
             ("diagnostics", .array(diagnostics.map(jsonValue))),
         ])
         return value.rendered() + "\n"
@@ -182,11 +204,12 @@ public enum DiagnosticRenderer {
     public static func github(_ diagnostics: [Diagnostic]) -> String {
         var output = ""
         for diagnostic in diagnostics {
-            let command = switch diagnostic.severity {
-            case .error: "error"
-            case .warning: "warning"
-            case .note: "notice"
-            }
+            let command =
+                switch diagnostic.severity {
+                case .error: "error"
+                case .warning: "warning"
+                case .note: "notice"
+                }
             // The one sanitiser on every piece (ESC, bidi and separators become visible escapes),
             // then the runner's escaping of the whole.
             func clean(_ text: String) -> String { Quote.sanitized(text, maxLength: 1_000) }
@@ -194,7 +217,8 @@ public enum DiagnosticRenderer {
             for note in diagnostic.notes { message += "\n\(safePath(note.location)): \(clean(note.message))" }
             if let help = diagnostic.help { message += "\nhelp: \(clean(help))" }
             let l = diagnostic.location
-            output += "::\(command) file=\(escapeProperty(clean(l.file))),line=\(l.line),col=\(l.column),title=\(escapeProperty("keyscope " + diagnostic.rule.rawValue))::\(escapeData(message))\n"
+            output +=
+                "::\(command) file=\(escapeProperty(clean(l.file))),line=\(l.line),col=\(l.column),title=\(escapeProperty("keyscope " + diagnostic.rule.rawValue))::\(escapeData(message))\n"
         }
         return output
     }
@@ -235,33 +259,69 @@ public enum DiagnosticRenderer {
                 ("locations", .array([.object([("physicalLocation", physical(d.location))])])),
             ]
             if !d.notes.isEmpty {
-                members.append(("relatedLocations", .array(d.notes.enumerated().map { index, note in
-                    .object([("id", .int(index)), ("physicalLocation", physical(note.location)), ("message", .object([("text", .string(note.message))]))])
-                })))
+                members.append(
+                    (
+                        "relatedLocations",
+                        .array(
+                            d.notes.enumerated().map { index, note in
+                                .object([
+                                    ("id", .int(index)), ("physicalLocation", physical(note.location)),
+                                    ("message", .object([("text", .string(note.message))])),
+                                ])
+                            })
+                    ))
             }
             return .object(members)
         }
         let value = JSONValue.object([
             ("$schema", .string("https://json.schemastore.org/sarif-2.1.0.json")),
             ("version", .string("2.1.0")),
-            ("runs", .array([.object([
-                ("tool", .object([("driver", .object([
-                    ("name", .string("keyscope")),
-                    ("version", .string(toolVersion)),
-                    ("informationUri", .string("https://github.com/keyscope/keyscope")),
-                    ("rules", .array(rules.map { rule in
-                        .object([
-                            ("id", .string(rule.id.rawValue)),
-                            ("name", .string(rule.id.rawValue)),
-                            ("shortDescription", .object([("text", .string(rule.summary))])),
-                            ("defaultConfiguration", .object([("level", .string(level(rule.defaultSeverity)))])),
-                            ("helpUri", .string("https://github.com/keyscope/keyscope/blob/main/docs/rules.md#\(rule.id.rawValue)")),
-                        ])
-                    })),
-                ]))])),
-                ("columnKind", .string("unicodeCodePoints")),
-                ("results", .array(results)),
-            ])])),
+            (
+                "runs",
+                .array([
+                    .object([
+                        (
+                            "tool",
+                            .object([
+                                (
+                                    "driver",
+                                    .object([
+                                        ("name", .string("keyscope")),
+                                        ("version", .string(toolVersion)),
+                                        ("informationUri", .string("https://github.com/keyscope/keyscope")),
+                                        (
+                                            "rules",
+                                            .array(
+                                                rules.map { rule in
+                                                    .object([
+                                                        ("id", .string(rule.id.rawValue)),
+                                                        ("name", .string(rule.id.rawValue)),
+                                                        (
+                                                            "shortDescription",
+                                                            .object([("text", .string(rule.summary))])
+                                                        ),
+                                                        (
+                                                            "defaultConfiguration",
+                                                            .object([("level", .string(level(rule.defaultSeverity)))])
+                                                        ),
+                                                        (
+                                                            "helpUri",
+                                                            .string(
+                                                                "https://github.com/keyscope/keyscope/blob/main/docs/rules.md#\(rule.id.rawValue)"
+                                                            )
+                                                        ),
+                                                    ])
+                                                })
+                                        ),
+                                    ])
+                                )
+                            ])
+                        ),
+                        ("columnKind", .string("unicodeCodePoints")),
+                        ("results", .array(results)),
+                    ])
+                ])
+            ),
         ])
         return value.rendered() + "\n"
     }
@@ -271,8 +331,9 @@ public enum DiagnosticRenderer {
         var output = ""
         for byte in path.utf8 {
             switch byte {
-            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
-                 UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"), UInt8(ascii: "/"):
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
+                UInt8(ascii: "0")...UInt8(ascii: "9"),
+                UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"), UInt8(ascii: "/"):
                 output.unicodeScalars.append(Unicode.Scalar(byte))
             default:
                 let hex = String(byte, radix: 16, uppercase: true)

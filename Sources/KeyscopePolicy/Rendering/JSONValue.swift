@@ -37,7 +37,10 @@ public indirect enum JSONValue: Sendable, Hashable {
         case .int(let value): output += String(value)
         case .string(let value): JSONValue.writeString(value, to: &output)
         case .array(let items):
-            if items.isEmpty { output += "[]"; return }
+            if items.isEmpty {
+                output += "[]"
+                return
+            }
             output += "["
             for (index, item) in items.enumerated() {
                 if index > 0 { output += "," }
@@ -47,7 +50,10 @@ public indirect enum JSONValue: Sendable, Hashable {
             newline(&output, indent)
             output += "]"
         case .object(let members):
-            if members.isEmpty { output += "{}"; return }
+            if members.isEmpty {
+                output += "{}"
+                return
+            }
             output += "{"
             for (index, (key, value)) in members.enumerated() {
                 if index > 0 { output += "," }

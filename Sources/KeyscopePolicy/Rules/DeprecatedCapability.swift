@@ -10,12 +10,20 @@ enum DeprecatedCapability: PolicyRule {
             for grant in grants where product.isDeprecated[grant.capability] {
                 guard let reason = capabilities[grant.capability].deprecated else { continue }
                 let entry = key.scope!.value[grant.entry]
-                let via = if case .tag(let tag) = entry.value { " through selector \(Quote.quoted("tag:" + tag))" } else { "" }
-                diagnostics.append(finding(
-                    "key \(Quote.quoted(key.name.value)) is granted deprecated capability \(Quote.quoted(capabilities[grant.capability].id.value))\(via)",
-                    at: entry.location,
-                    notes: [DiagnosticNote("deprecated here: \(Quote.sanitized(reason))", at: capabilities[grant.capability].id.location)]
-                ))
+                let via =
+                    if case .tag(let tag) = entry.value { " through selector \(Quote.quoted("tag:" + tag))" } else {
+                        ""
+                    }
+                diagnostics.append(
+                    finding(
+                        "key \(Quote.quoted(key.name.value)) is granted deprecated capability \(Quote.quoted(capabilities[grant.capability].id.value))\(via)",
+                        at: entry.location,
+                        notes: [
+                            DiagnosticNote(
+                                "deprecated here: \(Quote.sanitized(reason))",
+                                at: capabilities[grant.capability].id.location)
+                        ]
+                    ))
             }
         }
     }

@@ -6,7 +6,9 @@ enum DuplicateCapability: PolicyRule {
     static func check(_ context: RuleContext, into diagnostics: inout [Diagnostic]) {
         for product in context.policy.products {
             reportDuplicates(product.capabilities, id: \.id, into: &diagnostics) {
-                finding("duplicate capability \(Quote.quoted($0)) in product \(Quote.quoted(product.id.value))", at: $1, notes: $2)
+                finding(
+                    "duplicate capability \(Quote.quoted($0)) in product \(Quote.quoted(product.id.value))", at: $1,
+                    notes: $2)
             }
         }
     }

@@ -4,6 +4,8 @@ enum DuplicateProduct: PolicyRule {
     static let defaultSeverity = Severity.error
     static let summary = "The same product id is declared twice."
     static func check(_ context: RuleContext, into diagnostics: inout [Diagnostic]) {
-        reportDuplicates(context.policy.products, id: \.id, into: &diagnostics) { finding("duplicate product \(Quote.quoted($0))", at: $1, notes: $2) }
+        reportDuplicates(context.policy.products, id: \.id, into: &diagnostics) {
+            finding("duplicate product \(Quote.quoted($0))", at: $1, notes: $2)
+        }
     }
 }

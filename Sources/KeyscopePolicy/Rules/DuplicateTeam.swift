@@ -4,6 +4,8 @@ enum DuplicateTeam: PolicyRule {
     static let defaultSeverity = Severity.error
     static let summary = "The same team id is declared twice."
     static func check(_ context: RuleContext, into diagnostics: inout [Diagnostic]) {
-        reportDuplicates(context.policy.teams, id: \.id, into: &diagnostics) { finding("duplicate team \(Quote.quoted($0))", at: $1, notes: $2) }
+        reportDuplicates(context.policy.teams, id: \.id, into: &diagnostics) {
+            finding("duplicate team \(Quote.quoted($0))", at: $1, notes: $2)
+        }
     }
 }

@@ -6,10 +6,11 @@ enum EmptyScope: PolicyRule {
     static func check(_ context: RuleContext, into diagnostics: inout [Diagnostic]) {
         context.forEachKey { key, _, _, _ in
             guard let scope = key.scope, key.scopeLength == 0 else { return }
-            diagnostics.append(finding(
-                "key \(Quote.quoted(key.name.value)) has an empty `capabilities` list", at: scope.location,
-                help: "list the capabilities the key needs, or remove the key"
-            ))
+            diagnostics.append(
+                finding(
+                    "key \(Quote.quoted(key.name.value)) has an empty `capabilities` list", at: scope.location,
+                    help: "list the capabilities the key needs, or remove the key"
+                ))
         }
     }
 }

@@ -6,10 +6,11 @@ enum ExpiredKey: PolicyRule {
     static func check(_ context: RuleContext, into diagnostics: inout [Diagnostic]) {
         context.forEachKey { key, _, _, _ in
             guard let expires = key.expires, expires.value < context.checkDate else { return }
-            diagnostics.append(finding(
-                "key \(Quote.quoted(key.name.value)) expired on \(expires.value)", at: expires.location,
-                help: "remove the key, or extend `expires` if it is still needed"
-            ))
+            diagnostics.append(
+                finding(
+                    "key \(Quote.quoted(key.name.value)) expired on \(expires.value)", at: expires.location,
+                    help: "remove the key, or extend `expires` if it is still needed"
+                ))
         }
     }
 }

@@ -6,10 +6,12 @@ enum MissingOwner: PolicyRule {
     static func check(_ context: RuleContext, into diagnostics: inout [Diagnostic]) {
         context.forEachKey { key, keySet, _, _ in
             if context.owners(of: key, in: keySet).isEmpty {
-                diagnostics.append(finding(
-                    "key \(Quote.quoted(key.name.value)) has no owner", at: key.owners?.location ?? key.name.location,
-                    help: "set `owners` on the key or on its key set"
-                ))
+                diagnostics.append(
+                    finding(
+                        "key \(Quote.quoted(key.name.value)) has no owner",
+                        at: key.owners?.location ?? key.name.location,
+                        help: "set `owners` on the key or on its key set"
+                    ))
             }
         }
     }

@@ -3,6 +3,7 @@
 enum SchemaMismatch: Rule {
     static let id: RuleID = "schema"
     static let defaultSeverity = Severity.error
-    static let summary = "A document does not match its kind's schema: unknown or missing fields, wrong types, malformed ids or dates."
+    static let summary =
+        "A document does not match its kind's schema: unknown or missing fields, wrong types, malformed ids or dates."
     static let configurable = false
 }

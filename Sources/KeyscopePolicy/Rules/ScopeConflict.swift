@@ -6,16 +6,20 @@ enum ScopeConflict: PolicyRule {
     static func check(_ context: RuleContext, into diagnostics: inout [Diagnostic]) {
         context.forEachKey { key, _, _, _ in
             if key.isUnscoped, let scope = key.scope {
-                diagnostics.append(finding(
-                    "key \(Quote.quoted(key.name.value)) sets both `capabilities` and `unscoped: true`", at: scope.location,
-                    notes: [DiagnosticNote("`unscoped` set here", at: key.unscoped!.location)],
-                    help: "remove `capabilities`, or remove `unscoped`"
-                ))
+                diagnostics.append(
+                    finding(
+                        "key \(Quote.quoted(key.name.value)) sets both `capabilities` and `unscoped: true`",
+                        at: scope.location,
+                        notes: [DiagnosticNote("`unscoped` set here", at: key.unscoped!.location)],
+                        help: "remove `capabilities`, or remove `unscoped`"
+                    ))
             } else if !key.isUnscoped && key.scope == nil && !key.scopeMalformed {
-                diagnostics.append(finding(
-                    "key \(Quote.quoted(key.name.value)) has no scope", at: key.unscoped?.location ?? key.name.location,
-                    help: "list its `capabilities`, or set `unscoped: true` with a justification and an expiry"
-                ))
+                diagnostics.append(
+                    finding(
+                        "key \(Quote.quoted(key.name.value)) has no scope",
+                        at: key.unscoped?.location ?? key.name.location,
+                        help: "list its `capabilities`, or set `unscoped: true` with a justification and an expiry"
+                    ))
             }
         }
     }

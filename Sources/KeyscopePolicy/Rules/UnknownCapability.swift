@@ -8,7 +8,10 @@ enum UnknownCapability: PolicyRule {
         var suggested = 0
         for (setIndex, keyIndex, entryIndex) in context.unknownCapabilities {
             let keySet = context.policy.keySets[setIndex]
-            guard let product = context.keySetProducts[setIndex], let entry = keySet.keys[keyIndex].scope?.value[entryIndex], case .capability(let capability) = entry.value else { continue }
+            guard let product = context.keySetProducts[setIndex],
+                let entry = keySet.keys[keyIndex].scope?.value[entryIndex],
+                case .capability(let capability) = entry.value
+            else { continue }
             suggested += 1
             var help: String?
             if suggested <= Suggestions.perRule {
@@ -16,9 +19,11 @@ enum UnknownCapability: PolicyRule {
                 if indexes[id] == nil { indexes[id] = SuggestionIndex(product.capabilityIndex.keys) }
                 help = indexes[id]!.didYouMean(capability)
             }
-            diagnostics.append(finding(
-                "unknown capability \(Quote.quoted(capability)) in product \(Quote.quoted(product.product.id.value))", at: entry.location, help: help
-            ))
+            diagnostics.append(
+                finding(
+                    "unknown capability \(Quote.quoted(capability)) in product \(Quote.quoted(product.product.id.value))",
+                    at: entry.location, help: help
+                ))
         }
     }
 }

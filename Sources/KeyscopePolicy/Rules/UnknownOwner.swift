@@ -9,10 +9,11 @@ enum UnknownOwner: PolicyRule {
         func checkOwner(_ owner: Located<String>) {
             guard context.teams[owner.value] == nil else { return }
             suggested += 1
-            diagnostics.append(finding(
-                "unknown owner \(Quote.quoted(owner.value)): no team has this id", at: owner.location,
-                help: suggested <= Suggestions.perRule ? index.didYouMean(owner.value) : nil
-            ))
+            diagnostics.append(
+                finding(
+                    "unknown owner \(Quote.quoted(owner.value)): no team has this id", at: owner.location,
+                    help: suggested <= Suggestions.perRule ? index.didYouMean(owner.value) : nil
+                ))
         }
         for product in context.policy.products {
             for capability in product.capabilities {

@@ -8,10 +8,11 @@ enum UnknownProduct: PolicyRule {
         var suggested = 0
         for keySet in context.policy.keySets where context.products[keySet.product.value] == nil {
             suggested += 1
-            diagnostics.append(finding(
-                "unknown product \(Quote.quoted(keySet.product.value))", at: keySet.product.location,
-                help: suggested <= Suggestions.perRule ? index.didYouMean(keySet.product.value) : nil
-            ))
+            diagnostics.append(
+                finding(
+                    "unknown product \(Quote.quoted(keySet.product.value))", at: keySet.product.location,
+                    help: suggested <= Suggestions.perRule ? index.didYouMean(keySet.product.value) : nil
+                ))
         }
     }
 }

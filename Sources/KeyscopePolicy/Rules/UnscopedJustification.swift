@@ -6,10 +6,11 @@ enum UnscopedJustification: PolicyRule {
     static func check(_ context: RuleContext, into diagnostics: inout [Diagnostic]) {
         context.forEachKey { key, _, _, _ in
             guard key.isUnscoped, (key.justification ?? "").allSatisfy(\.isWhitespace) else { return }
-            diagnostics.append(finding(
-                "unscoped key \(Quote.quoted(key.name.value)) has no `justification`", at: key.unscoped!.location,
-                help: "say why the key needs every capability"
-            ))
+            diagnostics.append(
+                finding(
+                    "unscoped key \(Quote.quoted(key.name.value)) has no `justification`", at: key.unscoped!.location,
+                    help: "say why the key needs every capability"
+                ))
         }
     }
 }

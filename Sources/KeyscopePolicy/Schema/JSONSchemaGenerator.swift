@@ -8,7 +8,11 @@ public enum JSONSchemaGenerator {
     public static func files() -> [(name: String, contents: String)] {
         var files: [(String, String)] = []
         for (kind, schema) in PolicySchema.kinds {
-            files.append(("\(kind.lowercased()).schema.json", document(schema, id: "\(kind.lowercased()).schema.json").rendered() + "\n"))
+            files.append(
+                (
+                    "\(kind.lowercased()).schema.json",
+                    document(schema, id: "\(kind.lowercased()).schema.json").rendered() + "\n"
+                ))
         }
         let any = JSONValue.object([
             ("$schema", .string("https://json-schema.org/draft/2020-12/schema")),
@@ -17,13 +21,20 @@ public enum JSONSchemaGenerator {
             ("description", .string("Any keyscope/v1 document; the `kind` field selects the schema.")),
             ("type", .string("object")),
             ("required", .array([.string("apiVersion"), .string("kind")])),
-            ("properties", .object([("kind", .object([("enum", .array(PolicySchema.kinds.map { .string($0.kind) }))]))])),
-            ("allOf", .array(PolicySchema.kinds.map { kind, _ in
-                .object([
-                    ("if", .object([("properties", .object([("kind", .object([("const", .string(kind))]))]))])),
-                    ("then", .object([("$ref", .string("\(kind.lowercased()).schema.json"))])),
-                ])
-            })),
+            (
+                "properties",
+                .object([("kind", .object([("enum", .array(PolicySchema.kinds.map { .string($0.kind) }))]))])
+            ),
+            (
+                "allOf",
+                .array(
+                    PolicySchema.kinds.map { kind, _ in
+                        .object([
+                            ("if", .object([("properties", .object([("kind", .object([("const", .string(kind))]))]))])),
+                            ("then", .object([("$ref", .string("\(kind.lowercased()).schema.json"))])),
+                        ])
+                    })
+            ),
         ])
         files.append(("keyscope.schema.json", any.rendered() + "\n"))
         return files
@@ -31,10 +42,11 @@ public enum JSONSchemaGenerator {
 
     static func document(_ schema: ObjectSchema, id: String) -> JSONValue {
         guard case .object(let members) = object(schema) else { return .null }
-        return .object([
-            ("$schema", .string("https://json-schema.org/draft/2020-12/schema")),
-            ("$id", .string(baseURI + id)),
-        ] + members)
+        return .object(
+            [
+                ("$schema", .string("https://json-schema.org/draft/2020-12/schema")),
+                ("$id", .string(baseURI + id)),
+            ] + members)
     }
 
     static func object(_ schema: ObjectSchema) -> JSONValue {
@@ -44,11 +56,15 @@ public enum JSONSchemaGenerator {
             ("type", .string("object")),
             ("additionalProperties", .bool(false)),
             ("required", .array(schema.fields.filter(\.required).map { .string($0.name) })),
-            ("properties", .object(schema.fields.map { field in
-                guard case .object(var members) = type(field.type) else { return (field.name, .null) }
-                members.insert(("description", .string(field.documentation)), at: 0)
-                return (field.name, .object(members))
-            })),
+            (
+                "properties",
+                .object(
+                    schema.fields.map { field in
+                        guard case .object(var members) = type(field.type) else { return (field.name, .null) }
+                        members.insert(("description", .string(field.documentation)), at: 0)
+                        return (field.name, .object(members))
+                    })
+            ),
         ])
     }
 
@@ -65,9 +81,14 @@ public enum JSONSchemaGenerator {
         case .boolean:
             return .object([("type", .string("boolean"))])
         case .integer(let range):
-            return .object([("type", .string("integer")), ("minimum", .int(range.lowerBound)), ("maximum", .int(range.upperBound))])
+            return .object([
+                ("type", .string("integer")), ("minimum", .int(range.lowerBound)), ("maximum", .int(range.upperBound)),
+            ])
         case .date:
-            return .object([("type", .string("string")), ("format", .string("date")), ("pattern", .string("^[0-9]{4}-[0-9]{2}-[0-9]{2}$"))])
+            return .object([
+                ("type", .string("string")), ("format", .string("date")),
+                ("pattern", .string("^[0-9]{4}-[0-9]{2}-[0-9]{2}$")),
+            ])
         case .list(let element):
             return .object([("type", .string("array")), ("items", self.type(element))])
         case .object(let schema):

@@ -31,7 +31,9 @@ public enum PolicySchema {
         name: "capability id", pattern: "^cap_[A-Za-z0-9_]{1,64}$",
         expectation: "`cap_` followed by 1 to 64 letters, digits or `_`"
     ) { utf8 in
-        guard utf8.count >= 5, utf8.count <= 68, utf8[0] == 99, utf8[1] == 97, utf8[2] == 112, utf8[3] == 95 else { return false }
+        guard utf8.count >= 5, utf8.count <= 68, utf8[0] == 99, utf8[1] == 97, utf8[2] == 112, utf8[3] == 95 else {
+            return false
+        }
         for index in 4..<utf8.count where !(isAlnum(utf8[index]) || utf8[index] == 95) { return false }
         return true
     }
@@ -60,7 +62,9 @@ public enum PolicySchema {
     /// Only ASCII letters, digits and `._%+-`: a reviewer reaches CODEOWNERS lines, terminals and
     /// PR comments, where a backtick, a control or a bidi character would change what they say.
     public static let reviewer = StringFormat(
-        name: "reviewer", pattern: "^(@[A-Za-z0-9][A-Za-z0-9_.-]*(/[A-Za-z0-9][A-Za-z0-9_.-]*)?|[A-Za-z0-9._%+-]+@[A-Za-z0-9][A-Za-z0-9.-]*)$",
+        name: "reviewer",
+        pattern:
+            "^(@[A-Za-z0-9][A-Za-z0-9_.-]*(/[A-Za-z0-9][A-Za-z0-9_.-]*)?|[A-Za-z0-9._%+-]+@[A-Za-z0-9][A-Za-z0-9.-]*)$",
         expectation: "`@user`, `@org/team` or an e-mail address"
     ) { utf8 in
         let bytes = Array(utf8)
@@ -68,7 +72,8 @@ public enum PolicySchema {
         let at = bytes.split(separator: 64, omittingEmptySubsequences: false)
         guard at.count == 2, !at[0].isEmpty, let domainFirst = at[1].first, isAlnum(domainFirst) else { return false }
         // Local part: letters, digits, `._%+-`; domain: letters, digits, `.-`.
-        return at[0].allSatisfy { isNameByte($0) || $0 == 37 || $0 == 43 } && at[1].allSatisfy { isAlnum($0) || $0 == 46 || $0 == 45 }
+        return at[0].allSatisfy { isNameByte($0) || $0 == 37 || $0 == 43 }
+            && at[1].allSatisfy { isAlnum($0) || $0 == 46 || $0 == 45 }
     }
 
     /// Free text on one or more lines.
@@ -77,7 +82,9 @@ public enum PolicySchema {
     /// Non-empty text of at most 200 characters, none of them a control, bidi, zero-width or
     /// separator character (`Quote.isUnsafe`): names are shown to reviewers as they are.
     public static let name = StringFormat(
-        name: "name", pattern: "^[^\\s\\u0000-\\u001F\\u007F-\\u009F\\u061C\\u180E\\u200B-\\u200F\\u2028-\\u202E\\u2060-\\u2064\\u2066-\\u2069\\uFEFF][^\\u0000-\\u001F\\u007F-\\u009F\\u061C\\u180E\\u200B-\\u200F\\u2028-\\u202E\\u2060-\\u2064\\u2066-\\u2069\\uFEFF]{0,199}$",
+        name: "name",
+        pattern:
+            "^[^\\s\\u0000-\\u001F\\u007F-\\u009F\\u061C\\u180E\\u200B-\\u200F\\u2028-\\u202E\\u2060-\\u2064\\u2066-\\u2069\\uFEFF][^\\u0000-\\u001F\\u007F-\\u009F\\u061C\\u180E\\u200B-\\u200F\\u2028-\\u202E\\u2060-\\u2064\\u2066-\\u2069\\uFEFF]{0,199}$",
         expectation: "non-empty text of at most 200 characters, without control or bidi characters"
     ) { utf8 in
         guard let first = utf8.first, first > 32 else { return false }
@@ -102,13 +109,18 @@ public enum PolicySchema {
     }
 
     public static let capability = ObjectSchema(
-        name: "a capability", title: "Capability", documentation: "A capability the product exposes through the gateway.",
+        name: "a capability", title: "Capability",
+        documentation: "A capability the product exposes through the gateway.",
         fields: [
             FieldSchema("id", .string(capabilityID), required: true, "Stable id, `cap_…`; what the gateway checks."),
             FieldSchema("name", .string(name), required: true, "Human-readable name."),
             FieldSchema("description", .string(text), "What the capability gives access to."),
-            FieldSchema("owner", .string(slug), required: true, "The team that owns the capability and approves new grants of it."),
-            FieldSchema("tags", .list(.string(tag)), "Tags that `tag:` selectors match; `internal` must not reach customer or partner keys."),
+            FieldSchema(
+                "owner", .string(slug), required: true,
+                "The team that owns the capability and approves new grants of it."),
+            FieldSchema(
+                "tags", .list(.string(tag)),
+                "Tags that `tag:` selectors match; `internal` must not reach customer or partner keys."),
             FieldSchema("deprecated", .string(text), "Set to a reason when the capability is being retired."),
         ]
     )
@@ -129,7 +141,9 @@ public enum PolicySchema {
             FieldSchema("id", .string(slug), required: true, "Team id, a slug."),
             FieldSchema("name", .string(name), required: true, "Human-readable name."),
             FieldSchema("description", .string(text), "What the team does."),
-            FieldSchema("reviewers", .list(.string(reviewer)), "GitHub handles or e-mail addresses that approve for the team (CODEOWNERS, approval lists)."),
+            FieldSchema(
+                "reviewers", .list(.string(reviewer)),
+                "GitHub handles or e-mail addresses that approve for the team (CODEOWNERS, approval lists)."),
         ]
     )
 
@@ -138,9 +152,15 @@ public enum PolicySchema {
         fields: [
             FieldSchema("name", .string(slug), required: true, "Key name, unique within the product."),
             FieldSchema("description", .string(text), "What the key is for."),
-            FieldSchema("audience", .oneOf(audiences), required: true, "Who holds the key: first-party, internal, customer or partner."),
-            FieldSchema("capabilities", .list(.string(scopeEntry)), "The scope: capability ids and `tag:` selectors. Exclusive with `unscoped`."),
-            FieldSchema("unscoped", .boolean, "`true` grants every capability of the product; needs `justification` and `expires`."),
+            FieldSchema(
+                "audience", .oneOf(audiences), required: true,
+                "Who holds the key: first-party, internal, customer or partner."),
+            FieldSchema(
+                "capabilities", .list(.string(scopeEntry)),
+                "The scope: capability ids and `tag:` selectors. Exclusive with `unscoped`."),
+            FieldSchema(
+                "unscoped", .boolean,
+                "`true` grants every capability of the product; needs `justification` and `expires`."),
             FieldSchema("owners", .list(.string(slug)), "Teams that own the key; defaults to the key set's owners."),
             FieldSchema("justification", .string(text), "Why the key is unscoped."),
             FieldSchema("expires", .date, "Last day the key works (UTC)."),
@@ -157,11 +177,19 @@ public enum PolicySchema {
     )
 
     public static let settings = ObjectSchema(
-        name: "a settings document", title: "Settings", documentation: "Repository-wide validation settings; at most one.",
+        name: "a settings document", title: "Settings",
+        documentation: "Repository-wide validation settings; at most one.",
         fields: header("Settings") + [
-            FieldSchema("rules", .dictionary(keys: RuleRegistry.configurableIDs, value: .oneOf(severities)), "Severity per rule id: error, warning or off."),
-            FieldSchema("unscopedMaxDays", .integer(1...3650), "Longest an unscoped key may stay valid after the check date, in days (default 90)."),
-            FieldSchema("owners", .list(.string(slug)), "Teams that approve changes to these settings (`keyscope diff` names them; `keyscope codeowners` maps this file to their reviewers)."),
+            FieldSchema(
+                "rules", .dictionary(keys: RuleRegistry.configurableIDs, value: .oneOf(severities)),
+                "Severity per rule id: error, warning or off."),
+            FieldSchema(
+                "unscopedMaxDays", .integer(1...3650),
+                "Longest an unscoped key may stay valid after the check date, in days (default 90)."),
+            FieldSchema(
+                "owners", .list(.string(slug)),
+                "Teams that approve changes to these settings (`keyscope diff` names them; `keyscope codeowners` maps this file to their reviewers)."
+            ),
         ]
     )
 

@@ -16,7 +16,10 @@ public final class StringFormat: Sendable {
     public let expectation: String
     let isValid: @Sendable (UnsafeBufferPointer<UInt8>) -> Bool
 
-    public init(name: String, pattern: String?, expectation: String, isValid: @escaping @Sendable (UnsafeBufferPointer<UInt8>) -> Bool) {
+    public init(
+        name: String, pattern: String?, expectation: String,
+        isValid: @escaping @Sendable (UnsafeBufferPointer<UInt8>) -> Bool
+    ) {
         self.name = name
         self.pattern = pattern
         self.expectation = expectation

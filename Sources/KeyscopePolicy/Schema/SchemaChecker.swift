@@ -17,16 +17,20 @@ struct SchemaChecker {
         for index in mapping.entries.indices {
             let key = mapping.entries[index].key.value
             guard let position = schema.position(of: key, hint: hint) else {
-                let help = Suggestions.didYouMean(key, among: schema.fieldNames)
+                let help =
+                    Suggestions.didYouMean(key, among: schema.fieldNames)
                     ?? "known fields: \(schema.fieldNames.joined(separator: ", "))"
-                report("unknown field \(Quote.quoted(key)) in \(schema.name)", at: mapping.entries[index].key.location, help: help)
+                report(
+                    "unknown field \(Quote.quoted(key)) in \(schema.name)", at: mapping.entries[index].key.location,
+                    help: help)
                 continue
             }
             hint = position + 1
             if position < 64 { seen |= 1 << UInt64(position) }
             check(mapping.entries[index].value, type: schema.fields[position].type, field: schema.fieldNames[position])
         }
-        for (position, field) in schema.fields.enumerated() where field.required && (position >= 64 ? mapping[field.name] == nil : seen & (1 << UInt64(position)) == 0) {
+        for (position, field) in schema.fields.enumerated()
+        where field.required && (position >= 64 ? mapping[field.name] == nil : seen & (1 << UInt64(position)) == 0) {
             report("missing required field \(Quote.quoted(field.name)) in \(schema.name)", at: mapping.location)
         }
         return mapping
@@ -51,7 +55,9 @@ struct SchemaChecker {
             }
             for entry in mapping.entries {
                 if !keys.contains(entry.key.value) {
-                    report("unknown key \(Quote.quoted(entry.key.value)) in \(Quote.quoted(field))", at: entry.key.location, help: Suggestions.didYouMean(entry.key.value, among: keys))
+                    report(
+                        "unknown key \(Quote.quoted(entry.key.value)) in \(Quote.quoted(field))",
+                        at: entry.key.location, help: Suggestions.didYouMean(entry.key.value, among: keys))
                     continue
                 }
                 check(entry.value, type: value, field: entry.key.value)
@@ -76,27 +82,40 @@ struct SchemaChecker {
         switch type {
         case .string(let format):
             if !format.accepts(value) {
-                report("invalid \(format.name) \(Quote.quoted(value)) for \(Quote.quoted(field))", at: scalar.location, help: "expected \(format.expectation)")
+                report(
+                    "invalid \(format.name) \(Quote.quoted(value)) for \(Quote.quoted(field))", at: scalar.location,
+                    help: "expected \(format.expectation)")
             }
         case .oneOf(let words):
             if !words.contains(value) {
-                report("invalid value \(Quote.quoted(value)) for \(Quote.quoted(field))", at: scalar.location, help: Suggestions.didYouMean(value, among: words) ?? "expected one of: \(words.joined(separator: ", "))")
+                report(
+                    "invalid value \(Quote.quoted(value)) for \(Quote.quoted(field))", at: scalar.location,
+                    help: Suggestions.didYouMean(value, among: words)
+                        ?? "expected one of: \(words.joined(separator: ", "))")
             }
         case .constant(let expected):
             if value != expected {
-                report("unsupported \(Quote.quoted(field)) \(Quote.quoted(value))", at: scalar.location, help: "expected \(Quote.quoted(expected))")
+                report(
+                    "unsupported \(Quote.quoted(field)) \(Quote.quoted(value))", at: scalar.location,
+                    help: "expected \(Quote.quoted(expected))")
             }
         case .boolean:
             if scalar.style != .plain || (value != "true" && value != "false") {
-                report("\(Quote.quoted(value)) is not a boolean for \(Quote.quoted(field))", at: scalar.location, help: "write `true` or `false`; `yes`, `no`, `on` and `off` are not booleans here")
+                report(
+                    "\(Quote.quoted(value)) is not a boolean for \(Quote.quoted(field))", at: scalar.location,
+                    help: "write `true` or `false`; `yes`, `no`, `on` and `off` are not booleans here")
             }
         case .integer(let range):
             if scalar.style != .plain || SchemaValues.integer(value).map({ !range.contains($0) }) ?? true {
-                report("\(Quote.quoted(value)) is not a whole number from \(range.lowerBound) to \(range.upperBound) for \(Quote.quoted(field))", at: scalar.location)
+                report(
+                    "\(Quote.quoted(value)) is not a whole number from \(range.lowerBound) to \(range.upperBound) for \(Quote.quoted(field))",
+                    at: scalar.location)
             }
         case .date:
             if CalendarDate(parsing: value) == nil {
-                report("\(Quote.quoted(value)) is not a date for \(Quote.quoted(field))", at: scalar.location, help: "write a date that exists as YYYY-MM-DD")
+                report(
+                    "\(Quote.quoted(value)) is not a date for \(Quote.quoted(field))", at: scalar.location,
+                    help: "write a date that exists as YYYY-MM-DD")
             }
         case .list, .object, .dictionary:
             report("expected \(expectation(type)) for \(Quote.quoted(field)), found a scalar", at: scalar.location)

@@ -15,7 +15,8 @@ public enum DiffRenderer {
             case .low: paint("LOW     ", "2")
             }
         }
-        var out = "access diff \(Quote.sanitized(diff.from, maxLength: 200)) → \(Quote.sanitized(diff.to, maxLength: 200))\n"
+        var out =
+            "access diff \(Quote.sanitized(diff.from, maxLength: 200)) → \(Quote.sanitized(diff.to, maxLength: 200))\n"
         if let line = errorsLine(diff) { out += paint(line, diff.toErrors ?? 0 > 0 ? "1;31" : "2") + "\n" }
         if diff.isEmpty {
             return out + "no access changes\n"
@@ -24,9 +25,12 @@ public enum DiffRenderer {
         for change in diff.changes {
             let product = change.product.map { "[\($0)] " } ?? ""
             // Names can come from tables, which are only checked to be UTF-8: no control sequences reach a terminal.
-            out += "\(label(change.rank)) \(Quote.sanitized(product, maxLength: 200))\(Quote.sanitized(change.summary, maxLength: 500))\n"
+            out +=
+                "\(label(change.rank)) \(Quote.sanitized(product, maxLength: 200))\(Quote.sanitized(change.summary, maxLength: 500))\n"
             for detail in change.details { out += "           \(Quote.sanitized(detail, maxLength: 500))\n" }
-            if !change.approvers.isEmpty { out += "           approvers: \(change.approvers.joined(separator: ", "))\n" }
+            if !change.approvers.isEmpty {
+                out += "           approvers: \(change.approvers.joined(separator: ", "))\n"
+            }
         }
         out += "\n" + approversBlock(diff)
         return out
@@ -50,22 +54,27 @@ public enum DiffRenderer {
 
     static func verdict(_ diff: AccessDiff) -> String {
         let worst = diff.changes.first?.rank
-        let prefix = switch worst {
-        case .critical?: "CRITICAL access changes"
-        case .high?: "new access granted"
-        case .medium?: "ownership or expiry changes"
-        case .low?: "access reduced or cosmetic changes only"
-        case nil: "no access changes"
-        }
+        let prefix =
+            switch worst {
+            case .critical?: "CRITICAL access changes"
+            case .high?: "new access granted"
+            case .medium?: "ownership or expiry changes"
+            case .low?: "access reduced or cosmetic changes only"
+            case nil: "no access changes"
+            }
         return "\(prefix): \(diff.changes.count) change\(diff.changes.count == 1 ? "" : "s") (\(counts(diff)))"
     }
 
     static func approversBlock(_ diff: AccessDiff) -> String {
         guard !diff.approvers.isEmpty else { return "approval needed from: nobody in particular\n" }
-        return "approval needed from:\n" + diff.approvers.keys.sorted().map { team in
-            let reviewers = diff.approvers[team] ?? []
-            return "  \(team)" + (reviewers.isEmpty ? " (no reviewers listed)" : ": \(Quote.sanitized(reviewers.joined(separator: " "), maxLength: 300))")
-        }.joined(separator: "\n") + "\n"
+        return "approval needed from:\n"
+            + diff.approvers.keys.sorted().map { team in
+                let reviewers = diff.approvers[team] ?? []
+                return "  \(team)"
+                    + (reviewers.isEmpty
+                        ? " (no reviewers listed)"
+                        : ": \(Quote.sanitized(reviewers.joined(separator: " "), maxLength: 300))")
+            }.joined(separator: "\n") + "\n"
     }
 
     // MARK: markdown
@@ -95,29 +104,40 @@ public enum DiffRenderer {
         if diff.approvers.isEmpty {
             out += "none beyond the usual review.\n"
         } else {
-            out += diff.approvers.keys.sorted().map { team in
-                let reviewers = diff.approvers[team] ?? []
-                return escape(team) + (reviewers.isEmpty ? "" : " (\(reviewers.map(reviewer).joined(separator: ", ")))")
-            }.joined(separator: ", ") + "\n"
+            out +=
+                diff.approvers.keys.sorted().map { team in
+                    let reviewers = diff.approvers[team] ?? []
+                    return escape(team)
+                        + (reviewers.isEmpty ? "" : " (\(reviewers.map(reviewer).joined(separator: ", ")))")
+                }.joined(separator: ", ") + "\n"
         }
         let groups = Dictionary(grouping: diff.changes) { $0.product ?? "" }
         for product in groups.keys.sorted() {
             let changes = groups[product]!
-            let title = product.isEmpty ? "Repository-wide" : "Product <code>\(Quote.sanitized(product, maxLength: 100).replacingAll("&", "&amp;").replacingAll("<", "&lt;").replacingAll(">", "&gt;"))</code>"
+            let title =
+                product.isEmpty
+                ? "Repository-wide"
+                : "Product <code>\(Quote.sanitized(product, maxLength: 100).replacingAll("&", "&amp;").replacingAll("<", "&lt;").replacingAll(">", "&gt;"))</code>"
             let open = changes.contains { $0.rank == .critical } ? " open" : ""
-            out += "\n<details\(open)><summary>\(title): \(changes.count) change\(changes.count == 1 ? "" : "s")</summary>\n\n"
+            out +=
+                "\n<details\(open)><summary>\(title): \(changes.count) change\(changes.count == 1 ? "" : "s")</summary>\n\n"
             for rank in Rank.allCases {
                 let ranked = changes.filter { $0.rank == rank }
                 guard !ranked.isEmpty else { continue }
                 out += "#### \(icon[rank]!) \(rank.rawValue)\n\n"
                 for change in ranked.prefix(limit) {
                     out += "- \(escape(change.summary))"
-                    if !change.approvers.isEmpty { out += " — approvers: " + change.approvers.map(escape).joined(separator: ", ") }
+                    if !change.approvers.isEmpty {
+                        out += " — approvers: " + change.approvers.map(escape).joined(separator: ", ")
+                    }
                     out += "\n"
                     for detail in change.details.prefix(limit) { out += "  - \(escape(detail))\n" }
                     if change.details.count > limit { out += "  - … and \(change.details.count - limit) more\n" }
                 }
-                if ranked.count > limit { out += "- … and \(ranked.count - limit) more \(rank.rawValue) changes (see `keyscope diff --format json`)\n" }
+                if ranked.count > limit {
+                    out +=
+                        "- … and \(ranked.count - limit) more \(rank.rawValue) changes (see `keyscope diff --format json`)\n"
+                }
                 out += "\n"
             }
             out += "</details>\n"
@@ -150,8 +170,13 @@ public enum DiffRenderer {
             kept += line + "\n"
             count += line.count + 1
         }
-        if kept.contains("<details"), kept.components(separatedBy: "<details").count > kept.components(separatedBy: "</details>").count { kept += "\n</details>\n" }
-        return kept + "\n**… comment cut at \(maximumLength) characters.** The full diff: `keyscope diff --format json` (or `--format text`) in the job log.\n"
+        if kept.contains("<details"),
+            kept.components(separatedBy: "<details").count > kept.components(separatedBy: "</details>").count
+        {
+            kept += "\n</details>\n"
+        }
+        return kept
+            + "\n**… comment cut at \(maximumLength) characters.** The full diff: `keyscope diff --format json` (or `--format text`) in the job log.\n"
     }
 
     // MARK: json
@@ -162,26 +187,54 @@ public enum DiffRenderer {
             ("schema", .string("keyscope.diff/v1")),
             ("from", .string(diff.from)),
             ("to", .string(diff.to)),
-            ("errors", .object([("from", diff.fromErrors.map { .int($0) } ?? .null), ("to", diff.toErrors.map { .int($0) } ?? .null)])),
-            ("summary", .object(Rank.allCases.map { ($0.rawValue, .int(diff.count($0))) } + [("total", .int(diff.changes.count))])),
-            ("approvers", .array(diff.approvers.keys.sorted().map { team in
-                .object([("team", .string(team)), ("reviewers", .array((diff.approvers[team] ?? []).map { .string($0) }))])
-            })),
-            ("changes", .array(diff.changes.map { change in
+            (
+                "errors",
                 .object([
-                    ("rank", .string(change.rank.rawValue)),
-                    ("kind", .string(change.kind.rawValue)),
-                    ("product", .string(change.product)),
-                    ("subject", .string(change.subject)),
-                    ("previous", .string(change.previousSubject)),
-                    ("summary", .string(change.summary)),
-                    ("details", .array(change.details.map { .string($0) })),
-                    ("gained", .array(change.gained.map { g in
-                        .object([("capability", .string(g.id)), ("via", .string(g.via)), ("internal", .bool(g.isInternal))])
-                    })),
-                    ("approvers", .array(change.approvers.map { .string($0) })),
+                    ("from", diff.fromErrors.map { .int($0) } ?? .null),
+                    ("to", diff.toErrors.map { .int($0) } ?? .null),
                 ])
-            })),
+            ),
+            (
+                "summary",
+                .object(
+                    Rank.allCases.map { ($0.rawValue, .int(diff.count($0))) } + [("total", .int(diff.changes.count))])
+            ),
+            (
+                "approvers",
+                .array(
+                    diff.approvers.keys.sorted().map { team in
+                        .object([
+                            ("team", .string(team)),
+                            ("reviewers", .array((diff.approvers[team] ?? []).map { .string($0) })),
+                        ])
+                    })
+            ),
+            (
+                "changes",
+                .array(
+                    diff.changes.map { change in
+                        .object([
+                            ("rank", .string(change.rank.rawValue)),
+                            ("kind", .string(change.kind.rawValue)),
+                            ("product", .string(change.product)),
+                            ("subject", .string(change.subject)),
+                            ("previous", .string(change.previousSubject)),
+                            ("summary", .string(change.summary)),
+                            ("details", .array(change.details.map { .string($0) })),
+                            (
+                                "gained",
+                                .array(
+                                    change.gained.map { g in
+                                        .object([
+                                            ("capability", .string(g.id)), ("via", .string(g.via)),
+                                            ("internal", .bool(g.isInternal)),
+                                        ])
+                                    })
+                            ),
+                            ("approvers", .array(change.approvers.map { .string($0) })),
+                        ])
+                    })
+            ),
         ]).rendered() + "\n"
     }
 }

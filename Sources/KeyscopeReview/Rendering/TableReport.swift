@@ -23,13 +23,16 @@ public enum TableReport {
         for capability in contents.capabilities {
             let tags = capability.tags.isEmpty ? "" : " [\(capability.tags.joined(separator: ", "))]"
             let deprecated = capability.deprecated.map { " (deprecated: \(Quote.sanitized($0)))" } ?? ""
-            out += "  \(capability.id)  \(Quote.sanitized(capability.name))  owner \(contents.teams[capability.owner].id)\(tags)\(deprecated)\n"
+            out +=
+                "  \(capability.id)  \(Quote.sanitized(capability.name))  owner \(contents.teams[capability.owner].id)\(tags)\(deprecated)\n"
         }
         out += "\nkeys:\n"
         for key in contents.keys {
             let owners = key.owners.map { contents.teams[$0].id }.joined(separator: ", ")
             let expiry = key.expiresDay.map { " expires \(Timestamp.date(day: $0))" } ?? ""
-            let scope = key.unscoped ? "UNSCOPED" : key.capabilities.map { contents.capabilities[$0].id }.joined(separator: ", ")
+            let scope =
+                key.unscoped
+                ? "UNSCOPED" : key.capabilities.map { contents.capabilities[$0].id }.joined(separator: ", ")
             out += "  \(Quote.sanitized(key.name))  \(key.audience.name)  owners [\(owners)]\(expiry)\n    \(scope)\n"
         }
         return out
@@ -49,23 +52,42 @@ public enum TableReport {
             ("bytes", .int(table.byteCount)),
             ("signer", .string(table.signer.description)),
             ("scopeSets", .int(h.scopeSetCount)),
-            ("teams", .array(contents.teams.map { .object([("id", .string($0.id)), ("name", .string($0.name)), ("reviewers", .array($0.reviewers.map { .string($0) }))]) })),
-            ("capabilities", .array(contents.capabilities.map { c in
-                .object([
-                    ("id", .string(c.id)), ("name", .string(c.name)), ("owner", .string(contents.teams[c.owner].id)),
-                    ("tags", .array(c.tags.map { .string($0) })), ("deprecated", .string(c.deprecated)),
-                ])
-            })),
-            ("keys", .array(contents.keys.map { k in
-                .object([
-                    ("name", .string(k.name)), ("description", .string(k.description)), ("audience", .string(k.audience.name)),
-                    ("owners", .array(k.owners.map { .string(contents.teams[$0].id) })),
-                    ("expires", .string(k.expiresDay.map { Timestamp.date(day: $0) })),
-                    ("unscoped", .bool(k.unscoped)),
-                    ("capabilities", .array(k.capabilities.map { .string(contents.capabilities[$0].id) })),
-                    ("selectors", .array(k.selectors.map { .string("tag:" + $0) })),
-                ])
-            })),
+            (
+                "teams",
+                .array(
+                    contents.teams.map {
+                        .object([
+                            ("id", .string($0.id)), ("name", .string($0.name)),
+                            ("reviewers", .array($0.reviewers.map { .string($0) })),
+                        ])
+                    })
+            ),
+            (
+                "capabilities",
+                .array(
+                    contents.capabilities.map { c in
+                        .object([
+                            ("id", .string(c.id)), ("name", .string(c.name)),
+                            ("owner", .string(contents.teams[c.owner].id)),
+                            ("tags", .array(c.tags.map { .string($0) })), ("deprecated", .string(c.deprecated)),
+                        ])
+                    })
+            ),
+            (
+                "keys",
+                .array(
+                    contents.keys.map { k in
+                        .object([
+                            ("name", .string(k.name)), ("description", .string(k.description)),
+                            ("audience", .string(k.audience.name)),
+                            ("owners", .array(k.owners.map { .string(contents.teams[$0].id) })),
+                            ("expires", .string(k.expiresDay.map { Timestamp.date(day: $0) })),
+                            ("unscoped", .bool(k.unscoped)),
+                            ("capabilities", .array(k.capabilities.map { .string(contents.capabilities[$0].id) })),
+                            ("selectors", .array(k.selectors.map { .string("tag:" + $0) })),
+                        ])
+                    })
+            ),
         ])
     }
 }

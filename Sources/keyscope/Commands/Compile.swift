@@ -1,10 +1,10 @@
-import KeyscopeIO
-import Foundation
 import ArgumentParser
+import Foundation
 import KeyscopeCompiler
+import KeyscopeIO
+import KeyscopePolicy
 import KeyscopeTable
 import KeyscopeTableTools
-import KeyscopePolicy
 
 struct Compile: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -45,13 +45,16 @@ struct Compile: ParsableCommand {
 
     func run() throws {
         guard let validity = Duration.seconds(parsing: validFor), validity > 0 else {
-            throw ValidationError("--valid-for expects a duration such as 30d, 12h or 3600s, got \(Quote.quoted(validFor))")
+            throw ValidationError(
+                "--valid-for expects a duration such as 30d, 12h or 3600s, got \(Quote.quoted(validFor))")
         }
         let issued: Int64
         if let issuedAt {
             issued = issuedAt
         } else if let epoch = Environment.variable("SOURCE_DATE_EPOCH") {
-            guard let value = Int64(epoch) else { throw ValidationError("SOURCE_DATE_EPOCH must be Unix seconds, got \(Quote.quoted(epoch))") }
+            guard let value = Int64(epoch) else {
+                throw ValidationError("SOURCE_DATE_EPOCH must be Unix seconds, got \(Quote.quoted(epoch))")
+            }
             issued = value
         } else {
             issued = Environment.now()
@@ -83,13 +86,16 @@ struct Compile: ParsableCommand {
             recorded = head
             if Git.isDirty(rootPath) == true {
                 recorded = head + "-dirty"
-                Environment.printError("warning: \(rootPath) has uncommitted changes; the table records revision \(head)-dirty")
+                Environment.printError(
+                    "warning: \(rootPath) has uncommitted changes; the table records revision \(head)-dirty")
             }
         }
-        let options = CompileOptions(serial: serial ?? UInt64(max(0, issued)), issuedAt: issued, validFor: validity, revision: recorded)
+        let options = CompileOptions(
+            serial: serial ?? UInt64(max(0, issued)), issuedAt: issued, validFor: validity, revision: recorded)
         let expiresAt = issued + validity
         if expiresAt <= Int64(time(nil)) {
-            Environment.printError("""
+            Environment.printError(
+                """
                 warning: this table has already expired (expires-at \(Timestamp.iso8601(expiresAt)), before now): every gateway will refuse it.
                 warning: check SOURCE_DATE_EPOCH / --issued-at and --valid-for.
                 """)
@@ -99,7 +105,9 @@ struct Compile: ParsableCommand {
         try FileOutput.writeAllAtomically(tables.map { (out + "/" + $0.productID + ".kst", $0.bytes) })
         for table in tables {
             let header = table.contents.metadata
-            print("compiled \(out)/\(table.productID).kst: serial \(header.serial), \(table.contents.keys.count) keys, \(table.contents.capabilities.count) capabilities, \(table.bytes.count) bytes, signed by \(key.publicKey.id), expires \(Timestamp.iso8601(header.expiresAt))")
+            print(
+                "compiled \(out)/\(table.productID).kst: serial \(header.serial), \(table.contents.keys.count) keys, \(table.contents.capabilities.count) capabilities, \(table.bytes.count) bytes, signed by \(key.publicKey.id), expires \(Timestamp.iso8601(header.expiresAt))"
+            )
         }
         if !result.diagnostics.isEmpty {
             Environment.printError("\(result.diagnostics.warningCount) warning(s); run `keyscope validate` to see them")

@@ -1,6 +1,6 @@
-import KeyscopeIO
 import ArgumentParser
 import KeyscopeAccess
+import KeyscopeIO
 import KeyscopePolicy
 import KeyscopeReview
 
@@ -28,7 +28,9 @@ struct Diff: ParsableCommand {
     @Option(help: ArgumentHelp("The state before the change.", valueName: "state"))
     var from: String
 
-    @Option(help: ArgumentHelp("The state after the change (default: the policy directory in the working tree).", valueName: "state"))
+    @Option(
+        help: ArgumentHelp(
+            "The state after the change (default: the policy directory in the working tree).", valueName: "state"))
     var to: String?
 
     @Option(help: "The policy directory, for git: states and the default --to.")
@@ -37,7 +39,10 @@ struct Diff: ParsableCommand {
     @Option(help: "Output format: text, markdown (a PR comment) or json.")
     var format: DiffFormat = .text
 
-    @Option(help: ArgumentHelp("Only this product's changes (repository-wide changes to teams and settings are left out too).", valueName: "id"))
+    @Option(
+        help: ArgumentHelp(
+            "Only this product's changes (repository-wide changes to teams and settings are left out too).",
+            valueName: "id"))
     var product: String?
 
     @Option(help: "Colour (text): auto, always or never.")
@@ -46,7 +51,9 @@ struct Diff: ParsableCommand {
     @Flag(help: "Exit 2 when there are changes.")
     var exitCode = false
 
-    @Option(help: "Exit 3 when a change of this rank or more severe is present: critical, high, medium or low (any change).")
+    @Option(
+        help: "Exit 3 when a change of this rank or more severe is present: critical, high, medium or low (any change)."
+    )
     var failOn: Rank?
 
     @Option(help: "Timeout for http(s) states, in seconds.")
@@ -62,10 +69,16 @@ struct Diff: ParsableCommand {
         let root = Environment.displayPath(self.root)
         let fromSource = StateSource.parse(from, policyRoot: root)
         let toSource = StateSource.parse(to ?? root, policyRoot: root)
-        let needsKeys = [fromSource, toSource].contains { if case .policy = $0 { false } else if case .git = $0 { false } else { true } }
+        let needsKeys = [fromSource, toSource].contains {
+            if case .policy = $0 { false } else if case .git = $0 { false } else { true }
+        }
         let keys = needsKeys && !insecureSkipVerify ? try trust.load() : []
-        if insecureSkipVerify { Environment.printError("warning: --insecure-skip-verify: table signatures are NOT checked") }
-        let loader = StateLoader(trustedKeys: keys, skipVerification: insecureSkipVerify, checkDate: try checkDate.checkDate(), timeout: timeout)
+        if insecureSkipVerify {
+            Environment.printError("warning: --insecure-skip-verify: table signatures are NOT checked")
+        }
+        let loader = StateLoader(
+            trustedKeys: keys, skipVerification: insecureSkipVerify, checkDate: try checkDate.checkDate(),
+            timeout: timeout)
         // The states stay alive until the process exits: freeing 200,000 keys costs more than diffing them.
         let states: (AccessState, AccessState)
         do {
@@ -124,7 +137,8 @@ struct CodeOwnersCommand: ParsableCommand {
         }
         let committed = String(decoding: try FileOutput.readFile(check), as: UTF8.self)
         if committed != text {
-            Environment.printError("\(check) is stale: run `keyscope codeowners \(root) > \(check)` and commit the result")
+            Environment.printError(
+                "\(check) is stale: run `keyscope codeowners \(root) > \(check)` and commit the result")
             throw KeyscopeExit.failure
         }
         print("\(check) is up to date")

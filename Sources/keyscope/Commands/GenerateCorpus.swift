@@ -1,5 +1,5 @@
-import Foundation
 import ArgumentParser
+import Foundation
 import KeyscopeCorpus
 
 struct GenerateCorpus: ParsableCommand {
@@ -16,7 +16,8 @@ struct GenerateCorpus: ParsableCommand {
     @Option(help: "Override: number of keys.") var keys: Int?
     @Option(help: "Override: number of key files.") var files: Int?
     @Option(help: "Random seed.") var seed: UInt64 = 1
-    @Option(help: "Write a copy with this percentage of keys changed (for diff benchmarks).") var changedPercent: Double?
+    @Option(help: "Write a copy with this percentage of keys changed (for diff benchmarks).") var changedPercent:
+        Double?
     @Option(help: "Output directory (must not exist or be empty).") var out: String
 
     func run() throws {

@@ -4,6 +4,7 @@ import KeyscopePublish
 import KeyscopeReview
 import KeyscopeTable
 import KeyscopeTableTools
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -53,7 +54,9 @@ struct Publish: ParsableCommand {
         #else
         let faultHook: @Sendable (String) -> Void = { _ in }
         #endif
-        let publisher = Publisher(directory: to, trustedKeys: try trust.load(), keep: keep, lockTimeoutSeconds: lockTimeout, faultHook: faultHook)
+        let publisher = Publisher(
+            directory: to, trustedKeys: try trust.load(), keep: keep, lockTimeoutSeconds: lockTimeout,
+            faultHook: faultHook)
         let now = at ?? Environment.now()
         // Verify every table before publishing any: a bad one stops the whole command with nothing written.
         var verified: [(path: String, table: ScopeTable, bytes: [UInt8])] = []
@@ -63,22 +66,33 @@ struct Publish: ParsableCommand {
                 verified.append((path, try publisher.verify(bytes, now: now, label: path), bytes))
             }
             let products = verified.map(\.table.header.productID)
-            if Set(products).count != products.count { throw CommandFailure("two tables for the same product; publish one at a time") }
+            if Set(products).count != products.count {
+                throw CommandFailure("two tables for the same product; publish one at a time")
+            }
             if dryRun {
                 for item in verified {
                     let current = try publisher.current(productID: item.table.header.productID)
-                    print(summary(product: item.table.header.productID, previous: current, serial: item.table.header.serial, contents: item.table.contents(), path: "(dry run: nothing written)"))
+                    print(
+                        summary(
+                            product: item.table.header.productID, previous: current, serial: item.table.header.serial,
+                            contents: item.table.contents(), path: "(dry run: nothing written)"))
                 }
                 return
             }
             // All products are locked and checked before any file is written.
             for result in try publisher.publish(verified.map { ($0.table, $0.bytes) }) {
                 if result.alreadyCurrent {
-                    print("\(Quote.sanitized(result.productID)) serial \(result.serial) is already current, byte for byte: nothing to do.")
+                    print(
+                        "\(Quote.sanitized(result.productID)) serial \(result.serial) is already current, byte for byte: nothing to do."
+                    )
                     continue
                 }
-                print(summary(product: result.productID, previous: result.previous, serial: result.serial, contents: result.contents, path: result.currentPath)
-                      + (result.pruned.isEmpty ? "" : " Pruned \(result.pruned.count) old version\(result.pruned.count == 1 ? "" : "s")."))
+                print(
+                    summary(
+                        product: result.productID, previous: result.previous, serial: result.serial,
+                        contents: result.contents, path: result.currentPath)
+                        + (result.pruned.isEmpty
+                            ? "" : " Pruned \(result.pruned.count) old version\(result.pruned.count == 1 ? "" : "s")."))
             }
         } catch let error as PublishError {
             throw CommandFailure(error.message)
@@ -86,12 +100,15 @@ struct Publish: ParsableCommand {
     }
 
     /// One paragraph: product, old → new serial, changes by rank (from the diff engine), path.
-    func summary(product: String, previous: TableContents?, serial: UInt64, contents: TableContents, path: String) -> String {
+    func summary(product: String, previous: TableContents?, serial: UInt64, contents: TableContents, path: String)
+        -> String
+    {
         let before = AccessState(source: "published", tables: previous.map { [$0] } ?? [])
         let after = AccessState(source: "new", tables: [contents])
         let diff = AccessDiff(from: before, to: after)
         let old = previous.map { String($0.metadata.serial) } ?? "none"
         let verb = dryRun ? "Would publish" : "Published"
-        return "\(verb) \(Quote.sanitized(product)) serial \(old) → \(serial): \(diff.changes.count) change\(diff.changes.count == 1 ? "" : "s") (\(DiffRenderer.counts(diff))); \(contents.keys.count) keys, \(contents.capabilities.count) capabilities; \(path)."
+        return
+            "\(verb) \(Quote.sanitized(product)) serial \(old) → \(serial): \(diff.changes.count) change\(diff.changes.count == 1 ? "" : "s") (\(DiffRenderer.counts(diff))); \(contents.keys.count) keys, \(contents.capabilities.count) capabilities; \(path)."
     }
 }

@@ -1,9 +1,9 @@
 import ArgumentParser
 import KeyscopePolicy
+import KeyscopeReview
 import KeyscopeRuntime
 import KeyscopeTable
 import KeyscopeTableTools
-import KeyscopeReview
 
 /// Opening a table file from the command line, with the trust options every reader takes.
 struct TableInput: ParsableArguments {
@@ -21,7 +21,8 @@ struct TableInput: ParsableArguments {
                 Environment.printError("warning: --insecure-skip-verify: the signature of \(table) was NOT checked")
                 return try ScopeTable.openUnverified(bytes: try FileOutput.readFile(table))
             }
-            let options = TableOpenOptions(trustedKeys: try trust.load(), expectedProduct: product, now: now, minimumSerial: minimumSerial)
+            let options = TableOpenOptions(
+                trustedKeys: try trust.load(), expectedProduct: product, now: now, minimumSerial: minimumSerial)
             return try ScopeTable(path: table, options: options)
         } catch let error as ScopeTableError {
             throw CommandFailure("\(table): \(error)")
@@ -72,14 +73,17 @@ struct Verify: ParsableCommand {
     func run() throws {
         let table = try input.open(now: at ?? Environment.now(), product: product, minimumSerial: minSerial)
         let header = table.header
-        print("ok: \(input.table): product \(Quote.sanitized(header.productID)), serial \(header.serial), signed by \(table.signer), expires \(Timestamp.iso8601(header.expiresAt))")
+        print(
+            "ok: \(input.table): product \(Quote.sanitized(header.productID)), serial \(header.serial), signed by \(table.signer), expires \(Timestamp.iso8601(header.expiresAt))"
+        )
     }
 }
 
 struct Check: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Decide one call against a table, as the gateway would.",
-        discussion: "Prints allow, or deny with the reason: not-in-scope (with the 403 body), unknown-key, unknown-capability, key-expired or table-expired. Exit 0 on allow, 1 on deny."
+        discussion:
+            "Prints allow, or deny with the reason: not-in-scope (with the 403 body), unknown-key, unknown-capability, key-expired or table-expired. Exit 0 on allow, 1 on deny."
     )
 
     @OptionGroup var input: TableInput
@@ -113,7 +117,8 @@ struct Check: ParsableCommand {
 struct Keygen: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Create an Ed25519 signing key pair.",
-        discussion: "Writes NAME.pem (PKCS#8, mode 0600) and NAME.pub.pem (SubjectPublicKeyInfo); both are readable by OpenSSL. Never overwrites."
+        discussion:
+            "Writes NAME.pem (PKCS#8, mode 0600) and NAME.pub.pem (SubjectPublicKeyInfo); both are readable by OpenSSL. Never overwrites."
     )
 
     @Option(help: "Directory to write the keys to.")

@@ -1,5 +1,6 @@
 import ArgumentParser
 import KeyscopePolicy
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -70,7 +71,9 @@ enum ColorMode: String, ExpressibleByArgument, CaseIterable {
 
 /// The check date option shared by commands that validate.
 struct CheckDateOption: ParsableArguments {
-    @Option(name: .customLong("now"), help: ArgumentHelp("The check date, YYYY-MM-DD (default: today, UTC).", valueName: "date"))
+    @Option(
+        name: .customLong("now"),
+        help: ArgumentHelp("The check date, YYYY-MM-DD (default: today, UTC).", valueName: "date"))
     var now: String?
 
     func checkDate() throws -> CalendarDate {
@@ -87,7 +90,9 @@ struct StandardError: TextOutputStream {
         var bytes = Array(string.utf8)
         var offset = 0
         while offset < bytes.count {
-            let count = bytes.withUnsafeMutableBytes { Glibc.write(STDERR_FILENO, $0.baseAddress! + offset, $0.count - offset) }
+            let count = bytes.withUnsafeMutableBytes {
+                Glibc.write(STDERR_FILENO, $0.baseAddress! + offset, $0.count - offset)
+            }
             if count <= 0 { return }
             offset += count
         }

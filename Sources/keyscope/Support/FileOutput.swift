@@ -1,4 +1,5 @@
 import KeyscopeIO
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -28,7 +29,8 @@ enum FileOutput {
         var staged: [(temporary: String, path: String)] = []
         do {
             for file in files {
-                let temporary = "\(AtomicFile.parent(of: file.path))/.\(AtomicFile.baseName(of: file.path)).staged-\(getpid())"
+                let temporary =
+                    "\(AtomicFile.parent(of: file.path))/.\(AtomicFile.baseName(of: file.path)).staged-\(getpid())"
                 try writeAtomically(file.bytes, to: temporary, mode: mode)
                 staged.append((temporary, file.path))
             }
@@ -56,7 +58,9 @@ enum FileOutput {
 
     static func readFile(_ path: String, limit: Int = 1 << 30) throws -> [UInt8] {
         var info = stat()
-        if stat(path, &info) == 0, (info.st_mode & S_IFMT) != S_IFREG { throw CommandFailure("cannot read \(path): not a regular file") }
+        if stat(path, &info) == 0, (info.st_mode & S_IFMT) != S_IFREG {
+            throw CommandFailure("cannot read \(path): not a regular file")
+        }
         guard let bytes = try failing({ try AtomicFile.read(path, limit: limit) }) else {
             throw CommandFailure("cannot read \(path): No such file or directory")
         }

@@ -1,13 +1,16 @@
 import ArgumentParser
 import KeyscopeTable
 import KeyscopeTableTools
+
 #if canImport(Glibc)
 import Glibc
 #endif
 
 /// `--trusted-key FILE|DIR` (repeatable), shared by every command that reads tables.
 struct TrustOptions: ParsableArguments {
-    @Option(name: .customLong("trusted-key"), help: ArgumentHelp("A trusted public key (.pub.pem), or a directory of them. Repeatable.", valueName: "path"))
+    @Option(
+        name: .customLong("trusted-key"),
+        help: ArgumentHelp("A trusted public key (.pub.pem), or a directory of them. Repeatable.", valueName: "path"))
     var trustedKeys: [String] = []
 
     /// The trusted keys; fails when none was given (there is no unsigned mode).
@@ -17,12 +20,16 @@ struct TrustOptions: ParsableArguments {
             paths = fromEnvironment.split(separator: ":").map(String.init)
         }
         guard !paths.isEmpty else {
-            throw ValidationError("no trusted keys: pass --trusted-key FILE (or a directory of .pub.pem files), or set KEYSCOPE_TRUSTED_KEYS")
+            throw ValidationError(
+                "no trusted keys: pass --trusted-key FILE (or a directory of .pub.pem files), or set KEYSCOPE_TRUSTED_KEYS"
+            )
         }
         var keys: [TrustedKey] = []
         for path in paths {
             var info = stat()
-            guard stat(path, &info) == 0 else { throw CommandFailure("cannot read trusted key \(path): \(String(cString: strerror(errno)))") }
+            guard stat(path, &info) == 0 else {
+                throw CommandFailure("cannot read trusted key \(path): \(String(cString: strerror(errno)))")
+            }
             if (info.st_mode & S_IFMT) == S_IFDIR {
                 for file in try FileOutput.list(path) where file.hasSuffix(".pub.pem") {
                     keys.append(try KeyFiles.trustedKey(path + "/" + file))
@@ -55,7 +62,9 @@ enum KeyFiles {
         // would sign tables with a key that may already be copied.
         var info = stat()
         if stat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG, info.st_mode & 0o077 != 0 {
-            throw CommandFailure("\(path) is readable by group or others (mode \(String(info.st_mode & 0o777, radix: 8))); a signing key must be private: run `chmod 600 \(path)`")
+            throw CommandFailure(
+                "\(path) is readable by group or others (mode \(String(info.st_mode & 0o777, radix: 8))); a signing key must be private: run `chmod 600 \(path)`"
+            )
         }
         let text = String(decoding: try FileOutput.readFile(path, limit: 64 << 10), as: UTF8.self)
         do {
@@ -84,7 +93,11 @@ enum KeyFiles {
 
 /// `--signing-key FILE` or `KEYSCOPE_SIGNING_KEY`; otherwise the development key, loudly.
 struct SigningOptions: ParsableArguments {
-    @Option(name: .customLong("signing-key"), help: ArgumentHelp("The Ed25519 private key (PKCS#8 PEM) to sign with. Default: $KEYSCOPE_SIGNING_KEY, else a development key under .keyscope/.", valueName: "path"))
+    @Option(
+        name: .customLong("signing-key"),
+        help: ArgumentHelp(
+            "The Ed25519 private key (PKCS#8 PEM) to sign with. Default: $KEYSCOPE_SIGNING_KEY, else a development key under .keyscope/.",
+            valueName: "path"))
     var signingKey: String?
 
     func load() throws -> (SigningKey, isDevelopment: Bool) {
@@ -100,7 +113,8 @@ struct SigningOptions: ParsableArguments {
             try FileOutput.makeDirectories(".keyscope", mode: 0o700)
             try KeyFiles.writePair(key, privatePath: path, publicPath: ".keyscope/dev-signing-key.pub.pem")
         }
-        Environment.printError("""
+        Environment.printError(
+            """
             warning: no signing key configured; signed with the DEVELOPMENT key \(path) (key id \(key.publicKey.id)).
             warning: a production gateway must not trust this key. Use --signing-key or KEYSCOPE_SIGNING_KEY.
             """)

@@ -202,7 +202,7 @@ public struct Publisher: Sendable {
         return """
             {
               "product": "\(h.productID)",
-              "serial": \(h.serial),
+              "serial": "\(h.serial)",
               "issuedAt": "\(Timestamp.iso8601(h.issuedAt))",
               "expiresAt": "\(Timestamp.iso8601(h.expiresAt))",
               "sha256": "\(digest)",

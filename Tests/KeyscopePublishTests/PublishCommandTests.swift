@@ -87,7 +87,7 @@ struct TestFailure: Error, CustomStringConvertible {
         #expect(fixture.read("published/support-bot/5.kst") == fixture.read("tables/5/support-bot.kst"))
         let metadata = try #require(fixture.read("published/support-bot/current.json"))
         let json = try #require(try JSONSerialization.jsonObject(with: metadata) as? [String: Any])
-        #expect(json["serial"] as? Int == 5)
+        #expect(json["serial"] as? String == "5", "serial is a string: JSON numbers are exact only to 2^53")
         #expect(json["signer"] as? String == "56475aa75463474c")
         #expect(json["revision"] as? String == "r5")
         #expect((json["sha256"] as? String)?.count == 64)
@@ -101,6 +101,24 @@ struct TestFailure: Error, CustomStringConvertible {
                     "1767225700", "--min-serial", "6",
                 ], in: fixture.dir
             ).status == 0)
+    }
+
+    /// Serials only increase: one near the top of the range leaves no room for later tables.
+    @Test func serialNearTheMaximumIsWarnedAbout() throws {
+        let fixture = try PublishFixture()
+        defer { fixture.remove() }
+        func compile(_ serial: String) throws -> CommandResult {
+            try KeyscopeCommand.run(
+                [
+                    "compile", "policies", "--out", "near", "--serial", serial, "--issued-at", "1767225600",
+                    "--valid-for", "3650d", "--now", "2026-11-27", "--signing-key", "signing-key.pem",
+                ], in: fixture.dir)
+        }
+        let near = try compile(String(UInt64.max - 5))
+        #expect(near.status == 0, "\(near.stderr)")
+        #expect(near.stderr.contains("within 2^32 of the largest serial"))
+        let ordinary = try compile("1767225600")
+        #expect(!ordinary.stderr.contains("largest serial"))
     }
 
     @Test func rollbackIsRefusedAndChangesNothing() throws {
@@ -372,6 +390,24 @@ struct TestFailure: Error, CustomStringConvertible {
         let attributes = try FileManager.default.attributesOfItem(
             atPath: fixture.dir.appendingPathComponent("k/signing-key.pem").path)
         #expect((attributes[.posixPermissions] as? Int) == 0o600)
+    }
+
+    /// `keygen --out keys/` names its files `keys/…` (not `keys//…`) and keeps private keys out of git.
+    @Test func keygenPathsAndGitignore() throws {
+        let fixture = try PublishFixture()
+        defer { fixture.remove() }
+        let result = try KeyscopeCommand.run(["keygen", "--out", "keys/"], in: fixture.dir)
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("wrote keys/signing-key.pem"))
+        #expect(!result.stdout.contains("//"))
+        let ignore = String(decoding: try #require(fixture.read("keys/.gitignore")), as: UTF8.self)
+        #expect(ignore.contains("*.pem\n!*.pub.pem"))
+        // A .gitignore the user wrote is left alone.
+        let mine = fixture.dir.appendingPathComponent("mine")
+        try FileManager.default.createDirectory(at: mine, withIntermediateDirectories: true)
+        try Data("custom\n".utf8).write(to: mine.appendingPathComponent(".gitignore"))
+        #expect(try KeyscopeCommand.run(["keygen", "--out", "mine"], in: fixture.dir).status == 0)
+        #expect(fixture.read("mine/.gitignore") == Data("custom\n".utf8))
     }
 
     /// Issue 11.10: a private key others can read is refused (like ssh), and a key file must be exactly one PEM block.

@@ -256,7 +256,7 @@ let compileFlags = [
                 ["--from", "published:empty-published", "--trusted-key", "key.pub.pem"],
                 "is not a publish directory: no empty-published/<product>/current.kst"
             ),
-            (["--from", "missing.kst", "--trusted-key", "key.pub.pem"], "cannot read table missing.kst"),
+            (["--from", "missing.kst", "--trusted-key", "key.pub.pem"], "--from `missing.kst`: no such table file"),
         ]
         for (arguments, message) in cases {
             let result = try KeyscopeCommand.run(["diff", "--now", "2026-11-27"] + arguments, in: dir)
@@ -332,5 +332,48 @@ let compileFlags = [
         let stale = try KeyscopeCommand.run(["codeowners", "--check", "CODEOWNERS"], in: dir)
         #expect(stale.status == 1)
         #expect(stale.stderr.contains("CODEOWNERS is stale"))
+    }
+
+    /// CODEOWNERS paths are the repository's, whatever directory the command runs from
+    /// (`codeowners ../policies` from `docs/` once wrote `/docs/../policies/…`).
+    @Test func codeownersPathsAreRelativeToTheRepositoryRoot() throws {
+        let dir = try fixtureRepository()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let fromRoot = try KeyscopeCommand.run(["codeowners"], in: dir)
+        try FileManager.default.createDirectory(
+            at: dir.appendingPathComponent("docs"), withIntermediateDirectories: true)
+        let fromDocs = try KeyscopeCommand.run(["codeowners", "../policies"], in: dir.appendingPathComponent("docs"))
+        let fromPolicies = try KeyscopeCommand.run(["codeowners", "."], in: dir.appendingPathComponent("policies"))
+        #expect(
+            fromRoot.status == 0 && fromDocs.status == 0 && fromPolicies.status == 0,
+            "\(fromDocs.stderr)\(fromPolicies.stderr)")
+        #expect(fromDocs.stdout == fromRoot.stdout)
+        #expect(fromPolicies.stdout == fromRoot.stdout)
+        #expect(!fromDocs.stdout.contains(".."))
+    }
+
+    /// A missing state is named as missing, in the terms of its kind, before trusted keys are
+    /// asked for; git: states follow the policy root in use (--to), wherever the command runs.
+    @Test func missingStatesAndGitStatesFromASubdirectory() throws {
+        let dir = try fixtureRepository()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let policy = try KeyscopeCommand.run(["diff", "--from", "nope"], in: dir)
+        #expect(policy.status == 1)
+        #expect(policy.stderr.contains("--from `nope`: no such policy directory"), "\(policy.stderr)")
+        let table = try KeyscopeCommand.run(["diff", "--from", "nope.kst"], in: dir)
+        #expect(table.stderr.contains("--from `nope.kst`: no such table file"), "\(table.stderr)")
+        #expect(!table.stderr.contains("trusted"))
+        let keysDirectory = dir.appendingPathComponent("policies/keys")
+        let defaultTo = try KeyscopeCommand.run(
+            ["diff", "--from", "git:HEAD~1", "--now", "2026-11-27"], in: keysDirectory)
+        #expect(defaultTo.status == 1)
+        #expect(defaultTo.stderr.contains("no policy directory here"), "\(defaultTo.stderr)")
+        let fromSubdirectory = try KeyscopeCommand.run(
+            ["diff", "--from", "git:HEAD~1", "--to", "..", "--now", "2026-11-27", "--format", "json"], in: keysDirectory
+        )
+        let fromRoot = try KeyscopeCommand.run(
+            ["diff", "--from", "git:HEAD~1", "--to", "policies", "--now", "2026-11-27", "--format", "json"], in: dir)
+        #expect(fromSubdirectory.status == 0, "\(fromSubdirectory.stderr)")
+        #expect(fromSubdirectory.stdout.replacingOccurrences(of: "\"..\"", with: "\"policies\"") == fromRoot.stdout)
     }
 }

@@ -93,6 +93,12 @@ struct Compile: ParsableCommand {
         let options = CompileOptions(
             serial: serial ?? UInt64(max(0, issued)), issuedAt: issued, validFor: validity, revision: recorded)
         let expiresAt = issued + validity
+        // Serials only go up: a table near the top leaves no room for the tables after it.
+        if options.serial > UInt64.max - (1 << 32) {
+            Environment.printError(
+                "warning: serial \(options.serial) is within 2^32 of the largest serial (\(UInt64.max)); every later table of this product must be higher"
+            )
+        }
         if expiresAt <= Int64(time(nil)) {
             Environment.printError(
                 """

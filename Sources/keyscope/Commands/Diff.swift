@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import KeyscopeAccess
 import KeyscopeIO
 import KeyscopePolicy
@@ -67,8 +68,16 @@ struct Diff: ParsableCommand {
 
     func run() throws {
         let root = Environment.displayPath(self.root)
-        let fromSource = StateSource.parse(from, policyRoot: root)
         let toSource = StateSource.parse(to ?? root, policyRoot: root)
+        // A git: state is the policy root in use at another revision: --to when it is a policy
+        // directory, else --root.
+        let policyRoot = if case .policy(let path) = toSource { path } else { root }
+        let fromSource = StateSource.parse(from, policyRoot: policyRoot)
+        for (flag, text, source) in [("--to", to ?? root, toSource), ("--from", from, fromSource)] {
+            if let problem = Self.missing(source, defaultTo: flag == "--to" && to == nil) {
+                throw CommandFailure("\(flag) \(Quote.quoted(text)): \(problem)")
+            }
+        }
         let needsKeys = [fromSource, toSource].contains {
             if case .policy = $0 { false } else if case .git = $0 { false } else { true }
         }
@@ -104,6 +113,34 @@ struct Diff: ParsableCommand {
     }
 }
 
+extension Diff {
+    /// What is missing for a state to be read, in the terms of the state's kind; nil when the
+    /// paths it needs exist. Checked before anything else, so that a typo is not reported as
+    /// a missing trusted key or a git failure.
+    static func missing(_ source: StateSource, defaultTo: Bool) -> String? {
+        func exists(_ path: String, directory: Bool) -> Bool {
+            var isDirectory: ObjCBool = false
+            return FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
+                && isDirectory.boolValue == directory
+        }
+        switch source {
+        case .policy(let path) where !exists(path, directory: true):
+            return defaultTo
+                ? "no policy directory here; run from the directory that holds it, or pass --root or --to"
+                : "no such policy directory (a state is a policy directory, git:REV, a .kst table, published:DIR or an http(s) URL)"
+        case .table(let path) where !exists(path, directory: false) && !FileManager.default.fileExists(atPath: path):
+            return "no such table file"
+        case .published(let path) where !exists(path, directory: true):
+            return "no such publish directory"
+        case .git(_, let policyRoot) where !exists(policyRoot.isEmpty ? "." : policyRoot, directory: true):
+            return
+                "a git: state is the policy directory at a revision, and the policy directory \(Quote.quoted(policyRoot)) does not exist here; pass --root (or --to) naming it"
+        default:
+            return nil
+        }
+    }
+}
+
 struct CodeOwnersCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "codeowners",
@@ -117,6 +154,13 @@ struct CodeOwnersCommand: ParsableCommand {
     @Option(help: "Compare with this committed CODEOWNERS file instead of printing.")
     var check: String?
 
+    /// A loaded file's path relative to the policy root it was found under.
+    static func path(of file: String, below root: String) -> String {
+        if root == "." { return file.hasPrefix("./") ? String(file.dropFirst(2)) : file }
+        let base = root.hasSuffix("/") ? root : root + "/"
+        return file.hasPrefix(base) ? String(file.dropFirst(base.count)) : file
+    }
+
     func run() throws {
         let rootPath = Environment.displayPath(root)
         let loaded: LoadedPolicy
@@ -128,9 +172,13 @@ struct CodeOwnersCommand: ParsableCommand {
         if loaded.diagnostics.hasErrors {
             throw CommandFailure("the policy has errors; run `keyscope validate \(rootPath)` first")
         }
-        // CODEOWNERS paths are relative to the repository root, written with a leading slash.
-        let prefix = Git.prefix(of: ".") ?? ""
-        let text = CodeOwners.render(loaded, pathPrefix: "/") { prefix + $0 }
+        // CODEOWNERS paths are relative to the repository root, written with a leading slash: the
+        // policy root's place in its repository, then each file's path below the root, whatever
+        // the directory the command runs from.
+        let rootInRepository = Git.prefix(of: rootPath) ?? ""
+        let text = CodeOwners.render(loaded, pathPrefix: "/") { file in
+            rootInRepository + Self.path(of: file, below: rootPath)
+        }
         guard let check else {
             print(text, terminator: "")
             return

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import KeyscopePolicy
 import KeyscopeReview
 import KeyscopeRuntime
@@ -118,7 +119,7 @@ struct Keygen: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Create an Ed25519 signing key pair.",
         discussion:
-            "Writes NAME.pem (PKCS#8, mode 0600) and NAME.pub.pem (SubjectPublicKeyInfo); both are readable by OpenSSL. Never overwrites."
+            "Writes NAME.pem (PKCS#8, mode 0600) and NAME.pub.pem (SubjectPublicKeyInfo); both are readable by OpenSSL. Never overwrites. Writes a .gitignore beside them (unless one exists) so that git ignores private keys."
     )
 
     @Option(help: "Directory to write the keys to.")
@@ -129,10 +130,23 @@ struct Keygen: ParsableCommand {
 
     func run() throws {
         let key = SigningKey()
-        try FileOutput.makeDirectories(out, mode: 0o700)
-        let privatePath = "\(out)/\(name).pem"
-        let publicPath = "\(out)/\(name).pub.pem"
+        // `--out keys/` names the directory `keys`, not `keys//signing-key.pem`.
+        var directory = out
+        while directory.count > 1 && directory.hasSuffix("/") { directory.removeLast() }
+        try FileOutput.makeDirectories(directory, mode: 0o700)
+        let privatePath = directory == "/" ? "/\(name).pem" : "\(directory)/\(name).pem"
+        let publicPath = directory == "/" ? "/\(name).pub.pem" : "\(directory)/\(name).pub.pem"
         try KeyFiles.writePair(key, privatePath: privatePath, publicPath: publicPath)
         print("wrote \(privatePath) (private, mode 0600) and \(publicPath) (public); key id \(key.publicKey.id)")
+        // Private keys stay out of git by default: a `.gitignore` beside them, unless one is there.
+        let ignore = directory == "/" ? "/.gitignore" : "\(directory)/.gitignore"
+        if access(ignore, F_OK) != 0 {
+            try FileOutput.writeNew(
+                Array(
+                    "# Written by `keyscope keygen`: private keys stay out of git; public keys may be committed.\n*.pem\n!*.pub.pem\n"
+                        .utf8),
+                to: ignore, mode: 0o644)
+            print("wrote \(ignore): git ignores the private keys in \(directory)")
+        }
     }
 }

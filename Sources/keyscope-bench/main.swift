@@ -426,6 +426,8 @@ if enabled("process") || enabled("validate") || enabled("compile") || enabled("d
     if FileManager.default.isExecutableFile(atPath: binary.path) {
         let keyPath = corpusDirectory.appendingPathComponent("bench-key.pem")
         try Data(signer.pemRepresentation.utf8).write(to: keyPath)
+        // `keyscope compile` refuses a private key others can read, as ssh does.
+        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: keyPath.path)
         try Data(signer.publicKey.pemRepresentation.utf8).write(
             to: corpusDirectory.appendingPathComponent("bench-key.pub.pem"))
         let benchBinary = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
@@ -452,6 +454,7 @@ if enabled("process") || enabled("validate") || enabled("compile") || enabled("d
         let rounds = max(1, min(5, heavyRepetitions))
         var samples = [[Double]](repeating: [], count: commands.count)
         var peaks = [Double](repeating: 0, count: commands.count)
+        var failures = [Int32](repeating: 0, count: commands.count)
         for round in 0...rounds {
             for (index, command) in commands.enumerated() {
                 // The child's peak RSS is read by GNU time when present: a forked child's own
@@ -465,7 +468,8 @@ if enabled("process") || enabled("validate") || enabled("compile") || enabled("d
                         "/usr/bin/time", ["-f", "%M", "-o", rssFile, command.executable.path] + command.arguments)
                     : try runChild(command.executable.path, command.arguments)
                 if status != 0 && !command.name.contains("diff") {
-                    FileHandle.standardError.write(Data("warning: \(command.name) exited with \(status)\n".utf8))
+                    failures[index] = status
+                    FileHandle.standardError.write(Data("error: \(command.name) exited with \(status)\n".utf8))
                 }
                 let elapsed = Double(monotonicNanoseconds() - start) / 1e6
                 // Round 0 warms the page cache and is not counted.
@@ -490,11 +494,15 @@ if enabled("process") || enabled("validate") || enabled("compile") || enabled("d
             if command.name.contains("compile") { note += "; target ≤ 2.5× libyaml" }
             if reference != 0 { note += "; ratio against `keyscope validate`, target ≤ 3×" }
             if command.name.contains("table vs table") { note += "; target < 500 ms" }
+            // A command that failed measured nothing worth comparing: say so in the row itself.
+            if failures[index] != 0 {
+                note = "FAILED (exit \(failures[index])): the time is not a measurement; " + note
+            }
             rows.append(
                 Row(
                     group: "process", name: command.name + " process (wall)", repetitions: sample.values.count,
                     sample: sample,
-                    ratio: roundRatio(samples[index], samples[reference]), note: note))
+                    ratio: failures[index] != 0 ? "—" : roundRatio(samples[index], samples[reference]), note: note))
         }
     }
 }

@@ -7,6 +7,11 @@ import KeyscopeSupport
 enum Entry {
     static func main() {
         AllocatorTuning.configureForBatchRun()
+        let arguments = Array(CommandLine.arguments.dropFirst())
+        if let first = arguments.first, let message = Keyscope.unknownSubcommand(first) {
+            Environment.printError(message)
+            Environment.exitNow(ExitCode(64))
+        }
         Keyscope.main()
     }
 }
@@ -20,6 +25,7 @@ struct Keyscope: ParsableCommand {
         abstract: "API key scopes as code: validate, compile, review and publish signed scope tables.",
         version: version,
         subcommands: [
+            Init.self,
             Validate.self,
             Compile.self,
             Diff.self,
@@ -33,4 +39,20 @@ struct Keyscope: ParsableCommand {
             GenerateCorpus.self,
         ]
     )
+}
+
+extension Keyscope {
+    /// A usage error for a first argument that is not a subcommand, with the closest one
+    /// (`valdiate` → `validate`), the way git and cargo answer; nil when it is one, or an option.
+    static func unknownSubcommand(_ word: String) -> String? {
+        guard !word.hasPrefix("-") else { return nil }
+        let names = configuration.subcommands.map { $0._commandName } + ["help"]
+        guard !names.contains(word) else { return nil }
+        let suggestion = Suggestions.closest(to: word, among: names).map { "; did you mean '\($0)'?" } ?? ""
+        return """
+            Error: unknown command \(Quote.quoted(word))\(suggestion)
+            Usage: keyscope <subcommand>
+              See 'keyscope --help' for the commands.
+            """
+    }
 }

@@ -117,6 +117,21 @@ import Testing
         }
     }
 
+    /// Tests use their own fixtures: editing the shipped example in `policies/`, the first
+    /// thing a new user does, must not break `swift test` (only `exampleRepositoryValidates`
+    /// reads it, running `validate` in the package root).
+    @Test func testsDoNotReadTheShippedExample() throws {
+        let tests = Self.root.appendingPathComponent("Tests")
+        let walker = try #require(FileManager.default.enumerator(at: tests, includingPropertiesForKeys: nil))
+        for case let file as URL in walker
+        where file.pathExtension == "swift" && file.lastPathComponent != "ArchitectureTests.swift" {
+            let text = try String(contentsOf: file, encoding: .utf8)
+            #expect(
+                !text.contains("packageRoot.appendingPathComponent(\"policies"),
+                "\(file.lastPathComponent) reads the shipped example; copy what it needs under Tests/Fixtures/")
+        }
+    }
+
     static func swiftFiles(in module: String) throws -> [URL] {
         let directory = root.appendingPathComponent("Sources/\(module)")
         guard let walker = FileManager.default.enumerator(at: directory, includingPropertiesForKeys: nil) else {

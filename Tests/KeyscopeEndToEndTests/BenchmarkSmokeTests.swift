@@ -28,5 +28,8 @@ import Testing
         }
         #expect(output.contains(" 0 allocations in 20000 decisions"), "decisions allocate nothing")
         #expect(output.contains("machine: "))
+        // Every command the process group times must succeed: a failing `keyscope compile` (a
+        // benchmark key with mode 0644 after private keys had to be 0600) once went unnoticed.
+        #expect(!output.contains("FAILED"), "a timed command failed: \(output)")
     }
 }

@@ -271,7 +271,7 @@ let hostileCases: [HostileCase] = {
         let dir = try TestPaths.temporaryDirectory("hostile-names")
         defer { try? FileManager.default.removeItem(at: dir) }
         try FileManager.default.copyItem(
-            at: TestPaths.packageRoot.appendingPathComponent("policies"), to: dir.appendingPathComponent("policies"))
+            at: TestPaths.fixtures.appendingPathComponent("example"), to: dir.appendingPathComponent("policies"))
         let hostile = "zz\n*.yaml\t@attacker.yaml"
         try Data("apiVersion: keyscope/v1\nkind: Team\nid: attacker\nname: A\n".utf8).write(
             to: dir.appendingPathComponent("policies/\(hostile)"))

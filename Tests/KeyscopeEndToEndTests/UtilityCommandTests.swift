@@ -59,3 +59,39 @@ import Testing
         }
     }
 }
+
+/// `keyscope init` writes a repository that validates, and never over existing files (#13.19).
+@Suite struct InitCommandTests {
+    @Test func initWritesARepositoryThatValidates() throws {
+        let dir = try TestPaths.temporaryDirectory("keyscope-init")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let created = try KeyscopeCommand.run(["init"], in: dir)
+        #expect(created.status == 0, "\(created.stderr)")
+        let validated = try KeyscopeCommand.run(["validate", "policies", "--now", "2026-11-27"], in: dir)
+        #expect(validated.status == 0, "\(validated.stdout)\(validated.stderr)")
+        #expect(validated.stdout.contains("0 errors, 0 warnings"), "\(validated.stdout)")
+        #expect(FileManager.default.fileExists(atPath: dir.appendingPathComponent("schemas/keyset.schema.json").path))
+        // Again: refused, and nothing is changed.
+        let product = try Data(contentsOf: dir.appendingPathComponent("policies/product.yaml"))
+        let again = try KeyscopeCommand.run(["init", "--product", "other"], in: dir)
+        #expect(again.status == 1)
+        #expect(again.stderr.contains("already exists"))
+        #expect(try Data(contentsOf: dir.appendingPathComponent("policies/product.yaml")) == product)
+    }
+
+    @Test func workflowIsWrittenOnlyWhenPinned() throws {
+        let dir = try TestPaths.temporaryDirectory("keyscope-init-ci")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let unpinned = try KeyscopeCommand.run(
+            ["init", "repo", "--workflow-repository", "acme/keyscope", "--workflow-ref", "main"], in: dir)
+        #expect(unpinned.status == 64)
+        #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("repo").path))
+        let ref = String(repeating: "ab", count: 20)
+        let pinned = try KeyscopeCommand.run(
+            ["init", "repo", "--workflow-repository", "acme/keyscope", "--workflow-ref", ref], in: dir)
+        #expect(pinned.status == 0, "\(pinned.stderr)")
+        let workflow = try String(
+            contentsOf: dir.appendingPathComponent("repo/.github/workflows/keyscope.yml"), encoding: .utf8)
+        #expect(workflow.contains("repository: acme/keyscope, ref: \(ref)"))
+    }
+}

@@ -35,16 +35,15 @@ import Testing
     @Test func exampleRepositoryValidates() throws {
         let result = try KeyscopeCommand.run(["validate", "--now", "2026-11-27"], in: TestPaths.packageRoot)
         #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
-        #expect(
-            result.stdout.contains(
-                "checked 6 files (10 documents): 1 product, 5 teams, 12 capabilities, 8 keys; 0 errors, 0 warnings"))
+        // Only that it is clean: the example is the user's to edit, and no other test reads it.
+        #expect(result.stdout.contains("0 errors, 0 warnings"), "\(result.stdout)")
     }
 
     @Test func strictFailsOnWarnings() throws {
         let dir = try TestPaths.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
         try FileManager.default.copyItem(
-            at: TestPaths.packageRoot.appendingPathComponent("policies"), to: dir.appendingPathComponent("policies"))
+            at: TestPaths.fixtures.appendingPathComponent("example"), to: dir.appendingPathComponent("policies"))
         // A key that expired yesterday: a warning only.
         try TestPaths.write(
             [

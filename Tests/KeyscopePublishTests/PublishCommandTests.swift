@@ -15,7 +15,7 @@ struct PublishFixture {
     init() throws {
         dir = try TestPaths.temporaryDirectory("keyscope-publish")
         try FileManager.default.copyItem(
-            at: TestPaths.packageRoot.appendingPathComponent("policies"), to: dir.appendingPathComponent("policies"))
+            at: TestPaths.fixtures.appendingPathComponent("example"), to: dir.appendingPathComponent("policies"))
         for name in ["signing-key.pem", "signing-key.pub.pem"] {
             try FileManager.default.copyItem(
                 at: TestPaths.fixtures.appendingPathComponent("table-vector/\(name)"),

@@ -17,7 +17,7 @@ func expectedDecision(_ product: ResolvedProduct, key: ResolvedKey, capability: 
 
 @Suite struct ScopeTableTests {
     @Test func exampleRoundTripsEveryDecision() throws {
-        let result = try validated(try files(in: TestPaths.packageRoot.appendingPathComponent("policies")))
+        let result = try validated(try files(in: TestPaths.fixtures.appendingPathComponent("example")))
         let compiled = try compileOne(result)
         let table = try ScopeTable(bytes: compiled.bytes, options: trusting())
         let product = result.resolved.products[0]
@@ -227,7 +227,7 @@ func expectedDecision(_ product: ResolvedProduct, key: ResolvedKey, capability: 
 
     /// Random and mutated inputs never crash the structural reader (signature checking skipped to reach it).
     @Test func fuzzedBytesNeverCrashTheReader() throws {
-        let result = try validated(try files(in: TestPaths.packageRoot.appendingPathComponent("policies")))
+        let result = try validated(try files(in: TestPaths.fixtures.appendingPathComponent("example")))
         let bytes = try compileOne(result).bytes
         var rng = SplitMix64(seed: 7)
         var openedMutants = 0

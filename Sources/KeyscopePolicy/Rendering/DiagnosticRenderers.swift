@@ -233,6 +233,16 @@ public enum DiagnosticRenderer {
 
     // MARK: sarif
 
+    /// A rule's help for SARIF viewers. No URL: keyscope has no canonical web home to point
+    /// at, and a placeholder link is worse than none; the same text is in `docs/rules.md`.
+    static func ruleHelp(_ rule: RuleDescriptor) -> String {
+        let configurable =
+            rule.configurable
+            ? "A `Settings` document may change its severity (`rules: {\(rule.id.rawValue): warning}`) or turn it off."
+            : "It cannot be configured."
+        return "\(rule.summary) Default severity: \(rule.defaultSeverity.rawValue). \(configurable)"
+    }
+
     /// SARIF 2.1.0 with rule metadata for every registered rule, columns in Unicode code points.
     public static func sarif(_ diagnostics: [Diagnostic], toolVersion: String) -> String {
         let rules = RuleRegistry.all
@@ -288,7 +298,6 @@ public enum DiagnosticRenderer {
                                     .object([
                                         ("name", .string("keyscope")),
                                         ("version", .string(toolVersion)),
-                                        ("informationUri", .string("https://github.com/keyscope/keyscope")),
                                         (
                                             "rules",
                                             .array(
@@ -305,10 +314,11 @@ public enum DiagnosticRenderer {
                                                             .object([("level", .string(level(rule.defaultSeverity)))])
                                                         ),
                                                         (
-                                                            "helpUri",
-                                                            .string(
-                                                                "https://github.com/keyscope/keyscope/blob/main/docs/rules.md#\(rule.id.rawValue)"
-                                                            )
+                                                            "help",
+                                                            .object([
+                                                                ("text", .string(Self.ruleHelp(rule))),
+                                                                ("markdown", .string(Self.ruleHelp(rule))),
+                                                            ])
                                                         ),
                                                     ])
                                                 })

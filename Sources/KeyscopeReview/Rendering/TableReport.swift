@@ -20,20 +20,33 @@ public enum TableReport {
             capabilities:
 
             """
-        for capability in contents.capabilities {
+        // Columns padded to the widest entry (in characters), so that ids, names and owners line up.
+        func padded(_ text: String, _ width: Int) -> String {
+            text + String(repeating: " ", count: max(0, width - text.count))
+        }
+        let capabilityIDs = contents.capabilities.map { Quote.sanitized($0.id) }
+        let capabilityNames = contents.capabilities.map { Quote.sanitized($0.name) }
+        let idWidth = capabilityIDs.map(\.count).max() ?? 0
+        let nameWidth = capabilityNames.map(\.count).max() ?? 0
+        for (index, capability) in contents.capabilities.enumerated() {
             let tags = capability.tags.isEmpty ? "" : " [\(capability.tags.joined(separator: ", "))]"
             let deprecated = capability.deprecated.map { " (deprecated: \(Quote.sanitized($0)))" } ?? ""
-            out +=
-                "  \(capability.id)  \(Quote.sanitized(capability.name))  owner \(contents.teams[capability.owner].id)\(tags)\(deprecated)\n"
+            let owner = contents.teams[capability.owner].id
+            out += "  \(padded(capabilityIDs[index], idWidth))  \(padded(capabilityNames[index], nameWidth))"
+            out += "  owner \(owner)\(tags)\(deprecated)\n"
         }
         out += "\nkeys:\n"
-        for key in contents.keys {
+        let keyNames = contents.keys.map { Quote.sanitized($0.name) }
+        let keyWidth = keyNames.map(\.count).max() ?? 0
+        let audienceWidth = contents.keys.map(\.audience.name.count).max() ?? 0
+        for (index, key) in contents.keys.enumerated() {
             let owners = key.owners.map { contents.teams[$0].id }.joined(separator: ", ")
             let expiry = key.expiresDay.map { " expires \(Timestamp.date(day: $0))" } ?? ""
             let scope =
                 key.unscoped
                 ? "UNSCOPED" : key.capabilities.map { contents.capabilities[$0].id }.joined(separator: ", ")
-            out += "  \(Quote.sanitized(key.name))  \(key.audience.name)  owners [\(owners)]\(expiry)\n    \(scope)\n"
+            out += "  \(padded(keyNames[index], keyWidth))  \(padded(key.audience.name, audienceWidth))"
+            out += "  owners [\(owners)]\(expiry)\n    \(scope)\n"
         }
         return out
     }

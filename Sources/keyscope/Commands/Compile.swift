@@ -25,11 +25,17 @@ struct Compile: ParsableCommand {
     @Option(help: "Compile only this product.")
     var product: String?
 
-    @Option(help: "Table serial (default: the issue time in seconds). Must increase between publishes.")
+    @Option(
+        parsing: .unconditional,
+        help: "Table serial (default: the issue time in seconds). Must increase between publishes.")
     var serial: UInt64?
 
-    @Option(help: "Issue time, Unix seconds (default: $SOURCE_DATE_EPOCH, else now).")
-    var issuedAt: Int64?
+    @Option(
+        parsing: .unconditional,
+        help: ArgumentHelp(
+            "Issue time: Unix seconds, YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ (default: $SOURCE_DATE_EPOCH, else now).",
+            valueName: "time"))
+    var issuedAt: Instant?
 
     @Option(help: "How long the table is valid: e.g. 30d, 12h, 3600s.")
     var validFor: String = "30d"
@@ -50,7 +56,7 @@ struct Compile: ParsableCommand {
         }
         let issued: Int64
         if let issuedAt {
-            issued = issuedAt
+            issued = issuedAt.unixSeconds
         } else if let epoch = Environment.variable("SOURCE_DATE_EPOCH") {
             guard let value = Int64(epoch) else {
                 throw ValidationError("SOURCE_DATE_EPOCH must be Unix seconds, got \(Quote.quoted(epoch))")

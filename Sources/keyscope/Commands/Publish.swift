@@ -37,8 +37,12 @@ struct Publish: ParsableCommand {
     @Flag(help: "Show what would change; write nothing.")
     var dryRun = false
 
-    @Option(help: "Check table expiry at this Unix time (default: now).")
-    var at: Int64?
+    @Option(
+        parsing: .unconditional,
+        help: ArgumentHelp(
+            "Check table expiry at this time: Unix seconds, YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ (default: now).",
+            valueName: "time"))
+    var at: Instant?
 
     func validate() throws {
         if keep < 1 { throw ValidationError("--keep must be at least 1") }
@@ -57,7 +61,7 @@ struct Publish: ParsableCommand {
         let publisher = Publisher(
             directory: to, trustedKeys: try trust.load(), keep: keep, lockTimeoutSeconds: lockTimeout,
             faultHook: faultHook)
-        let now = at ?? Environment.now()
+        let now = at?.unixSeconds ?? Environment.now()
         // Verify every table before publishing any: a bad one stops the whole command with nothing written.
         var verified: [(path: String, table: ScopeTable, bytes: [UInt8])] = []
         do {

@@ -65,14 +65,19 @@ struct Verify: ParsableCommand {
     @Option(help: "Require this product id.")
     var product: String?
 
-    @Option(help: "Require a serial at least this high.")
+    @Option(parsing: .unconditional, help: "Require a serial at least this high.")
     var minSerial: UInt64 = 0
 
-    @Option(help: "Check expiry at this Unix time (default: now).")
-    var at: Int64?
+    @Option(
+        parsing: .unconditional,
+        help: ArgumentHelp(
+            "Check expiry at this time: Unix seconds, YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ (default: now).",
+            valueName: "time"))
+    var at: Instant?
 
     func run() throws {
-        let table = try input.open(now: at ?? Environment.now(), product: product, minimumSerial: minSerial)
+        let table = try input.open(
+            now: at?.unixSeconds ?? Environment.now(), product: product, minimumSerial: minSerial)
         let header = table.header
         print(
             "ok: \(input.table): product \(Quote.sanitized(header.productID)), serial \(header.serial), signed by \(table.signer), expires \(Timestamp.iso8601(header.expiresAt))"
@@ -95,11 +100,15 @@ struct Check: ParsableCommand {
     @Option(help: "The capability id.")
     var capability: String
 
-    @Option(help: "Decide at this Unix time (default: now).")
-    var at: Int64?
+    @Option(
+        parsing: .unconditional,
+        help: ArgumentHelp(
+            "Decide at this time: Unix seconds, YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ (default: now).",
+            valueName: "time"))
+    var at: Instant?
 
     func run() throws {
-        let now = at ?? Environment.now()
+        let now = at?.unixSeconds ?? Environment.now()
         // Expired tables are opened so that the decision can say `table-expired`.
         let table = try input.open(now: nil)
         switch table.decide(key: key, capability: capability, now: now) {

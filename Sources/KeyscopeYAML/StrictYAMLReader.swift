@@ -136,7 +136,28 @@ private struct TreeBuilder {
             let context = location(parser.context_mark)
             if context != at { related = context }
         }
-        report(YAMLProblem(.syntax, message, at: at, related: related))
+        report(YAMLProblem(.syntax, message, at: at, related: related, help: Self.hint(forLibyamlProblem: problem)))
+    }
+
+    /// libyaml's messages name grammar productions; these say what usually caused them, in the
+    /// terms of a policy file.
+    static func hint(forLibyamlProblem problem: String) -> String? {
+        switch problem {
+        case "mapping values are not allowed in this context":
+            "a `key: value` where YAML expects none: usually wrong indentation (the line is indented"
+                + " deeper than the key above it), or a value containing `: ` that needs quotes"
+        case "did not find expected key":
+            "a line indented differently from the keys beside it, or a list item (`- `) where a key was"
+                + " expected: align it with its siblings"
+        case "did not find expected '-' indicator":
+            "a list item without `- `, or indented differently from the items before it"
+        case "found character that cannot start any token":
+            "a character YAML reserves (`@`, `` ` ``, `%`) at the start of a value: put the value in quotes"
+        case "found undefined tag handle":
+            "a `!` at the start of a value starts a tag, which policies do not use: put the value in quotes"
+        default:
+            nil
+        }
     }
 
     mutating func handle(_ event: inout yaml_event_t) {

@@ -80,3 +80,49 @@ import Testing
         #expect(!result.stdout.contains(Self.fixture.path))
     }
 }
+
+/// `validate FILE…` (what a pre-commit hook passes) validates the root the files belong to and
+/// reports only their findings (#13.12).
+@Suite struct ValidateFilesTests {
+    @Test func namedFilesAreValidatedInTheirRoot() throws {
+        let dir = try TestPaths.temporaryDirectory("keyscope-validate-files")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try FileManager.default.copyItem(
+            at: TestPaths.fixtures.appendingPathComponent("example"), to: dir.appendingPathComponent("policies"))
+        // One file with an error, another one clean.
+        try TestPaths.write(
+            [
+                "policies/keys/broken.yaml": """
+                apiVersion: keyscope/v1
+                kind: KeySet
+                product: support-bot
+                owners: [support]
+                keys:
+                  - name: broken
+                    audience: customer
+                    capabilities: [cap_nope]
+
+                """
+            ], under: dir)
+        let clean = try KeyscopeCommand.run(
+            ["validate", "policies/keys/customers.yaml", "--now", "2026-11-27", "--format", "json"], in: dir)
+        #expect(clean.status == 0, "product and owners of a key set are found in its root: \(clean.stdout)")
+        #expect(!clean.stdout.contains("unknown-product") && !clean.stdout.contains("unknown-owner"))
+        let broken = try KeyscopeCommand.run(
+            ["validate", "policies/keys/broken.yaml", "policies/keys/customers.yaml", "--now", "2026-11-27"], in: dir)
+        #expect(broken.status == 1)
+        #expect(broken.stdout.contains("unknown capability `cap_nope`"))
+        let outside = try KeyscopeCommand.run(
+            ["validate", "policies/keys/customers.yaml", "--root", "elsewhere"], in: dir)
+        #expect(outside.status == 1)
+        #expect(outside.stderr.contains("no policy root `elsewhere`"))
+    }
+
+    @Test func preCommitHookIsShipped() throws {
+        let hooks = try String(
+            contentsOf: TestPaths.packageRoot.appendingPathComponent(".pre-commit-hooks.yaml"), encoding: .utf8)
+        #expect(hooks.contains("id: keyscope-validate"))
+        #expect(hooks.contains("entry: keyscope validate"))
+        #expect(hooks.contains("pass_filenames: true"))
+    }
+}

@@ -26,6 +26,15 @@ private func expectProblem(
 }
 
 @Suite struct StrictYAMLReaderTests {
+    /// libyaml's "mapping values are not allowed in this context" gets a hint in the user's terms.
+    @Test func wrongIndentationGetsAHint() throws {
+        let result = StrictYAMLReader().read(
+            SourceFile(path: "f.yaml", text: "keys:\n  - name: a\n    audience: customer\n      owners: [x]\n"))
+        let problem = try #require(result.problems.first)
+        #expect(problem.message.hasPrefix("mapping values are not allowed"), "\(problem.message)")
+        #expect(problem.help?.contains("indentation") == true)
+    }
+
     @Test func readsNestedDocumentWithPositions() throws {
         let (text, result) = read(
             """

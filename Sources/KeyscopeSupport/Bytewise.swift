@@ -6,7 +6,7 @@ import Darwin
 
 /// Orders strings by their UTF-8 bytes: the order of tables and of every listing (not
 /// `String.<`, which compares by Unicode canonical equivalence and can differ from it).
-@inline(__always)
+@inlinable
 package func bytewiseLess(_ lhs: String, _ rhs: String) -> Bool {
     var lhs = lhs
     var rhs = rhs

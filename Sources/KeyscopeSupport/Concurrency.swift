@@ -6,14 +6,21 @@ import Glibc
 import Darwin
 #endif
 
+@usableFromInline
 package enum Cores {
     /// Online cores, at least 1.
+    @inlinable
     package static var active: Int { max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))) }
 }
 
 /// Splits `0..<count` into one range per core and runs `body` on each, concurrently; below
 /// `minimumChunk` elements per core it runs once on the calling thread. Callers' results
 /// never depend on how the work was split.
+///
+/// `@inlinable`, as the rest of this module's loops: they are called from other modules on
+/// 100,000-element hot paths, and unspecialised generic code across a module boundary made
+/// encoding a table about a third slower (measured with `keyscope-bench --only compile`).
+@inlinable
 package func concurrentChunks(_ count: Int, minimumChunk: Int = 8_192, _ body: @Sendable (Range<Int>) -> Void) {
     let chunks = min(Cores.active, max(1, count / max(1, minimumChunk)))
     if chunks == 1 { return body(0..<count) }
@@ -28,6 +35,7 @@ package func concurrentChunks(_ count: Int, minimumChunk: Int = 8_192, _ body: @
 /// For walks over 100,000 keys whose cost is memory latency, not arithmetic: two cores
 /// halve it. Elements are read in place (no copy, so no reference counting of their
 /// fields) and results are not gathered through a second array.
+@inlinable
 package func parallelMap<Source: Sendable, Result: Sendable>(
     _ source: [Source], minimumChunk: Int = 8_192, _ transform: @Sendable (borrowing Source) -> Result
 ) -> [Result] {
@@ -52,7 +60,14 @@ package func parallelMap<Source: Sendable, Result: Sendable>(
 }
 
 /// The two buffers of `parallelMap`, handed to its workers.
-private struct UncheckedPointers<Source, Result>: @unchecked Sendable {
-    let input: UnsafePointer<Source>
-    let output: UnsafeMutablePointer<Result>
+@usableFromInline
+struct UncheckedPointers<Source, Result>: @unchecked Sendable {
+    @usableFromInline let input: UnsafePointer<Source>
+    @usableFromInline let output: UnsafeMutablePointer<Result>
+
+    @inlinable
+    init(input: UnsafePointer<Source>, output: UnsafeMutablePointer<Result>) {
+        self.input = input
+        self.output = output
+    }
 }

@@ -10,27 +10,32 @@ package final class WorkerSlots<Element>: @unchecked Sendable {
     package let base: UnsafeMutablePointer<Element>
     package let count: Int
 
+    @inlinable
     package init(count: Int, repeating initial: Element) {
         self.count = count
         base = .allocate(capacity: max(count, 1))
         base.initialize(repeating: initial, count: count)
     }
 
+    @inlinable
     deinit {
         base.deinitialize(count: count)
         base.deallocate()
     }
 
+    @inlinable
     package func set(_ index: Int, _ value: Element) {
         precondition(index >= 0 && index < count, "slot \(index) of \(count)")
         base[index] = value
     }
 
+    @inlinable
     package subscript(_ index: Int) -> Element {
         precondition(index >= 0 && index < count, "slot \(index) of \(count)")
         return base[index]
     }
 
     /// Every slot, in index order.
+    @inlinable
     package func array() -> [Element] { Array(UnsafeBufferPointer(start: base, count: count)) }
 }

@@ -91,7 +91,9 @@ public final class ScopeTable: @unchecked Sendable {
     // `self`.
     // That is what makes the unchecked Sendable and the unchecked reads sound.
     let storage: TableStorage
-    package let base: UnsafeRawPointer
+    @usableFromInline package let base: UnsafeRawPointer
+    /// The table's length in bytes (the storage's), for bounds assertions in inlined readers.
+    @usableFromInline package let size: Int
     /// What the header says, read once at open.
     public let header: TableHeader
     /// The key that signed the table.
@@ -99,16 +101,16 @@ public final class ScopeTable: @unchecked Sendable {
     /// Size of the whole file, signature block included.
     public var byteCount: Int { storage.count }
 
-    package let strings: Int
-    package let lists: Int
-    package let teams: Int
-    package let capabilities: Int
-    package let keys: Int
-    package let keysLength: Int
-    package let capabilityIndex: Int
-    package let keyBuckets: Int
-    package let capabilityMask: Int
-    package let keyBucketCount: Int
+    @usableFromInline package let strings: Int
+    @usableFromInline package let lists: Int
+    @usableFromInline package let teams: Int
+    @usableFromInline package let capabilities: Int
+    @usableFromInline package let keys: Int
+    @usableFromInline package let keysLength: Int
+    @usableFromInline package let capabilityIndex: Int
+    @usableFromInline package let keyBuckets: Int
+    @usableFromInline package let capabilityMask: Int
+    @usableFromInline package let keyBucketCount: Int
     /// `header.expiresAt`, kept apart so a decision reads one word, not the header.
     private let expiresAt: Int64
 
@@ -145,6 +147,7 @@ public final class ScopeTable: @unchecked Sendable {
     private init(storage: TableStorage, options: TableOpenOptions, verifySignature: Bool) throws(ScopeTableError) {
         self.storage = storage
         base = storage.base
+        size = storage.count
         let count = storage.count
         let reader = RawReader(base: storage.base, count: count)
         guard count >= TableFormat.headerSize + TableFormat.signatureBlockSize else {
@@ -313,24 +316,24 @@ public final class ScopeTable: @unchecked Sendable {
     // MARK: Lookups (no allocation, no bounds failures: see INVARIANT above)
 
     @inline(__always)
-    package func u32(_ offset: Int) -> UInt32 {
+    @inlinable package func u32(_ offset: Int) -> UInt32 {
         UInt32(littleEndian: base.loadUnaligned(fromByteOffset: offset, as: UInt32.self))
     }
     @inline(__always)
-    package func u16(_ offset: Int) -> UInt16 {
+    @inlinable package func u16(_ offset: Int) -> UInt16 {
         UInt16(littleEndian: base.loadUnaligned(fromByteOffset: offset, as: UInt16.self))
     }
 
     @inline(__always)
-    package func stringEquals(_ ref: UInt32, _ bytes: UnsafeRawBufferPointer) -> Bool {
+    @inlinable package func stringEquals(_ ref: UInt32, _ bytes: UnsafeRawBufferPointer) -> Bool {
         // On the decision path: kept free of closures.
-        let (start, length) = RawReader(base: base, count: storage.count).stringSpan(section: strings, ref: ref)
+        let (start, length) = RawReader(base: base, count: size).stringSpan(section: strings, ref: ref)
         return length == bytes.count && ScopeTable.bytesEqual(base + start, bytes.baseAddress, length)
     }
 
     /// Compares `count` bytes a word at a time: names are short, and a call to memcmp costs more than the comparison.
     @inline(__always)
-    package static func bytesEqual(_ a: UnsafeRawPointer, _ b: UnsafeRawPointer?, _ count: Int) -> Bool {
+    @inlinable package static func bytesEqual(_ a: UnsafeRawPointer, _ b: UnsafeRawPointer?, _ count: Int) -> Bool {
         guard count > 0, let b else { return true }
         var index = 0
         while index + 8 <= count {
@@ -402,7 +405,7 @@ public final class ScopeTable: @unchecked Sendable {
 
     /// Offset (within the keys section) just past the record at `offset`, padding included.
     @inline(__always)
-    package static func recordEnd(base: UnsafeRawPointer, keys: Int, offset: Int, nameLength: Int) -> Int {
+    @inlinable package static func recordEnd(base: UnsafeRawPointer, keys: Int, offset: Int, nameLength: Int) -> Int {
         var end = (offset + TableFormat.keyRecordHeaderSize + nameLength + 1) & ~1
         if base.load(fromByteOffset: keys + offset + 21, as: UInt8.self) & TableFormat.keyFlagScopeFollows != 0 {
             end += 2 + 2 * Int(UInt16(littleEndian: base.loadUnaligned(fromByteOffset: keys + end, as: UInt16.self)))
@@ -468,18 +471,18 @@ public final class ScopeTable: @unchecked Sendable {
 
 extension ScopeTable {
     /// The bytes of the string entry at `ref` (already validated).
-    package func withString<Result>(_ ref: UInt32, _ body: (UnsafeRawBufferPointer) -> Result) -> Result {
-        let (start, length) = RawReader(base: base, count: storage.count).stringSpan(section: strings, ref: ref)
+    @inlinable package func withString<Result>(_ ref: UInt32, _ body: (UnsafeRawBufferPointer) -> Result) -> Result {
+        let (start, length) = RawReader(base: base, count: size).stringSpan(section: strings, ref: ref)
         return body(UnsafeRawBufferPointer(start: base + start, count: length))
     }
 
     /// The string entry at `ref` (already validated), as a `String`.
-    package func decodedString(_ ref: UInt32) -> String {
+    @inlinable package func decodedString(_ ref: UInt32) -> String {
         withString(ref) { String(decoding: $0, as: UTF8.self) }
     }
 
     /// The items of the list entry at `ref` (already validated).
-    package func decodedList(_ ref: UInt32) -> [UInt32] {
+    @inlinable package func decodedList(_ ref: UInt32) -> [UInt32] {
         let list = lists + Int(ref)
         return (0..<Int(u32(list))).map { u32(list + 4 + 4 * $0) }
     }
@@ -514,38 +517,37 @@ public struct TableHeader: Sendable, Hashable {
 /// Little-endian reads at offsets the caller has already validated against `count` (the open
 /// sequence checks the header, then the sections, then each reference, before reading
 /// through it). Debug builds assert the bounds; release builds do not pay for a second check.
-package struct RawReader {
-    package let base: UnsafeRawPointer
-    package let count: Int
+@frozen @usableFromInline package struct RawReader {
+    @usableFromInline package let base: UnsafeRawPointer
+    @usableFromInline package let count: Int
 
-    package init(base: UnsafeRawPointer, count: Int) {
+    @inlinable package init(base: UnsafeRawPointer, count: Int) {
         self.base = base
         self.count = count
     }
 
-    package func u8(_ offset: Int) -> UInt8 {
+    @inlinable package func u8(_ offset: Int) -> UInt8 {
         assert(offset >= 0 && offset < count, "table read at \(offset) past \(count) bytes")
         return base.load(fromByteOffset: offset, as: UInt8.self)
     }
-    package func u16(_ offset: Int) -> UInt16 {
+    @inlinable package func u16(_ offset: Int) -> UInt16 {
         assert(offset >= 0 && offset + 2 <= count, "table read at \(offset) past \(count) bytes")
         return UInt16(littleEndian: base.loadUnaligned(fromByteOffset: offset, as: UInt16.self))
     }
-    package func u32(_ offset: Int) -> UInt32 {
+    @inlinable package func u32(_ offset: Int) -> UInt32 {
         assert(offset >= 0 && offset + 4 <= count, "table read at \(offset) past \(count) bytes")
         return UInt32(littleEndian: base.loadUnaligned(fromByteOffset: offset, as: UInt32.self))
     }
-    package func i32(_ offset: Int) -> Int32 { Int32(bitPattern: u32(offset)) }
-    package func u64(_ offset: Int) -> UInt64 {
+    @inlinable package func i32(_ offset: Int) -> Int32 { Int32(bitPattern: u32(offset)) }
+    @inlinable package func u64(_ offset: Int) -> UInt64 {
         assert(offset >= 0 && offset + 8 <= count, "table read at \(offset) past \(count) bytes")
         return UInt64(littleEndian: base.loadUnaligned(fromByteOffset: offset, as: UInt64.self))
     }
-    package func i64(_ offset: Int) -> Int64 { Int64(bitPattern: u64(offset)) }
+    @inlinable package func i64(_ offset: Int) -> Int64 { Int64(bitPattern: u64(offset)) }
 
     /// Start (absolute) and length of the string entry at `ref` in the strings section at `section`:
     /// a LEB128 length, then the bytes. Only for references already validated.
-    @inline(__always)
-    package func stringSpan(section: Int, ref: UInt32) -> (start: Int, length: Int) {
+    @inlinable package func stringSpan(section: Int, ref: UInt32) -> (start: Int, length: Int) {
         var offset = section + Int(ref)
         var length = 0
         var shift = 0

@@ -4,42 +4,42 @@ public enum TableFormat {
     /// "KSTB".
     public static let magic: [UInt8] = [0x4B, 0x53, 0x54, 0x42]
     /// The format version this reader reads and the writer writes.
-    public static let version: UInt16 = 1
+    @inlinable public static var version: UInt16 { 1 }
     /// Bytes of the fixed header, sections table included.
-    public static let headerSize = 136
+    @inlinable public static var headerSize: Int { 136 }
     /// "KSIG".
     public static let signatureMagic: [UInt8] = [0x4B, 0x53, 0x49, 0x47]
     /// Bytes of the trailing signature block.
-    public static let signatureBlockSize = 80
+    @inlinable public static var signatureBlockSize: Int { 80 }
     /// Ed25519.
-    public static let signatureAlgorithmEd25519: UInt16 = 1
+    @inlinable public static var signatureAlgorithmEd25519: UInt16 { 1 }
     /// A reference that points nowhere (no description, unscoped, no revision).
-    public static let none: UInt32 = 0xFFFF_FFFF
+    @inlinable public static var none: UInt32 { 0xFFFF_FFFF }
     /// Largest capability count: scope sets store capability indices as u16.
-    public static let maxCapabilities = 0xFFFF
+    @inlinable public static var maxCapabilities: Int { 0xFFFF }
 
     /// Header field offsets.
-    package enum Header {
-        package static let magic = 0
-        package static let version = 4
-        package static let flags = 6
-        package static let headerSize = 8
-        package static let signedSize = 12
-        package static let serial = 16
-        package static let issuedAt = 24
-        package static let expiresAt = 32
-        package static let productID = 40
-        package static let productName = 44
-        package static let revision = 48
-        package static let capabilityCount = 52
-        package static let keyCount = 56
-        package static let teamCount = 60
-        package static let scopeSetCount = 64
-        package static let capabilityIndexCapacity = 68
+    @usableFromInline package enum Header {
+        @inlinable package static var magic: Int { 0 }
+        @inlinable package static var version: Int { 4 }
+        @inlinable package static var flags: Int { 6 }
+        @inlinable package static var headerSize: Int { 8 }
+        @inlinable package static var signedSize: Int { 12 }
+        @inlinable package static var serial: Int { 16 }
+        @inlinable package static var issuedAt: Int { 24 }
+        @inlinable package static var expiresAt: Int { 32 }
+        @inlinable package static var productID: Int { 40 }
+        @inlinable package static var productName: Int { 44 }
+        @inlinable package static var revision: Int { 48 }
+        @inlinable package static var capabilityCount: Int { 52 }
+        @inlinable package static var keyCount: Int { 56 }
+        @inlinable package static var teamCount: Int { 60 }
+        @inlinable package static var scopeSetCount: Int { 64 }
+        @inlinable package static var capabilityIndexCapacity: Int { 68 }
         /// Number of key buckets (a power of two).
-        package static let keyBucketCount = 72
-        package static let reserved = 76
-        package static let sections = 80
+        @inlinable package static var keyBucketCount: Int { 72 }
+        @inlinable package static var reserved: Int { 76 }
+        @inlinable package static var sections: Int { 80 }
     }
 
     /// Sections in file order; each is (u32 offset, u32 length) at `Header.sections + 8 * rawValue`.
@@ -47,24 +47,24 @@ public enum TableFormat {
         case strings, lists, teams, capabilities, keys, capabilityIndex, keyBuckets
     }
 
-    package static let flagHasRevision: UInt16 = 1
+    @inlinable package static var flagHasRevision: UInt16 { 1 }
 
     /// Capability index slots: u32 capability index (NONE when empty) and u32 hash tag (bits 32-63 of the hash; 0 when
     /// empty).
-    package static let indexSlotSize = 8
+    @inlinable package static var indexSlotSize: Int { 8 }
 
-    package static let teamRecordSize = 12
-    package static let capabilityRecordSize = 24
-    package static let keyRecordHeaderSize = 32
+    @inlinable package static var teamRecordSize: Int { 12 }
+    @inlinable package static var capabilityRecordSize: Int { 24 }
+    @inlinable package static var keyRecordHeaderSize: Int { 32 }
     /// Offset of the u64 name hash in a key record.
-    package static let keyHashOffset = 24
+    @inlinable package static var keyHashOffset: Int { 24 }
     /// Offset of the name bytes in a key record.
-    package static let keyNameOffset = 32
+    @inlinable package static var keyNameOffset: Int { 32 }
 
-    package static let keyFlagUnscoped: UInt8 = 1
-    package static let keyFlagHasExpiry: UInt8 = 2
+    @inlinable package static var keyFlagUnscoped: UInt8 { 1 }
+    @inlinable package static var keyFlagHasExpiry: UInt8 { 2 }
     /// The key's scope set is stored right after its record (its first user).
-    package static let keyFlagScopeFollows: UInt8 = 4
+    @inlinable package static var keyFlagScopeFollows: UInt8 { 4 }
 
     /// The hash of the capability index and the key buckets, over the UTF-8 bytes of a name.
     ///
@@ -76,7 +76,7 @@ public enum TableFormat {
     ///     for each 8-byte word w: h = (h ^ w) * 0xBF58476D1CE4E5B9; h ^= h >> 31
     ///     h ^= h >> 32; h *= 0x94D049BB133111EB; h ^= h >> 29
     @inline(__always)
-    public static func hash(_ bytes: UnsafeRawBufferPointer) -> UInt64 {
+    @inlinable public static func hash(_ bytes: UnsafeRawBufferPointer) -> UInt64 {
         var hash: UInt64 = 0x9E37_79B9_7F4A_7C15 ^ UInt64(bytes.count)
         var index = 0
         let count = bytes.count
@@ -105,7 +105,7 @@ public enum TableFormat {
 
     /// Key buckets for `count` keys: the smallest power of two at least count / 4 (about four keys a bucket), at least
     /// 1.
-    package static func keyBucketCount(for count: Int) -> Int {
+    @inlinable package static func keyBucketCount(for count: Int) -> Int {
         var buckets = 1
         while buckets * 4 < count { buckets <<= 1 }
         return buckets
@@ -113,12 +113,12 @@ public enum TableFormat {
 
     /// The bucket of a name hash: its top bits, so that records sorted by hash are sorted by bucket.
     @inline(__always)
-    package static func bucket(of hash: UInt64, bucketCount: Int) -> Int {
+    @inlinable package static func bucket(of hash: UInt64, bucketCount: Int) -> Int {
         bucketCount <= 1 ? 0 : Int(hash >> UInt64(64 - bucketCount.trailingZeroBitCount))
     }
 
     /// Index capacity for `count` entries: the smallest power of two at least twice the count (load ≤ 0.5), at least 8.
-    package static func indexCapacity(for count: Int) -> Int {
+    @inlinable package static func indexCapacity(for count: Int) -> Int {
         var capacity = 8
         while capacity < count * 2 { capacity <<= 1 }
         return capacity

@@ -16,7 +16,10 @@ public enum GitError: Error, Sendable, Equatable {
 public enum Git {
     /// `git rev-parse HEAD` in `directory`, or nil when it is not in a git repository.
     public static func headRevision(of directory: String) -> String? {
-        guard let revision = try? git(["-C", directory, "rev-parse", "HEAD"]), !revision.isEmpty else { return nil }
+        guard
+            let revision = try? git(
+                ["-C", directory, "rev-parse", "HEAD"], else: .notARepository(directory: directory)), !revision.isEmpty
+        else { return nil }
         return revision
     }
 
@@ -29,7 +32,7 @@ public enum Git {
 
     /// The directory's path inside its repository (`git rev-parse --show-prefix`), or nil outside one.
     public static func prefix(of directory: String) -> String? {
-        try? git(["-C", directory, "rev-parse", "--show-prefix"])
+        try? git(["-C", directory, "rev-parse", "--show-prefix"], else: .notARepository(directory: directory))
     }
 
     /// A tree exported from a revision into a temporary directory, removed by `remove()`.
@@ -85,9 +88,9 @@ public enum Git {
     }
 
     /// Runs git; its standard output, trimmed, or `failure` when it exits non-zero.
-    static func git(_ arguments: [String], else failure: GitError? = nil) throws(GitError) -> String {
+    static func git(_ arguments: [String], else failure: GitError) throws(GitError) -> String {
         let output = Subprocess.run(["git"] + arguments)
-        guard output.status == 0 else { throw failure ?? .notARepository(directory: ".") }
+        guard output.status == 0 else { throw failure }
         return String(decoding: output.stdout, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
     }
 }

@@ -99,7 +99,7 @@ public final class ScopeTable: @unchecked Sendable {
     /// The key that signed the table.
     public let signer: KeyID
     /// Size of the whole file, signature block included.
-    public var byteCount: Int { storage.count }
+    public var byteCount: Int { size }
 
     @usableFromInline package let strings: Int
     @usableFromInline package let lists: Int

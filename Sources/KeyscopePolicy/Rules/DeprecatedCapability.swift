@@ -10,10 +10,7 @@ enum DeprecatedCapability: PolicyRule {
             for grant in grants where product.isDeprecated[grant.capability] {
                 guard let reason = capabilities[grant.capability].deprecated else { continue }
                 let entry = key.scope!.value[grant.entry]
-                let via =
-                    if case .tag(let tag) = entry.value { " through selector \(Quote.quoted("tag:" + tag))" } else {
-                        ""
-                    }
+                let via = selectorClause(entry.value)
                 diagnostics.append(
                     finding(
                         "key \(Quote.quoted(key.name.value)) is granted deprecated capability \(Quote.quoted(capabilities[grant.capability].id.value))\(via)",

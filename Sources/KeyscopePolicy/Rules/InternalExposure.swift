@@ -22,10 +22,7 @@ enum InternalExposure: PolicyRule {
             }
             for grant in grants where product.isInternal[grant.capability] {
                 let entry = key.scope!.value[grant.entry]
-                let via =
-                    if case .tag(let tag) = entry.value { " through selector \(Quote.quoted("tag:" + tag))" } else {
-                        ""
-                    }
+                let via = selectorClause(entry.value)
                 diagnostics.append(
                     finding(
                         "internal capability \(Quote.quoted(capabilities[grant.capability].id.value)) granted to \(audience.rawValue) key \(Quote.quoted(key.name.value))\(via)",

@@ -15,3 +15,9 @@ func reportDuplicates<T>(
         }
     }
 }
+
+/// How a grant reached a capability, for a message: `" through selector `tag:x`"` for a
+/// selector, nothing for a capability named directly.
+func selectorClause(_ entry: ScopeEntry) -> String {
+    if case .tag(let tag) = entry { " through selector \(Quote.quoted("tag:" + tag))" } else { "" }
+}

@@ -128,7 +128,7 @@ extension Diff {
             return defaultTo
                 ? "no policy directory here; run from the directory that holds it, or pass --root or --to"
                 : "no such policy directory (a state is a policy directory, git:REV, a .kst table, published:DIR or an http(s) URL)"
-        case .table(let path) where !exists(path, directory: false) && !FileManager.default.fileExists(atPath: path):
+        case .table(let path) where !FileManager.default.fileExists(atPath: path):
             return "no such table file"
         case .published(let path) where !exists(path, directory: true):
             return "no such publish directory"

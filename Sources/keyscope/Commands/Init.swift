@@ -29,7 +29,9 @@ struct Init: ParsableCommand {
     var workflowRef: String?
 
     func validate() throws {
-        guard Self.isSlug(product) else { throw ValidationError("--product must be a slug: a-z, 0-9 and '-'") }
+        guard PolicySchema.slug.accepts(product) else {
+            throw ValidationError("--product must be a slug: \(PolicySchema.slug.expectation)")
+        }
         if (workflowRepository == nil) != (workflowRef == nil) {
             throw ValidationError("--workflow-repository and --workflow-ref go together")
         }
@@ -46,7 +48,7 @@ struct Init: ParsableCommand {
     }
 
     func run() throws {
-        let base = directory.hasSuffix("/") && directory.count > 1 ? String(directory.dropLast()) : directory
+        let base = Environment.directoryArgument(directory)
         var files = Self.policyFiles(product: product).map { (path: "\(base)/\($0.path)", bytes: Array($0.text.utf8)) }
         // The schemas the files' yaml-language-server lines point to (as `keyscope schema` writes them).
         files += JSONSchemaGenerator.files().map {
@@ -69,11 +71,6 @@ struct Init: ParsableCommand {
         if workflowRepository == nil {
             print("CI: rerun with --workflow-repository OWNER/NAME --workflow-ref COMMIT to write the review workflow")
         }
-    }
-
-    static func isSlug(_ text: String) -> Bool {
-        guard let first = text.utf8.first, first != UInt8(ascii: "-") else { return false }
-        return text.utf8.allSatisfy { ($0 >= 97 && $0 <= 122) || ($0 >= 48 && $0 <= 57) || $0 == UInt8(ascii: "-") }
     }
 
     static func policyFiles(product: String) -> [(path: String, text: String)] {

@@ -139,9 +139,7 @@ struct Keygen: ParsableCommand {
 
     func run() throws {
         let key = SigningKey()
-        // `--out keys/` names the directory `keys`, not `keys//signing-key.pem`.
-        var directory = out
-        while directory.count > 1 && directory.hasSuffix("/") { directory.removeLast() }
+        let directory = Environment.directoryArgument(out)
         try FileOutput.makeDirectories(directory, mode: 0o700)
         let privatePath = directory == "/" ? "/\(name).pem" : "\(directory)/\(name).pem"
         let publicPath = directory == "/" ? "/\(name).pub.pem" : "\(directory)/\(name).pub.pem"

@@ -36,6 +36,14 @@ enum Environment {
     }
 
     /// A path as shown to the user: relative to the working directory when it lies below it.
+    /// A directory argument without trailing slashes (`keys/` → `keys`; `/` stays), so that
+    /// paths built from it print as `keys/name`, not `keys//name`.
+    static func directoryArgument(_ path: String) -> String {
+        var path = path
+        while path.count > 1 && path.hasSuffix("/") { path.removeLast() }
+        return path
+    }
+
     static func displayPath(_ path: String) -> String {
         guard path.hasPrefix("/") else { return path }
         let cwd = currentDirectory()

@@ -12,7 +12,29 @@ enum Entry {
             Environment.printError(message)
             Environment.exitNow(ExitCode(64))
         }
-        Keyscope.main()
+        let command: ParsableCommand
+        do {
+            command = try Keyscope.parseAsRoot(arguments)
+        } catch {
+            Keyscope.exit(withError: error)
+        }
+        do {
+            var running = command
+            try running.run()
+        } catch let error as ValidationError {
+            // A usage error found once the subcommand runs (two options that conflict, a bad
+            // environment value) shows that subcommand's usage: ArgumentParser would show the root's.
+            let name = type(of: command)._commandName
+            Environment.printError(
+                """
+                Error: \(error.message)
+                Usage: \(Keyscope.usageString(for: type(of: command)))
+                  See 'keyscope \(name) --help' for more information.
+                """)
+            Environment.exitNow(KeyscopeExit.usage)
+        } catch {
+            Keyscope.exit(withError: error)
+        }
     }
 }
 

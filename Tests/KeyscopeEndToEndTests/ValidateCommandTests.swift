@@ -63,6 +63,62 @@ import Testing
         let badDate = try KeyscopeCommand.run(["validate", "--now", "27/11/2026"], in: TestPaths.packageRoot)
         #expect(badDate.status == 64)
         #expect(badDate.stderr.contains("--now expects a date as YYYY-MM-DD"))
+        // Issue 13.11: a usage error found while running shows the subcommand's usage, not the root's.
+        #expect(badDate.stderr.contains("Usage: keyscope validate"), "\(badDate.stderr)")
+        #expect(!badDate.stderr.contains("keyscope <subcommand>"))
+        let noKeys = try KeyscopeCommand.run(["verify", "t.kst"], in: FileManager.default.temporaryDirectory)
+        #expect(noKeys.status == 64)
+        #expect(noKeys.stderr.contains("Usage: keyscope verify"), "\(noKeys.stderr)")
+        // Messages name a path once.
+        let missing = try KeyscopeCommand.run(
+            [
+                "inspect", "nope.kst", "--trusted-key",
+                TestPaths.fixtures.appendingPathComponent("table-vector/signing-key.pub.pem").path,
+            ],
+            in: FileManager.default.temporaryDirectory)
+        #expect(missing.status == 1)
+        #expect(missing.stderr == "Error: cannot read table nope.kst: no such file\n", "\(missing.stderr)")
+    }
+
+    /// Issue 13.13: --quiet shows errors only; many findings end with a count per rule; a terminal gets a
+    /// progress line that is erased before the results, a pipe never does.
+    @Test func quietSummaryByRuleAndProgress() throws {
+        let dir = try TestPaths.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try FileManager.default.copyItem(
+            at: TestPaths.fixtures.appendingPathComponent("example"), to: dir.appendingPathComponent("policies"))
+        // Twelve keys that expired: twelve warnings of one rule.
+        let keys = (1...12).map {
+            "  - name: old-\($0)\n    description: old\n    audience: customer\n    capabilities: [cap_faq]\n    expires: 2020-01-01"
+        }
+        try TestPaths.write(
+            [
+                "policies/keys/old.yaml":
+                    "apiVersion: keyscope/v1\nkind: KeySet\nproduct: support-bot\nowners: [support]\nkeys:\n"
+                    + keys.joined(separator: "\n") + "\n"
+            ], under: dir)
+        let full = try KeyscopeCommand.run(["validate", "--now", "2026-11-27"], in: dir)
+        #expect(full.stdout.contains("warning: key `old-3` expired"), "\(full.stdout)")
+        #expect(full.stdout.hasSuffix("by rule: expired-key 12\n"), "\(full.stdout)")
+        let quiet = try KeyscopeCommand.run(["validate", "--now", "2026-11-27", "--quiet"], in: dir)
+        #expect(quiet.status == 0)
+        #expect(!quiet.stdout.contains("warning:"))
+        #expect(quiet.stdout.contains("0 errors, 12 warnings"))
+        #expect(full.stderr.isEmpty, "no progress on a pipe: \(full.stderr)")
+        // Through a pseudo-terminal (util-linux `script`), with the delay shortened: the line appears, then is erased.
+        let log = dir.appendingPathComponent("tty.log")
+        let command =
+            "KEYSCOPE_PROGRESS_DELAY=0 \(TestPaths.keyscopeBinary.path) validate policies --now 2026-11-27 >/dev/null"
+        let status = TestProcess.run(["script", "-qec", command, log.path], in: dir)
+        #expect(status == 0, "script(1) is needed for this test (util-linux)")
+        let terminal = String(decoding: (try? Data(contentsOf: log)) ?? Data(), as: UTF8.self)
+        #expect(terminal.contains("reading policies"), "\(terminal)")
+        #expect(terminal.contains("\r\u{1B}[2K"))
+        // compile: --color never keeps escapes out of stderr, --quiet prints nothing on success.
+        let compile = try KeyscopeCommand.run(
+            ["compile", "--now", "2026-11-27", "--quiet", "--signing-key", "k.pem"], in: dir)
+        #expect(compile.status == 1)
+        #expect(compile.stdout.isEmpty)
     }
 
     @Test func missingRootIsAClearError() throws {

@@ -410,6 +410,45 @@ struct TestFailure: Error, CustomStringConvertible {
         #expect(fixture.read("mine/.gitignore") == Data("custom\n".utf8))
     }
 
+    /// Issue 13.9: one development key per repository, wherever compile runs; the warning names the public key;
+    /// inspect, verify and check find it by themselves (loudly), publish never does.
+    @Test func developmentKeyLivesAtTheRepositoryRoot() throws {
+        let fixture = try PublishFixture()
+        defer { fixture.remove() }
+        #expect(TestProcess.run(["git", "init", "-q"], in: fixture.dir) == 0)
+        let sub = fixture.dir.appendingPathComponent("policies/keys")
+        let compile = ["compile", "..", "--out", "../../out", "--now", "2026-11-27", "--issued-at", "1767225600"]
+        let first = try KeyscopeCommand.run(compile, in: sub)
+        #expect(first.status == 0, "\(first.stderr)")
+        #expect(fixture.read(".keyscope/dev-signing-key.pem") != nil)
+        #expect(fixture.read("policies/keys/.keyscope/dev-signing-key.pem") == nil)
+        #expect(first.stderr.contains("--trusted-key ../../.keyscope/dev-signing-key.pub.pem"), "\(first.stderr)")
+        #expect(
+            fixture.read(".keyscope/.gitignore")
+                == Data("# Written by `keyscope compile`: the development key never goes into git.\n*\n".utf8))
+        // A second run from the root reuses the key: same key id in both warnings.
+        let second = try KeyscopeCommand.run(
+            ["compile", "policies", "--out", "out2", "--now", "2026-11-27", "--issued-at", "1767225600"],
+            in: fixture.dir)
+        #expect(second.status == 0, "\(second.stderr)")
+        let keyID = { (text: String) in text.split(separator: "\n").first { $0.contains("key id") } }
+        #expect(keyID(first.stderr)?.split(separator: "(").last == keyID(second.stderr)?.split(separator: "(").last)
+        // inspect right after, from a subdirectory, trusts the development public key with a warning.
+        let inspect = try KeyscopeCommand.run(["inspect", "../../out/support-bot.kst"], in: sub)
+        #expect(inspect.status == 0, "\(inspect.stderr)")
+        #expect(inspect.stderr.contains("trusting the DEVELOPMENT public key"))
+        for command in [
+            ["verify", "out/support-bot.kst"],
+            ["check", "out/support-bot.kst", "--key", "customer-b", "--capability", "cap_faq"],
+        ] {
+            let result = try KeyscopeCommand.run(command, in: fixture.dir)
+            #expect(result.stderr.contains("DEVELOPMENT public key"), "\(command): \(result.stderr)")
+        }
+        // publish asks for a key it was given.
+        let publish = try KeyscopeCommand.run(["publish", "out/support-bot.kst", "--to", "published"], in: fixture.dir)
+        #expect(publish.status != 0)
+        #expect(publish.stderr.contains("no trusted keys"), "\(publish.stderr)")
+    }
     /// Issue 11.10: a private key others can read is refused (like ssh), and a key file must be exactly one PEM block.
     @Test func signingKeysMustBePrivateAndUnambiguous() throws {
         let fixture = try PublishFixture()

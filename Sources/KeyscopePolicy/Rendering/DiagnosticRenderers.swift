@@ -9,6 +9,15 @@ public struct ValidationSummary: Sendable, Hashable {
     public var errors: Int
     public var warnings: Int
 
+    /// Findings by rule id, most frequent first (ties by id).
+    public var byRule: [RuleCount]
+
+    /// How many errors and warnings one rule reported.
+    public struct RuleCount: Sendable, Hashable {
+        public var rule: RuleID
+        public var count: Int
+    }
+
     public init(_ result: ValidationResult) {
         files = result.policy.fileCount
         documents = result.policy.documentCount
@@ -18,6 +27,22 @@ public struct ValidationSummary: Sendable, Hashable {
         keys = result.policy.keyCount
         errors = result.diagnostics.errorCount
         warnings = result.diagnostics.warningCount
+        var counts: [RuleID: Int] = [:]
+        for diagnostic in result.diagnostics where diagnostic.severity != .note {
+            counts[diagnostic.rule, default: 0] += 1
+        }
+        byRule = counts.map { RuleCount(rule: $0.key, count: $0.value) }
+            .sorted { $0.count != $1.count ? $0.count > $1.count : $0.rule < $1.rule }
+    }
+
+    /// From this many findings on, the text output ends with a count per rule: a reader of a
+    /// long log then sees at once which one or two rules account for it.
+    public static let byRuleThreshold = 10
+
+    /// `by rule: unknown-capability 1204, expired-key 33`, or nil when there are few findings.
+    public var byRuleLine: String? {
+        guard errors + warnings >= Self.byRuleThreshold else { return nil }
+        return "by rule: " + byRule.map { "\($0.rule) \($0.count)" }.joined(separator: ", ")
     }
 
     /// `checked 3 files (5 documents): 1 product, 5 teams, 12 capabilities, 9 keys; 0 errors, 1 warning`

@@ -49,6 +49,12 @@ struct Compile: ParsableCommand {
     @Option(help: "Diagnostics format when validation fails: text, json, github or sarif.")
     var format: DiagnosticFormat = .text
 
+    @Option(help: "Colour of the diagnostics on stderr: auto, always or never.")
+    var color: ColorMode = .auto
+
+    @Flag(help: "Print only errors and the development-key warning: no summary, no progress, no table lines.")
+    var quiet = false
+
     func run() throws {
         guard let validity = Duration.seconds(parsing: validFor), validity > 0 else {
             throw ValidationError(
@@ -69,14 +75,10 @@ struct Compile: ParsableCommand {
             throw ValidationError("issue time plus --valid-for is out of range")
         }
         let rootPath = Environment.displayPath(root)
-        let result: ValidationResult
-        do {
-            result = try PolicyValidator.validate(root: rootPath, checkDate: try checkDate.checkDate())
-        } catch let error as PolicyLoadError {
-            throw CommandFailure(error.description)
-        }
+        let result = try Validate.validate(root: rootPath, checkDate: try checkDate.checkDate(), quiet: quiet)
         if result.diagnostics.hasErrors {
-            let rendered = Validate.render(result, format: format, color: Environment.colorStderr())
+            let rendered = Validate.render(
+                result, format: format, color: Environment.colorStderr(color), quiet: quiet)
             var stderr = StandardError()
             print(rendered, terminator: "", to: &stderr)
             throw CommandFailure("validation failed; no table written")
@@ -84,8 +86,8 @@ struct Compile: ParsableCommand {
         if let product, !result.resolved.products.contains(where: { $0.id == product }) {
             throw CommandFailure("no product \(Quote.quoted(product)) in \(rootPath)")
         }
-        print(ValidationSummary(result).line)
-        let (key, _) = try signing.load()
+        if !quiet { print(ValidationSummary(result).line) }
+        let (key, _) = try signing.load(policyRoot: rootPath)
         // A table built from uncommitted files is not the commit it would otherwise name.
         var recorded = revision
         if recorded == nil, let head = Git.headRevision(of: rootPath) {
@@ -115,13 +117,13 @@ struct Compile: ParsableCommand {
         let tables = try ScopeTableCompiler.compile(result.resolved, options: options, signer: key, productID: product)
         // All tables are written to temporary files first, then renamed: a failure leaves nothing partial.
         try FileOutput.writeAllAtomically(tables.map { (out + "/" + $0.productID + ".kst", $0.bytes) })
-        for table in tables {
+        for table in tables where !quiet {
             let header = table.contents.metadata
             print(
                 "compiled \(out)/\(table.productID).kst: serial \(header.serial), \(table.contents.keys.count) keys, \(table.contents.capabilities.count) capabilities, \(table.bytes.count) bytes, signed by \(key.publicKey.id), expires \(Timestamp.iso8601(header.expiresAt))"
             )
         }
-        if !result.diagnostics.isEmpty {
+        if !result.diagnostics.isEmpty && !quiet {
             Environment.printError("\(result.diagnostics.warningCount) warning(s); run `keyscope validate` to see them")
         }
         Environment.exitNow(KeyscopeExit.success)

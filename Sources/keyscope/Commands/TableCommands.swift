@@ -23,9 +23,12 @@ struct TableInput: ParsableArguments {
                 return try ScopeTable.openUnverified(bytes: try FileOutput.readFile(table))
             }
             let options = TableOpenOptions(
-                trustedKeys: try trust.load(), expectedProduct: product, now: now, minimumSerial: minimumSerial)
+                trustedKeys: try trust.load(developmentKeyNear: [table, "."]), expectedProduct: product, now: now,
+                minimumSerial: minimumSerial)
             return try ScopeTable(path: table, options: options)
         } catch let error as ScopeTableError {
+            // `unreadable` names the path itself; every other reason is about the bytes of this file.
+            if case .unreadable = error { throw CommandFailure("\(error)") }
             throw CommandFailure("\(table): \(error)")
         }
     }

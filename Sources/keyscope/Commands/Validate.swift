@@ -37,19 +37,19 @@ struct Validate: ParsableCommand {
     @Option(help: "Colour: auto, always or never.")
     var color: ColorMode = .auto
 
+    @Flag(help: "Print errors and the summary only (text and github formats): no warnings, no progress.")
+    var quiet = false
+
     func run() throws {
         let date = try checkDate.checkDate()
         let (rootPath, files) = try Self.scope(paths: paths, root: root)
-        var result: ValidationResult
-        do {
-            result = try PolicyValidator.validate(root: Environment.displayPath(rootPath), checkDate: date)
-        } catch {
-            throw CommandFailure(error.description)
-        }
+        var result = try Self.validate(root: Environment.displayPath(rootPath), checkDate: date, quiet: quiet)
         if let files {
             result.diagnostics = result.diagnostics.filter { files.contains(Self.canonical($0.location.file)) }
         }
-        print(Validate.render(result, format: format, color: Environment.colorStdout(color)), terminator: "")
+        print(
+            Validate.render(result, format: format, color: Environment.colorStdout(color), quiet: quiet),
+            terminator: "")
         let failed = result.diagnostics.hasErrors || (strict && result.diagnostics.warningCount > 0)
         // Exit now: tearing down a 100,000-key model takes longer than the OS reclaiming it.
         Environment.exitNow(failed ? KeyscopeExit.failure : KeyscopeExit.success)
@@ -92,15 +92,38 @@ struct Validate: ParsableCommand {
         URL(fileURLWithPath: path).standardizedFileURL.resolvingSymlinksInPath().path
     }
 
-    static func render(_ result: ValidationResult, format: DiagnosticFormat, color: Bool) -> String {
+    /// Loads and validates `root`, with a progress line on a terminal when it takes a while.
+    static func validate(root: String, checkDate: CalendarDate, quiet: Bool) throws -> ValidationResult {
+        let progress = ProgressLine(enabled: !quiet && isatty(STDERR_FILENO) == 1)
+        defer { progress.finish() }
+        progress.phase("reading \(root)")
+        let loaded: LoadedPolicy
+        do {
+            loaded = try PolicyLoader().load(root: root)
+        } catch {
+            throw CommandFailure(error.description)
+        }
+        progress.phase(
+            "checking \(loaded.policy.keyCount) keys and \(loaded.policy.capabilityCount) capabilities from \(loaded.policy.fileCount) files"
+        )
+        return PolicyValidator.validate(loaded, checkDate: checkDate)
+    }
+
+    /// The findings in `format`. With `quiet`, the text and github formats show errors only; the
+    /// summary still counts every finding. Machine formats (json, sarif) are always complete.
+    static func render(_ result: ValidationResult, format: DiagnosticFormat, color: Bool, quiet: Bool = false)
+        -> String
+    {
         let summary = ValidationSummary(result)
+        let shown = quiet ? result.diagnostics.filter { $0.severity == .error } : result.diagnostics
+        let tail = summary.line + "\n" + (summary.byRuleLine.map { $0 + "\n" } ?? "")
         switch format {
         case .text:
-            return DiagnosticRenderer.text(result.diagnostics, files: result.files, color: color) + summary.line + "\n"
+            return DiagnosticRenderer.text(shown, files: result.files, color: color) + tail
         case .json:
             return DiagnosticRenderer.json(result.diagnostics, summary: summary, checkDate: result.checkDate)
         case .github:
-            return DiagnosticRenderer.github(result.diagnostics) + summary.line + "\n"
+            return DiagnosticRenderer.github(shown) + tail
         case .sarif:
             return DiagnosticRenderer.sarif(result.diagnostics, toolVersion: Keyscope.version)
         }

@@ -24,9 +24,14 @@ enum Environment {
     }
 
     /// Colour on stderr: a terminal, and `NO_COLOR` unset.
-    static func colorStderr() -> Bool {
-        if let noColor = variable("NO_COLOR"), !noColor.isEmpty { return false }
-        return isatty(STDERR_FILENO) == 1
+    static func colorStderr(_ mode: ColorMode = .auto) -> Bool {
+        switch mode {
+        case .always: return true
+        case .never: return false
+        case .auto:
+            if let noColor = variable("NO_COLOR"), !noColor.isEmpty { return false }
+            return isatty(STDERR_FILENO) == 1
+        }
     }
 
     static func currentDirectory() -> String {

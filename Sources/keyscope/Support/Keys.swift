@@ -14,10 +14,24 @@ struct TrustOptions: ParsableArguments {
     var trustedKeys: [String] = []
 
     /// The trusted keys; fails when none was given (there is no unsigned mode).
-    func load() throws -> [TrustedKey] {
+    ///
+    /// With `developmentKeyNear`, a local reading command (`inspect`, `verify`, `check`) with no
+    /// key configured trusts the development public key of the repository holding one of those
+    /// paths, loudly: right after `compile` signed with it, asking for `--trusted-key` would only
+    /// send the user looking for a file the tool already knows. Never for `publish` or a gateway.
+    func load(developmentKeyNear places: [String] = []) throws -> [TrustedKey] {
         var paths = trustedKeys
         if paths.isEmpty, let fromEnvironment = Environment.variable("KEYSCOPE_TRUSTED_KEYS") {
             paths = fromEnvironment.split(separator: ":").map(String.init)
+        }
+        if paths.isEmpty, let found = DevelopmentKey.existingPublicKey(near: places) {
+            let key = try KeyFiles.trustedKey(found)
+            Environment.printError(
+                """
+                warning: no trusted key configured; trusting the DEVELOPMENT public key \(found) (key id \(key.id)).
+                warning: a production gateway must not trust this key. Use --trusted-key or KEYSCOPE_TRUSTED_KEYS.
+                """)
+            return [key]
         }
         guard !paths.isEmpty else {
             throw ValidationError(
@@ -43,10 +57,66 @@ struct TrustOptions: ParsableArguments {
     }
 }
 
+/// The development key pair `compile` makes when no signing key is configured.
+///
+/// It lives in `.keyscope/` at the root of the git work tree holding the policy (the current
+/// directory outside git), so that running from a subdirectory finds the same key instead of
+/// silently making a second one.
+enum DevelopmentKey {
+    static let directoryName = ".keyscope"
+    static let privateName = "dev-signing-key.pem"
+    static let publicName = "dev-signing-key.pub.pem"
+
+    /// The directory for the development key of the repository holding `path`.
+    static func directory(near path: String) -> String {
+        let start = absolute(path)
+        var candidate = start
+        while true {
+            if access(candidate + "/.git", F_OK) == 0 {
+                // Shown relative to the working directory when it lies below the root (`../../.keyscope`).
+                let cwd = Environment.currentDirectory()
+                if candidate != "/" && cwd.hasPrefix(candidate + "/") {
+                    let depth = cwd.dropFirst(candidate.count + 1).split(separator: "/").count
+                    return String(repeating: "../", count: depth) + directoryName
+                }
+                return Environment.displayPath(candidate == "/" ? "/.keyscope" : candidate + "/" + directoryName)
+            }
+            guard let slash = candidate.lastIndex(of: "/"), candidate != "/" else { break }
+            candidate = slash == candidate.startIndex ? "/" : String(candidate[..<slash])
+        }
+        return directoryName
+    }
+
+    /// The development public key of the first of `places` whose repository has one.
+    static func existingPublicKey(near places: [String]) -> String? {
+        for place in places {
+            let path = directory(near: place) + "/" + publicName
+            if access(path, F_OK) == 0 { return path }
+        }
+        return nil
+    }
+
+    /// An absolute, lexically clean directory for `path` (a file's directory when it is a file).
+    private static func absolute(_ path: String) -> String {
+        var joined = path.hasPrefix("/") ? path : Environment.currentDirectory() + "/" + path
+        var info = stat()
+        if stat(joined, &info) != 0 || (info.st_mode & S_IFMT) != S_IFDIR {
+            joined = joined.lastIndex(of: "/").map { String(joined[..<$0]) } ?? "."
+        }
+        var parts: [Substring] = []
+        for part in joined.split(separator: "/") {
+            switch part {
+            case ".": continue
+            case "..": if !parts.isEmpty { parts.removeLast() }
+            default: parts.append(part)
+            }
+        }
+        return "/" + parts.joined(separator: "/")
+    }
+}
+
 /// Reading and writing key files.
 enum KeyFiles {
-    /// Where `compile` keeps its development key when no signing key is configured.
-    static let developmentKeyPath = ".keyscope/dev-signing-key.pem"
 
     static func trustedKey(_ path: String) throws -> TrustedKey {
         let text = String(decoding: try FileOutput.readFile(path, limit: 64 << 10), as: UTF8.self)
@@ -96,26 +166,38 @@ struct SigningOptions: ParsableArguments {
     @Option(
         name: .customLong("signing-key"),
         help: ArgumentHelp(
-            "The Ed25519 private key (PKCS#8 PEM) to sign with. Default: $KEYSCOPE_SIGNING_KEY, else a development key under .keyscope/.",
+            "The Ed25519 private key (PKCS#8 PEM) to sign with. Default: $KEYSCOPE_SIGNING_KEY, else a development key in .keyscope/ at the repository root.",
             valueName: "path"))
     var signingKey: String?
 
-    func load() throws -> (SigningKey, isDevelopment: Bool) {
+    /// The configured key, else the development key of the repository holding `policyRoot`.
+    func load(policyRoot: String) throws -> (SigningKey, isDevelopment: Bool) {
         if let path = signingKey ?? Environment.variable("KEYSCOPE_SIGNING_KEY") {
             return (try KeyFiles.signingKey(path), false)
         }
-        let path = KeyFiles.developmentKeyPath
+        let directory = DevelopmentKey.directory(near: policyRoot)
+        let path = directory + "/" + DevelopmentKey.privateName
+        let publicPath = directory + "/" + DevelopmentKey.publicName
         let key: SigningKey
         if access(path, F_OK) == 0 {
             key = try KeyFiles.signingKey(path)
         } else {
             key = SigningKey()
-            try FileOutput.makeDirectories(".keyscope", mode: 0o700)
-            try KeyFiles.writePair(key, privatePath: path, publicPath: ".keyscope/dev-signing-key.pub.pem")
+            try FileOutput.makeDirectories(directory, mode: 0o700)
+            try KeyFiles.writePair(key, privatePath: path, publicPath: publicPath)
+            // The repository root is where `git add .` reaches: the key stays out of git even
+            // when the repository's own .gitignore does not name `.keyscope/`.
+            let ignore = directory + "/.gitignore"
+            if access(ignore, F_OK) != 0 {
+                try FileOutput.writeNew(
+                    Array("# Written by `keyscope compile`: the development key never goes into git.\n*\n".utf8),
+                    to: ignore, mode: 0o644)
+            }
         }
         Environment.printError(
             """
             warning: no signing key configured; signed with the DEVELOPMENT key \(path) (key id \(key.publicKey.id)).
+            warning: to read this table, trust its public key: --trusted-key \(publicPath)
             warning: a production gateway must not trust this key. Use --signing-key or KEYSCOPE_SIGNING_KEY.
             """)
         return (key, true)

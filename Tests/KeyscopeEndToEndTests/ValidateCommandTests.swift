@@ -30,6 +30,17 @@ import Testing
             let index = try #require(item["ruleIndex"] as? Int)
             #expect(rules[index]["id"] as? String == item["ruleId"] as? String)
         }
+        // Issue 13.15: regions end where the caret line ends (exclusive endColumn, after startColumn).
+        let regions = results.compactMap {
+            (($0["locations"] as? [[String: Any]])?.first?["physicalLocation"] as? [String: Any])?["region"]
+                as? [String: Int]
+        }
+        #expect(!regions.isEmpty)
+        for region in regions {
+            let start = try #require(region["startColumn"])
+            let end = try #require(region["endColumn"], "\(region)")
+            #expect(end > start)
+        }
     }
 
     @Test func exampleRepositoryValidates() throws {

@@ -510,3 +510,18 @@ struct TestFailure: Error, CustomStringConvertible {
         #expect(diff.stderr.contains("is not a regular file"), "\(diff.stderr)")
     }
 }
+
+/// Issue 13.16: every key file the README names under `keys/` is one that `keyscope keygen --out keys` writes.
+@Test func readmeNamesTheKeyFilesKeygenWrites() throws {
+    let dir = try TestPaths.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let keygen = try KeyscopeCommand.run(["keygen", "--out", "keys"], in: dir)
+    #expect(keygen.status == 0, "\(keygen.stderr)")
+    let written = Set(try FileManager.default.contentsOfDirectory(atPath: dir.appendingPathComponent("keys").path))
+    let readme = try String(contentsOf: TestPaths.packageRoot.appendingPathComponent("README.md"), encoding: .utf8)
+    let named = readme.matches(of: /keys\/([A-Za-z0-9._-]+\.pem)/).map { String($0.output.1) }
+    #expect(!named.isEmpty)
+    for name in named {
+        #expect(written.contains(name), "README names keys/\(name); keygen writes \(written.sorted())")
+    }
+}

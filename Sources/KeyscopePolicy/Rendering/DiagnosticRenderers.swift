@@ -141,16 +141,28 @@ public enum DiagnosticRenderer {
             scalarIndex += 1
         }
         let scalars = Array(String(decoding: bytes[min(from, to)..<to], as: UTF8.self).unicodeScalars)
-        let end = scalars.count
         var shown = ""
         for scalar in scalars {
             if Quote.isUnsafe(scalar) { shown += " " } else { shown.unicodeScalars.append(scalar) }
         }
         let column = max(0, location.column - 1 - start)
+        let width = tokenWidth(scalars, at: location.column - 1 - start)
+        let gutter = String(location.line)
+        let pad = String(repeating: " ", count: gutter.count)
+        var underline = String(repeating: " ", count: column) + "^" + String(repeating: "~", count: max(0, width - 1))
+        if color { underline = "\u{1B}[1;32m\(underline)\u{1B}[0m" }
+        return " \(gutter) | \(shown)\n \(pad) | \(underline)\n"
+    }
+
+    /// How many scalars the token starting at `index` spans: a quoted scalar through its closing
+    /// quote, otherwise up to the next space or YAML indicator. The caret of the text format and
+    /// the SARIF region's `endColumn` both come from here.
+    static func tokenWidth(_ scalars: [Unicode.Scalar], at start: Int) -> Int {
+        let end = scalars.count
+        guard start >= 0, start < end else { return 0 }
         var width = 0
-        var index = location.column - 1 - start
-        if index >= 0, index < end, scalars[index] == "\"" || scalars[index] == "'" {
-            // A quoted scalar: underline through the closing quote.
+        var index = start
+        if scalars[index] == "\"" || scalars[index] == "'" {
             let quote = scalars[index]
             width = 1
             index += 1
@@ -160,7 +172,7 @@ public enum DiagnosticRenderer {
                 index += 1
             }
         } else {
-            while index < end, index >= 0 {
+            while index < end {
                 let scalar = scalars[index]
                 if scalar == " " || scalar == ":" || scalar == "," || scalar == "]" || scalar == "}" || scalar == "#" {
                     break
@@ -169,11 +181,16 @@ public enum DiagnosticRenderer {
                 index += 1
             }
         }
-        let gutter = String(location.line)
-        let pad = String(repeating: " ", count: gutter.count)
-        var underline = String(repeating: " ", count: column) + "^" + String(repeating: "~", count: max(0, width - 1))
-        if color { underline = "\u{1B}[1;32m\(underline)\u{1B}[0m" }
-        return " \(gutter) | \(shown)\n \(pad) | \(underline)\n"
+        return width
+    }
+
+    /// The 1-based column just past the token at `location` (SARIF's exclusive `endColumn`), or nil
+    /// when the line is not available or no token starts there.
+    static func endColumn(of location: SourceLocation, lines: LineIndex) -> Int? {
+        guard let bytes = lines.line(location.line, of: location.file) else { return nil }
+        let scalars = Array(String(decoding: bytes, as: UTF8.self).unicodeScalars)
+        let width = tokenWidth(scalars, at: location.column - 1)
+        return width > 0 ? location.column + width : nil
     }
 
     // MARK: json
@@ -269,7 +286,13 @@ public enum DiagnosticRenderer {
     }
 
     /// SARIF 2.1.0 with rule metadata for every registered rule, columns in Unicode code points.
-    public static func sarif(_ diagnostics: [Diagnostic], toolVersion: String) -> String {
+    ///
+    /// Regions end at the end of the token the finding points at (`endColumn`, exclusive), so a
+    /// code-scanning view underlines the same text as the terminal's caret line.
+    public static func sarif(_ diagnostics: [Diagnostic], files: [String: SourceFile] = [:], toolVersion: String)
+        -> String
+    {
+        let lines = LineIndex(files)
         let rules = RuleRegistry.all
         let ruleIndex = Dictionary(uniqueKeysWithValues: rules.enumerated().map { ($1.id, $0) })
         func level(_ severity: Severity) -> String {
@@ -282,7 +305,13 @@ public enum DiagnosticRenderer {
         func physical(_ l: SourceLocation) -> JSONValue {
             .object([
                 ("artifactLocation", .object([("uri", .string(uriEncode(l.file)))])),
-                ("region", .object([("startLine", .int(l.line)), ("startColumn", .int(l.column))])),
+                (
+                    "region",
+                    .object(
+                        [("startLine", .int(l.line)), ("startColumn", .int(l.column))]
+                            + (endColumn(of: l, lines: lines).map { [("endColumn", .int($0))] } ?? [])
+                    )
+                ),
             ])
         }
         let results: [JSONValue] = diagnostics.map { d in

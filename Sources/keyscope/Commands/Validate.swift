@@ -125,7 +125,7 @@ struct Validate: ParsableCommand {
         case .github:
             return DiagnosticRenderer.github(shown) + tail
         case .sarif:
-            return DiagnosticRenderer.sarif(result.diagnostics, toolVersion: Keyscope.version)
+            return DiagnosticRenderer.sarif(result.diagnostics, files: result.files, toolVersion: Keyscope.version)
         }
     }
 }

@@ -55,6 +55,8 @@ struct Keyscope: ParsableCommand {
             Inspect.self,
             Verify.self,
             Check.self,
+            Explain.self,
+            WhoCan.self,
             Keygen.self,
             CodeOwnersCommand.self,
             Schema.self,

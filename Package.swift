@@ -73,12 +73,13 @@ let package = Package(
             name: "KeyscopeCompiler",
             dependencies: ["KeyscopePolicy", "KeyscopeSupport", "KeyscopeTable", "KeyscopeTableTools"]),
 
-        // Access review: states from policies, git, tables, publish directories, URLs; ranked diff; CODEOWNERS.
+        // Access review: states from policies, git, tables, publish directories, URLs; ranked diff; CODEOWNERS;
+        // explanations (explain, who-can); review plans (digests of what was approved).
         .target(
             name: "KeyscopeReview",
             dependencies: [
                 "KeyscopeAccess", "KeyscopeIO", "KeyscopePolicy", "KeyscopeSupport", "KeyscopeTable",
-                "KeyscopeTableTools",
+                "KeyscopeTableTools", .product(name: "Crypto", package: "swift-crypto"),
             ]),
 
         // Publishing: verified, serial-checked, crash-safe replacement of DIR/<product>/current.kst.

@@ -14,6 +14,8 @@ public struct PublishError: Error, Sendable, Equatable, CustomStringConvertible 
         case io
         /// The published state on disk is unreadable.
         case corruptState
+        /// The table, or what is deployed, is not what the reviewed plan says (`publish --plan`).
+        case notReviewed
     }
 
     public var code: Code

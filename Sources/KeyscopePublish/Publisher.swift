@@ -99,7 +99,14 @@ public struct Publisher: Sendable {
 
     /// Publishes several tables (already verified), all or nothing as far as the checks go:
     /// every product is locked and its serial checked before any file is written.
-    public func publish(_ items: [(table: ScopeTable, bytes: [UInt8])]) throws(PublishError) -> [PublishResult] {
+    ///
+    /// `precondition` sees each product's current contents under its lock, before anything is
+    /// written (not for a table that is already current): `publish --plan` refuses there when
+    /// the deployed table is no longer the one the change was reviewed against.
+    public func publish(
+        _ items: [(table: ScopeTable, bytes: [UInt8])],
+        precondition: (_ product: String, _ current: TableContents?) throws(PublishError) -> Void = { _, _ in }
+    ) throws(PublishError) -> [PublishResult] {
         struct Plan {
             var index: Int
             var productDirectory: String
@@ -149,6 +156,7 @@ public struct Publisher: Sendable {
                     )
                 }
             }
+            try precondition(product, previous)
             plans.append(Plan(index: index, productDirectory: productDirectory, previous: previous))
         }
         faultHook("locked")

@@ -410,6 +410,90 @@ struct TestFailure: Error, CustomStringConvertible {
         #expect(fixture.read("mine/.gitignore") == Data("custom\n".utf8))
     }
 
+    /// Issue 13.18: `diff --out plan.json` records what was reviewed; `publish --plan` publishes exactly that,
+    /// over exactly the base it was reviewed against, and a retry of the same publish still succeeds.
+    @Test func publishPublishesOnlyTheReviewedPlan() throws {
+        let fixture = try PublishFixture()
+        defer { fixture.remove() }
+        let trust = ["--trusted-key", "signing-key.pub.pem"]
+        #expect(try fixture.publish(try fixture.table(serial: 1)).status == 0)
+        // The pull request: customer-b gains order lookup.
+        let customers = fixture.dir.appendingPathComponent("policies/keys/customers.yaml")
+        let original = try String(contentsOf: customers, encoding: .utf8)
+        let changed = original.replacingOccurrences(
+            of: "description: Customer B - FAQ only\n    audience: customer\n    capabilities: [cap_faq]",
+            with:
+                "description: Customer B - FAQ only\n    audience: customer\n    capabilities: [cap_faq, cap_order_lookup]"
+        )
+        #expect(changed != original)
+        try Data(changed.utf8).write(to: customers)
+        let diff = try KeyscopeCommand.run(
+            ["diff", "--from", "published:published", "--to", "policies", "--out", "plan.json", "--now", "2026-11-27"]
+                + trust, in: fixture.dir)
+        #expect(diff.status == 0, "\(diff.stderr)")
+        let plan = try JSONSerialization.jsonObject(with: try #require(fixture.read("plan.json"))) as? [String: Any]
+        #expect(plan?["schema"] as? String == "keyscope.plan/v1")
+        #expect((plan?["diff"] as? [String: Any])?["schema"] as? String == "keyscope.diff/v1")
+        let reviewed = try fixture.table(serial: 2)
+        // A table of other contents (the unchanged policy, serial 3) is refused, nothing written.
+        try Data(original.utf8).write(to: customers)
+        let other = try fixture.table(serial: 3)
+        let before = fixture.snapshot()
+        let refused = try fixture.publish(other, extra: ["--plan", "plan.json"])
+        #expect(refused.status == 1)
+        #expect(refused.stderr.contains("is not what was reviewed"), "\(refused.stderr)")
+        #expect(fixture.snapshot() == before)
+        // The reviewed table goes out; the same command run again (a retried job) is a no-op.
+        let published = try fixture.publish(reviewed, extra: ["--plan", "plan.json"])
+        #expect(published.status == 0, "\(published.stderr)")
+        let retried = try fixture.publish(reviewed, extra: ["--plan", "plan.json"])
+        #expect(retried.status == 0, "\(retried.stderr)")
+        #expect(retried.stdout.contains("already current"))
+        // A plan whose base is no longer deployed: reviewed against serial 2, but serial 3 went out meanwhile.
+        let diff2 = try KeyscopeCommand.run(
+            ["diff", "--from", "published:published", "--to", "policies", "--out", "plan2.json", "--now", "2026-11-27"]
+                + trust, in: fixture.dir)
+        #expect(diff2.status == 0, "\(diff2.stderr)")
+        let third = original.replacingOccurrences(of: "Customer A - FAQ and order lookup", with: "Customer A - renamed")
+        try Data(third.utf8).write(to: customers)
+        #expect(try fixture.publish(try fixture.table(serial: 4)).status == 0)
+        try Data(original.utf8).write(to: customers)
+        let stale = try fixture.publish(try fixture.table(serial: 5), extra: ["--plan", "plan2.json"])
+        #expect(stale.status == 1)
+        #expect(stale.stderr.contains("is not the plan's base"), "\(stale.stderr)")
+        // A plan between two policy directories: the policy's digest is the compiled table's.
+        try FileManager.default.copyItem(
+            at: fixture.dir.appendingPathComponent("policies"), to: fixture.dir.appendingPathComponent("base"))
+        try Data(changed.utf8).write(to: customers)
+        let diff3 = try KeyscopeCommand.run(
+            ["diff", "--from", "base", "--to", "policies", "--out", "plan3.json", "--now", "2026-11-27"],
+            in: fixture.dir)
+        #expect(diff3.status == 0, "\(diff3.stderr)")
+        let fresh = try KeyscopeCommand.run(
+            ["publish", try fixture.table(serial: 6), "--to", "fresh", "--plan", "plan3.json", "--at", "1767225700"]
+                + trust,
+            in: fixture.dir)
+        #expect(fresh.status == 1)
+        #expect(fresh.stderr.contains("plan base sha256:"), "nothing deployed is not the base: \(fresh.stderr)")
+        try Data(original.utf8).write(to: customers)
+        #expect(
+            try KeyscopeCommand.run(
+                ["publish", try fixture.table(serial: 7), "--to", "fresh", "--at", "1767225700"] + trust,
+                in: fixture.dir
+            ).status == 0)
+        try Data(changed.utf8).write(to: customers)
+        let matched = try KeyscopeCommand.run(
+            ["publish", try fixture.table(serial: 8), "--to", "fresh", "--plan", "plan3.json", "--at", "1767225700"]
+                + trust,
+            in: fixture.dir)
+        #expect(matched.status == 0, "policy digests equal table digests: \(matched.stderr)")
+        // A malformed plan is a named error.
+        try Data("{\"schema\": \"other\"}".utf8).write(to: fixture.dir.appendingPathComponent("bad.json"))
+        let bad = try fixture.publish(try fixture.table(serial: 9), extra: ["--plan", "bad.json"])
+        #expect(bad.status == 1)
+        #expect(bad.stderr.contains("bad.json: not a keyscope plan"), "\(bad.stderr)")
+    }
+
     /// Issue 13.9: one development key per repository, wherever compile runs; the warning names the public key;
     /// inspect, verify and check find it by themselves (loudly), publish never does.
     @Test func developmentKeyLivesAtTheRepositoryRoot() throws {

@@ -183,6 +183,11 @@ public enum DiffRenderer {
 
     /// The document of `docs/json-output.md` ("keyscope.diff/v1").
     public static func json(_ diff: AccessDiff) -> String {
+        jsonValue(diff).rendered() + "\n"
+    }
+
+    /// The same document as a value, for embedding (a plan file carries the diff it records).
+    public static func jsonValue(_ diff: AccessDiff) -> JSONValue {
         JSONValue.object([
             ("schema", .string("keyscope.diff/v1")),
             ("from", .string(diff.from)),
@@ -235,6 +240,6 @@ public enum DiffRenderer {
                         ])
                     })
             ),
-        ]).rendered() + "\n"
+        ])
     }
 }

@@ -66,6 +66,11 @@ struct Diff: ParsableCommand {
     @Flag(help: "Read tables without checking their signatures (never in CI).")
     var insecureSkipVerify = false
 
+    @Option(
+        help: ArgumentHelp(
+            "Also write the reviewed plan (keyscope.plan/v1) to this file, for `publish --plan`.", valueName: "file"))
+    var out: String?
+
     func run() throws {
         let root = Environment.displayPath(self.root)
         let toSource = StateSource.parse(to ?? root, policyRoot: root)
@@ -91,7 +96,10 @@ struct Diff: ParsableCommand {
         // The states stay alive until the process exits: freeing 200,000 keys costs more than diffing them.
         let states: (AccessState, AccessState)
         do {
-            states = try loader.loadPair(fromSource, toSource)
+            // A plan digests whole states: the pair with alike keys left out would not do.
+            states =
+                out == nil
+                ? try loader.loadPair(fromSource, toSource) : (try loader.load(fromSource), try loader.load(toSource))
         } catch {
             throw CommandFailure(error.description)
         }
@@ -101,6 +109,10 @@ struct Diff: ParsableCommand {
                 throw CommandFailure("no product \(Quote.quoted(product)) in either state")
             }
             diff.narrow(toProduct: product)
+        }
+        if let out {
+            let plan = ReviewPlan(from: states.0, to: states.1, product: product)
+            try FileOutput.writeAllAtomically([(out, Array(plan.rendered(diff: diff).utf8))])
         }
         switch format {
         case .text: print(DiffRenderer.text(diff, color: Environment.colorStdout(color)), terminator: "")

@@ -44,6 +44,12 @@ struct Publish: ParsableCommand {
             valueName: "time"))
     var at: Instant?
 
+    @Option(
+        help: ArgumentHelp(
+            "Publish only what this plan (from `diff --out`) reviewed: the tables' contents must be the reviewed ones and the deployed tables its base.",
+            valueName: "file"))
+    var plan: String?
+
     func validate() throws {
         if keep < 1 { throw ValidationError("--keep must be at least 1") }
         if tables.isEmpty { throw ValidationError("name at least one table") }
@@ -73,6 +79,11 @@ struct Publish: ParsableCommand {
             if Set(products).count != products.count {
                 throw CommandFailure("two tables for the same product; publish one at a time")
             }
+            let reviewed = try plan.map { path in
+                let plan = try ReviewPlan(json: FileOutput.readFile(path, limit: 64 << 20))
+                try plan.checkTables(verified.map { $0.table.contents() })
+                return plan
+            }
             if dryRun {
                 for item in verified {
                     let current = try publisher.current(productID: item.table.header.productID)
@@ -84,7 +95,16 @@ struct Publish: ParsableCommand {
                 return
             }
             // All products are locked and checked before any file is written.
-            for result in try publisher.publish(verified.map { ($0.table, $0.bytes) }) {
+            let results = try publisher.publish(verified.map { ($0.table, $0.bytes) }) {
+                product, current throws(PublishError) in
+                guard let reviewed else { return }
+                do throws(PlanError) {
+                    try reviewed.checkDeployed(product: product, current: current)
+                } catch {
+                    throw PublishError(.notReviewed, error.message)
+                }
+            }
+            for result in results {
                 if result.alreadyCurrent {
                     print(
                         "\(Quote.sanitized(result.productID)) serial \(result.serial) is already current, byte for byte: nothing to do."
@@ -100,6 +120,8 @@ struct Publish: ParsableCommand {
             }
         } catch let error as PublishError {
             throw CommandFailure(error.message)
+        } catch let error as PlanError {
+            throw CommandFailure("\(plan ?? "plan"): \(error.message)")
         }
     }
 

@@ -27,21 +27,32 @@ public enum ReloadOutcome: Sendable, Equatable {
 ///   last good table serving.
 /// - The serial never goes back: a table with a lower serial than the one
 ///   served is refused as a rollback.
-/// - The swap is a pointer exchange under a lock held for a few instructions;
-///   a decision copies the current reference and decides outside the lock, so
-///   a reload never fails or stalls a concurrent decision.
-public final class ScopeTableStore: Sendable {
-    /// The table file this store loads and reloads.
+/// - A decision takes no lock and writes no shared memory: the current table is
+///   an atomic pointer, and a decision only announces, in a slot of its own
+///   thread, the epoch it reads in (see `EpochSlots`). A replaced table is freed
+///   once no thread can still be reading it. With N server threads there is no
+///   cache line they all write, which a mutex and a shared reference count were.
+public final class ScopeTableStore: @unchecked Sendable {
+    // @unchecked: `current` is an opaque `Unmanaged<ScopeTable>` pointer owned by the store
+    // (one retain), published and retired only under `state`'s lock, and read under the
+    // epoch protocol of `EpochSlots`; every other stored property is Sendable.
+
+    /// The table file this store loads and reloads (empty for a store fed by `install`).
     public let path: String
     private let options: TableOpenOptions
     private let clock: CoarseClock
     private let state: Mutex<State>
     private let watcher: Mutex<TimerHandle?> = Mutex(nil)
+    /// The table in service: `Unmanaged<ScopeTable>` as a bit pattern, 0 for none.
+    private let served = Atomic<UInt>(0)
+    private let epochs = EpochSlots()
 
-    private struct State: Sendable {
-        var table: ScopeTable?
+    private struct State: @unchecked Sendable {
         var fileIdentity: FileIdentity?
         var lastError: ScopeTableError?
+        var serial: UInt64?
+        /// Replaced tables with the epoch they were replaced in, freed by `reclaim`.
+        var retired: [(pointer: UInt, epoch: UInt64)] = []
     }
 
     /// - Parameters:
@@ -56,53 +67,139 @@ public final class ScopeTableStore: Sendable {
         state = Mutex(State())
     }
 
+    deinit {
+        stopWatching()
+        let bits = served.load(ordering: .acquiring)
+        if bits != 0 { Self.unmanaged(bits).release() }
+        state.withLock { state in
+            for entry in state.retired { Self.unmanaged(entry.pointer).release() }
+            state.retired = []
+        }
+    }
+
+    @inline(__always)
+    private static func unmanaged(_ bits: UInt) -> Unmanaged<ScopeTable> {
+        Unmanaged.fromOpaque(UnsafeRawPointer(bitPattern: bits).unsafelyUnwrapped)
+    }
+
     /// The table being served, if any.
-    public var current: ScopeTable? { state.withLock { $0.table } }
+    public var current: ScopeTable? {
+        epochs.reading { () -> ScopeTable? in
+            let bits = served.load(ordering: .sequentiallyConsistent)
+            return bits == 0 ? nil : Self.unmanaged(bits).takeUnretainedValue()
+        }
+    }
 
     /// Why the last load failed, if it did.
     public var lastError: ScopeTableError? { state.withLock { $0.lastError } }
 
+    /// Replaced tables not yet freed (a thread may still be reading them).
+    public var retiredCount: Int { state.withLock { $0.retired.count } }
+
     /// Decides with the current table; with no table loaded yet, everything is denied as `tableExpired`.
+    ///
+    /// No lock, no reference count: the calling thread's epoch slot is written, the table
+    /// pointer is read, and the table decides from its bytes.
     @inline(__always)
     public func decide(key: String, capability: String) -> Decision {
-        guard let table = state.withLock({ $0.table }) else { return .deny(.tableExpired) }
-        return table.decide(key: key, capability: capability, now: clock.now)
+        let now = clock.now
+        return epochs.reading { () -> Decision in
+            let bits = served.load(ordering: .sequentiallyConsistent)
+            guard bits != 0 else { return .deny(.tableExpired) }
+            return Self.unmanaged(bits)._withUnsafeGuaranteedRef {
+                $0.decide(key: key, capability: capability, now: now)
+            }
+        }
+    }
+
+    /// Decides from UTF-8 bytes (what an HTTP server has in its buffers), without making strings.
+    @inline(__always)
+    public func decide(keyUTF8: UnsafeRawBufferPointer, capabilityUTF8: UnsafeRawBufferPointer) -> Decision {
+        let now = clock.now
+        return epochs.reading { () -> Decision in
+            let bits = served.load(ordering: .sequentiallyConsistent)
+            guard bits != 0 else { return .deny(.tableExpired) }
+            return Self.unmanaged(bits)._withUnsafeGuaranteedRef {
+                $0.decide(keyUTF8: keyUTF8, capabilityUTF8: capabilityUTF8, now: now)
+            }
+        }
     }
 
     /// Looks at the file and loads it when it changed.
     @discardableResult
     public func reload() -> ReloadOutcome {
         let identity = FileIdentity(path: path)
-        let (served, previousIdentity) = state.withLock { ($0.table, $0.fileIdentity) }
+        let (servedSerial, previousIdentity) = state.withLock { ($0.serial, $0.fileIdentity) }
         if let identity, identity == previousIdentity { return .unchanged }
         var options = self.options
         options.now = clock.now
-        if let served { options.minimumSerial = max(options.minimumSerial, served.header.serial) }
+        if let servedSerial { options.minimumSerial = max(options.minimumSerial, servedSerial) }
         do {
             let table = try ScopeTable(path: path, options: options)
-            // Decide under the lock against what is served *now*: another reload may have
-            // installed a newer table while this one was being verified.
-            return state.withLock { state -> ReloadOutcome in
-                state.fileIdentity = identity
-                if let current = state.table {
-                    if table.header.serial == current.header.serial { return .sameSerial(table.header.serial) }
-                    if table.header.serial < current.header.serial {
-                        let error = ScopeTableError.serialBelowMinimum(
-                            serial: table.header.serial, minimum: current.header.serial)
-                        state.lastError = error
-                        return .rejected(error)
-                    }
-                }
-                state.table = table
-                state.lastError = nil
-                return .loaded(serial: table.header.serial)
-            }
+            return install(table, identity: identity)
         } catch {
             state.withLock {
                 $0.lastError = error
                 $0.fileIdentity = identity
             }
             return .rejected(error)
+        }
+    }
+
+    /// Verifies `bytes` (fetched over HTTP, say) with the store's options and serves them when
+    /// they are newer than the table in service.
+    @discardableResult
+    public func load(bytes: [UInt8]) -> ReloadOutcome {
+        var options = self.options
+        options.now = clock.now
+        if let servedSerial = state.withLock({ $0.serial }) {
+            options.minimumSerial = max(options.minimumSerial, servedSerial)
+        }
+        do {
+            return install(try ScopeTable(bytes: bytes, options: options), identity: nil)
+        } catch {
+            state.withLock { $0.lastError = error }
+            return .rejected(error)
+        }
+    }
+
+    /// Serves `table` unless one with the same or a higher serial is served; decided under the
+    /// lock against what is served *now*, since another load may have installed a newer table
+    /// while this one was being verified.
+    private func install(_ table: ScopeTable, identity: FileIdentity?) -> ReloadOutcome {
+        state.withLock { state -> ReloadOutcome in
+            if let identity { state.fileIdentity = identity }
+            if let serial = state.serial {
+                if table.header.serial == serial { return .sameSerial(serial) }
+                if table.header.serial < serial {
+                    let error = ScopeTableError.serialBelowMinimum(serial: table.header.serial, minimum: serial)
+                    state.lastError = error
+                    return .rejected(error)
+                }
+            }
+            let bits = UInt(bitPattern: Unmanaged.passRetained(table).toOpaque())
+            let old = served.exchange(bits, ordering: .sequentiallyConsistent)
+            if old != 0 { state.retired.append((old, epochs.advance())) }
+            state.serial = table.header.serial
+            state.lastError = nil
+            reclaim(&state)
+            return .loaded(serial: table.header.serial)
+        }
+    }
+
+    /// Frees replaced tables that no thread can still be reading. Runs after every swap and on
+    /// each tick of the watcher; call it from a timer when loading with `load(bytes:)`.
+    public func reclaim() {
+        state.withLock { reclaim(&$0) }
+    }
+
+    private func reclaim(_ state: inout State) {
+        guard !state.retired.isEmpty else { return }
+        let oldest = epochs.oldestActive()
+        state.retired.removeAll { entry in
+            guard entry.epoch < oldest else { return false }
+            Self.unmanaged(entry.pointer).release()
+            return true
         }
     }
 
@@ -115,6 +212,7 @@ public final class ScopeTableStore: Sendable {
         source.setEventHandler { [weak self] in
             guard let self else { return }
             let outcome = self.reload()
+            self.reclaim()
             if outcome != .unchanged { onChange(outcome) }
         }
         let handle = TimerHandle(source)
@@ -137,7 +235,6 @@ public final class ScopeTableStore: Sendable {
         previous?.source.cancel()
     }
 
-    deinit { stopWatching() }
 }
 
 /// Device, inode, size and modification time: a changed file (or a file replaced by rename) differs.

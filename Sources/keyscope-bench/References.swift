@@ -1,5 +1,7 @@
 import CYAML
+import KeyscopeTable
 import KeyscopeYAML
+import Synchronization
 
 /// The reference point for parsing: libyaml's event parser alone, events discarded.
 enum LibYAMLReference {
@@ -39,5 +41,19 @@ struct DictionaryReference {
     func decide(key: String, capability: String) -> Bool {
         guard let index = capabilities[capability] else { return false }
         return scopes[key]?.contains(index) ?? false
+    }
+}
+
+/// The store as it was before issue 14: the current table behind a mutex, copied out (a retain
+/// on one shared object) for every decision. The reference point for the lock-free store.
+final class MutexStore: Sendable {
+    private let table: Mutex<ScopeTable?>
+
+    init(_ table: ScopeTable) { self.table = Mutex(table) }
+
+    @inline(__always)
+    func decide(key: String, capability: String, now: Int64) -> Decision {
+        guard let table = table.withLock({ $0 }) else { return .deny(.tableExpired) }
+        return table.decide(key: key, capability: capability, now: now)
     }
 }

@@ -122,7 +122,7 @@ let compileOptions = CompileOptions(serial: 1, issuedAt: checkDate.unixSeconds, 
 
 var validation: ValidationResult?
 if enabled("parse") || enabled("validate") || enabled("compile") || enabled("decisions") || enabled("table")
-    || enabled("diff")
+    || enabled("diff") || enabled("store")
 {
     validation = try PolicyValidator.validate(root: root, checkDate: checkDate)
     if validation!.diagnostics.hasErrors {
@@ -245,7 +245,7 @@ if enabled("table"), let table = tables.first {
 
 // MARK: Decisions
 
-if enabled("decisions"), !tables.isEmpty, let validation {
+if enabled("decisions") || enabled("store"), !tables.isEmpty, let validation {
     let product = validation.resolved.products[0]
     let scopeTable = try ScopeTable(path: tablePath, options: trust)
     var reference = DictionaryReference(scopes: [:], capabilities: [:])
@@ -335,6 +335,71 @@ if enabled("decisions"), !tables.isEmpty, let validation {
             note:
                 "\(allowedByTable * 100 / count)% allowed; \(allocations) allocations in \(count) decisions; target ≤ 0.50× and 0 allocations"
         ))
+    // The store group: decisions per second on 1 and 2 threads through the lock-free store, the
+    // previous mutex store and the bare table, all deciding the same pairs at the same clock.
+    if enabled("store") {
+        let live = try ScopeTableCompiler.compile(
+            validation.resolved,
+            options: CompileOptions(serial: 2, issuedAt: CoarseClock.systemNow() - 60, validFor: 86_400, revision: nil),
+            signer: signer)[0].bytes
+        let livePath = corpusDirectory.appendingPathComponent("live.kst").path
+        try Data(live).write(to: URL(fileURLWithPath: livePath))
+        let liveOptions = TableOpenOptions(trustedKeys: [signer.publicKey], now: nil)
+        let bare = try ScopeTable(path: livePath, options: liveOptions)
+        let store = ScopeTableStore(path: livePath, options: liveOptions)
+        store.reload()
+        let mutexStore = MutexStore(bare)
+        let clock = CoarseClock.shared
+        let contestants: [(String, @Sendable (String, String) -> Decision)] = [
+            ("bare ScopeTable.decide (reference)", { bare.decide(key: $0, capability: $1, now: clock.now) }),
+            ("ScopeTableStore.decide (atomic pointer + epoch slot)", { store.decide(key: $0, capability: $1) }),
+            ("mutex + retain store (before issue 14)", { mutexStore.decide(key: $0, capability: $1, now: clock.now) }),
+        ]
+        /// Decisions per second with `threads` threads each deciding every pair once.
+        /// The pairs as buffers, read by every thread (never written while they run).
+        struct Pairs: @unchecked Sendable {
+            let keys: UnsafeBufferPointer<String>
+            let capabilities: UnsafeBufferPointer<String>
+        }
+        func throughput(threads: Int, _ decide: @Sendable (String, String) -> Decision) -> Double {
+            let start = monotonicNanoseconds()
+            let allowedCounts = WorkerSlots<Int>(count: threads, repeating: 0)
+            keys.withUnsafeBufferPointer { keys in
+                capabilities.withUnsafeBufferPointer { capabilities in
+                    let pairs = Pairs(keys: keys, capabilities: capabilities)
+                    DispatchQueue.concurrentPerform(iterations: threads) { thread in
+                        var allowed = 0
+                        for index in 0..<count where decide(pairs.keys[index], pairs.capabilities[index]) == .allow {
+                            allowed += 1
+                        }
+                        allowedCounts.set(thread, allowed)
+                    }
+                }
+            }
+            blackHole(allowedCounts.array())
+            return Double(threads * count) / (Double(monotonicNanoseconds() - start) / 1e9)
+        }
+        for threads in [1, 2] {
+            var samples = [[Double]](repeating: [], count: contestants.count)
+            for contestant in contestants { _ = throughput(threads: threads, contestant.1) }
+            // Alternating rounds: every contestant sees the same machine conditions.
+            for _ in 0..<lightRepetitions {
+                for (index, contestant) in contestants.enumerated() {
+                    samples[index].append(throughput(threads: threads, contestant.1) / 1e6)
+                }
+            }
+            let reference = Sample(values: samples[0], unit: "M/s")
+            for (index, contestant) in contestants.enumerated() {
+                let sample = Sample(values: samples[index], unit: "M/s")
+                rows.append(
+                    Row(
+                        group: "store", name: "\(contestant.0), \(threads) thread\(threads == 1 ? "" : "s")",
+                        repetitions: lightRepetitions, sample: sample,
+                        ratio: index == 0 ? "1.00×" : ratio(sample.median, reference.median),
+                        note: index == 0 ? "\(count) pairs per thread; decisions per second, higher is better" : ""))
+            }
+        }
+    }
     if allowedByTable != allowedByReference {
         FileHandle.standardError.write(
             Data(

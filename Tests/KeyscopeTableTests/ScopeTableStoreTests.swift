@@ -1,9 +1,11 @@
 import Foundation
 import KeyscopeCompiler
+import KeyscopePolicy
 import KeyscopeRuntime
 import KeyscopeTable
 import KeyscopeTableTools
 import KeyscopeTestSupport
+import Synchronization
 import Testing
 
 @Suite struct ScopeTableStoreTests {
@@ -87,6 +89,70 @@ import Testing
         }
         #expect(failures == 0)
         #expect(store.current?.header.serial == 30)
+    }
+
+    /// Issue 14.3: decisions through the store take no lock, so swaps and decisions really overlap. Threads decide
+    /// without pause while tables that flip one key's access are swapped in; decisions made while swaps were in
+    /// progress are counted (they must be many), every answer is the old or the new table's, and every replaced
+    /// table is freed once the readers are idle.
+    @Test func swapsAndDecisionsOverlap() throws {
+        let source = try files(in: TestPaths.fixtures.appendingPathComponent("table-vector/policies"))
+        let flipped = source.map { file in
+            SourceFile(
+                path: file.path,
+                text: String(decoding: file.bytes, as: UTF8.self).replacingOccurrences(
+                    of: "capabilities: [cap_faq, cap_orders]", with: "capabilities: [cap_faq]"))
+        }
+        let variants = [try validated(source), try validated(flipped)]
+        let swaps = 400
+        let tables = try (0..<swaps).map { index in
+            try ScopeTableCompiler.compile(
+                variants[index % 2].resolved,
+                options: CompileOptions(
+                    serial: UInt64(index + 1), issuedAt: CoarseClock.systemNow() - 60, validFor: 86_400, revision: nil),
+                signer: vectorKey)[0].bytes
+        }
+        let store = ScopeTableStore(path: "", options: TableOpenOptions(trustedKeys: [vectorKey.publicKey], now: nil))
+        #expect(store.load(bytes: tables[0]) == .loaded(serial: 1))
+        final class Flags: Sendable {
+            let swapping = Atomic<Bool>(false)
+            let stop = Atomic<Bool>(false)
+            let overlapped = Atomic<Int>(0)
+            let unexpected = Atomic<Int>(0)
+            let allowed = Atomic<Int>(0)
+            let denied = Atomic<Int>(0)
+        }
+        let flags = Flags()
+        let group = DispatchGroup()
+        for _ in 0..<2 {
+            DispatchQueue.global().async(group: group) {
+                var during = 0
+                while !flags.stop.load(ordering: .relaxed) {
+                    let active = flags.swapping.load(ordering: .relaxed)
+                    switch store.decide(key: "customer-a", capability: "cap_orders") {
+                    case .allow: flags.allowed.add(1, ordering: .relaxed)
+                    case .deny(.notInScope): flags.denied.add(1, ordering: .relaxed)
+                    case .deny: flags.unexpected.add(1, ordering: .relaxed)
+                    }
+                    if active && flags.swapping.load(ordering: .relaxed) { during += 1 }
+                }
+                flags.overlapped.add(during, ordering: .relaxed)
+            }
+        }
+        // Let both deciders start before the first swap.
+        while flags.allowed.load(ordering: .relaxed) < 1000 { usleep(100) }
+        flags.swapping.store(true, ordering: .relaxed)
+        for bytes in tables.dropFirst() { _ = store.load(bytes: bytes) }
+        flags.swapping.store(false, ordering: .relaxed)
+        flags.stop.store(true, ordering: .relaxed)
+        group.wait()
+        #expect(store.current?.header.serial == UInt64(swaps))
+        #expect(flags.unexpected.load(ordering: .relaxed) == 0)
+        #expect(flags.denied.load(ordering: .relaxed) > 0, "both tables answered")
+        let during = flags.overlapped.load(ordering: .relaxed)
+        #expect(during > 1000, "decisions made during the swaps: \(during)")
+        store.reclaim()
+        #expect(store.retiredCount == 0, "replaced tables are freed once no reader is inside")
     }
 
     @Test func watcherPicksUpNewTables() async throws {

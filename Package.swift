@@ -24,11 +24,17 @@ let package = Package(
     products: [
         .executable(name: "keyscope", targets: ["keyscope"]),
         .executable(name: "keyscope-bench", targets: ["keyscope-bench"]),
+        .executable(name: "keyscope-serve", targets: ["keyscope-serve"]),
         .library(name: "KeyscopeRuntime", targets: ["KeyscopeRuntime"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "4.0.0"),
+        // keyscope-serve only: the HTTP service gateways delegate to (SPEC §11).
+        .package(url: "https://github.com/apple/swift-nio", from: "2.100.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.0.0"),
     ],
     targets: [
         // libyaml, from the system (apt: libyaml-dev, pkg-config: yaml-0.1).
@@ -91,6 +97,32 @@ let package = Package(
 
         // What a gateway embeds: verify, load, decide, hot swap (SPEC §8).
         .target(name: "KeyscopeRuntime", dependencies: ["KeyscopeTable"]),
+
+        // The authorization service gateways delegate to (SPEC §11): SwiftNIO HTTP/1, table sources
+        // (watched file, polled URL), Prometheus metrics, JSON-lines logs, graceful shutdown.
+        .target(
+            name: "KeyscopeServe",
+            dependencies: [
+                "KeyscopeRuntime", "KeyscopeIO",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ]),
+
+        // `keyscope-serve` (run by `keyscope serve`): its own executable, so that building the
+        // command-line tool never builds SwiftNIO.
+        .executableTarget(
+            name: "keyscope-serve",
+            dependencies: [
+                "KeyscopeServe", "KeyscopeRuntime",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]),
 
         // Deterministic SPEC §10 corpora, for tests and benchmarks.
         .target(name: "KeyscopeCorpus", dependencies: []),

@@ -60,3 +60,34 @@ private final class PipeDrain: Sendable {
         return result.withLock { $0 }
     }
 }
+
+extension Subprocess {
+    /// The path of `name` beside the running executable, else on PATH; nil when neither has it.
+    public static func companion(_ name: String) -> String? {
+        var buffer = [CChar](repeating: 0, count: 4096)
+        let length = readlink("/proc/self/exe", &buffer, buffer.count - 1)
+        if length > 0 {
+            let me = String(decoding: buffer[..<length].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            if let slash = me.lastIndex(of: "/") {
+                let candidate = String(me[..<slash]) + "/" + name
+                if access(candidate, X_OK) == 0 { return candidate }
+            }
+        }
+        for directory in (getenv("PATH").map { String(cString: $0) } ?? "").split(separator: ":") {
+            let candidate = "\(directory)/\(name)"
+            if access(candidate, X_OK) == 0 { return candidate }
+        }
+        return nil
+    }
+
+    /// Replaces this process with `path` (execv): the caller's pid, signals and standard streams
+    /// go to the new program. Returns only on failure, with the reason.
+    public static func replaceProcess(with path: String, arguments: [String]) -> String {
+        var argv: [UnsafeMutablePointer<CChar>?] = ([path] + arguments).map { strdup($0) }
+        argv.append(nil)
+        execv(path, argv)
+        let reason = String(cString: strerror(errno))
+        for pointer in argv { free(pointer) }
+        return reason
+    }
+}

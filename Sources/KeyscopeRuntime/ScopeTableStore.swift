@@ -46,6 +46,9 @@ public final class ScopeTableStore: @unchecked Sendable {
     /// The table in service: `Unmanaged<ScopeTable>` as a bit pattern, 0 for none.
     private let served = Atomic<UInt>(0)
     private let epochs = EpochSlots()
+    /// The serial in service, readable without touching the table object's reference count.
+    private let servedSerial = Atomic<UInt64>(0)
+    private let hasTable = Atomic<Bool>(false)
 
     private struct State: @unchecked Sendable {
         var fileIdentity: FileIdentity?
@@ -88,6 +91,12 @@ public final class ScopeTableStore: @unchecked Sendable {
             let bits = served.load(ordering: .sequentiallyConsistent)
             return bits == 0 ? nil : Self.unmanaged(bits).takeUnretainedValue()
         }
+    }
+
+    /// The serial of the table in service, if any: one atomic load (for a response header on
+    /// every allowed call, where `current` would retain the shared table object).
+    public var currentSerial: UInt64? {
+        hasTable.load(ordering: .acquiring) ? servedSerial.load(ordering: .relaxed) : nil
     }
 
     /// Why the last load failed, if it did.
@@ -181,6 +190,8 @@ public final class ScopeTableStore: @unchecked Sendable {
             let old = served.exchange(bits, ordering: .sequentiallyConsistent)
             if old != 0 { state.retired.append((old, epochs.advance())) }
             state.serial = table.header.serial
+            servedSerial.store(table.header.serial, ordering: .relaxed)
+            hasTable.store(true, ordering: .releasing)
             state.lastError = nil
             reclaim(&state)
             return .loaded(serial: table.header.serial)

@@ -57,6 +57,7 @@ struct Keyscope: ParsableCommand {
             Check.self,
             Explain.self,
             WhoCan.self,
+            Serve.self,
             Keygen.self,
             CodeOwnersCommand.self,
             Schema.self,

@@ -98,7 +98,7 @@ import Testing
     /// Only the adapters in `KeyscopeIO` start processes or open network connections; the
     /// executables (the CLI, the benchmark, the fuzz driver) are not libraries.
     @Test func onlyTheAdaptersSpawnProcessesOrUseTheNetwork() throws {
-        let executables: Set<String> = ["keyscope", "keyscope-bench", "keyscope-fuzz"]
+        let executables: Set<String> = ["keyscope", "keyscope-bench", "keyscope-fuzz", "keyscope-serve"]
         let forbidden = [
             "FoundationNetworking", "URLSession", "Process()", "posix_spawn", "fork(", "popen(", "execv", "system(",
         ]

@@ -13,7 +13,19 @@ public final class LoopbackHTTPServer: @unchecked Sendable {
     private var stopped = false
     private var held: [Int32] = []
 
-    public init(routes: [String: Data], respond: Bool = true) throws {
+    public convenience init(routes: [String: Data], respond: Bool = true) throws {
+        try self.init(respond: respond) { routes[$0] }
+    }
+
+    /// Serves the files under `directory` by path, read at each request (so a test can replace them).
+    public convenience init(directory: URL) throws {
+        try self.init { path in
+            guard !path.contains("..") else { return nil }
+            return FileManager.default.contents(atPath: directory.path + path)
+        }
+    }
+
+    public init(respond: Bool = true, body: @escaping @Sendable (String) -> Data?) throws {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw POSIXError(.EIO) }
         var yes: Int32 = 1
@@ -52,7 +64,7 @@ public final class LoopbackHTTPServer: @unchecked Sendable {
                 let request = count > 0 ? String(decoding: buffer[..<count], as: UTF8.self) : ""
                 let path = request.split(separator: " ").dropFirst().first.map(String.init) ?? "/"
                 var response: Data
-                if let body = routes[path] {
+                if let body = body(path) {
                     response = Data(
                         "HTTP/1.1 200 OK\r\nContent-Length: \(body.count)\r\nContent-Type: application/octet-stream\r\nConnection: close\r\n\r\n"
                             .utf8)

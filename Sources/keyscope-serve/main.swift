@@ -1,0 +1,154 @@
+import ArgumentParser
+import Foundation
+import KeyscopeRuntime
+import KeyscopeServe
+import Logging
+import ServiceLifecycle
+
+/// `keyscope-serve` (also run as `keyscope serve`): the authorization service gateways delegate
+/// to (SPEC §11). A separate executable so that the command-line tool builds without SwiftNIO.
+@main
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "keyscope serve",
+        abstract: "Answer gateway authorization requests (nginx auth_request, Caddy forward_auth) from a signed table.",
+        discussion: """
+            GET /authz with the key and capability in headers: 200 allowed; 403 with the product's \
+            body when out of scope; 403 naming the reason for an expired key or unknown capability; \
+            401 for a missing or unknown key; 503 without a valid table (fail closed). Also /healthz, \
+            /readyz, /metrics (Prometheus). SIGHUP reloads, SIGTERM drains and exits.
+            """)
+
+    @Option(help: ArgumentHelp("The table file to serve and watch (DIR/<product>/current.kst).", valueName: "file"))
+    var table: String?
+
+    @Option(
+        help: ArgumentHelp("A publish directory over HTTP(S), polled: BASE/<product>/current.json.", valueName: "base"))
+    var url: String?
+
+    @Option(help: "The product to serve (required with --url; checked against the table with --table).")
+    var product: String?
+
+    @Option(
+        name: .customLong("trusted-key"),
+        help: ArgumentHelp(
+            "A trusted public key (.pub.pem) or a directory of them. Repeatable. Default: $KEYSCOPE_TRUSTED_KEYS.",
+            valueName: "path"))
+    var trustedKeys: [String] = []
+
+    @Option(help: "Address to listen on, HOST:PORT (loopback by default).")
+    var listen: String = "127.0.0.1:7070"
+
+    @Option(help: "The request header naming the key.")
+    var keyHeader: String = "X-Keyscope-Key"
+
+    @Option(help: "The request header naming the capability.")
+    var capabilityHeader: String = "X-Keyscope-Capability"
+
+    @Option(help: "Seconds between polls of --url.")
+    var pollInterval: Double = 5
+
+    @Option(help: "Event-loop threads (default: one per core).")
+    var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+
+    @Option(help: "Close a connection idle for this many seconds.")
+    var idleTimeout: Int64 = 60
+
+    @Option(help: "Requests per connection before closing it.")
+    var maxRequestsPerConnection: Int = 100_000
+
+    @Option(help: "Connections beyond this are closed at once.")
+    var maxConnections: Int = 16_384
+
+    mutating func validate() throws {
+        guard (table == nil) != (url == nil) else {
+            throw ValidationError("give exactly one of --table FILE and --url BASE")
+        }
+        if url != nil, product == nil { throw ValidationError("--url needs --product") }
+        guard Self.parse(listen: listen) != nil else {
+            throw ValidationError("--listen expects HOST:PORT, got \(listen)")
+        }
+    }
+
+    static func parse(listen: String) -> (host: String, port: Int)? {
+        guard let colon = listen.lastIndex(of: ":"), let port = Int(listen[listen.index(after: colon)...]),
+            (0...65535).contains(port)
+        else { return nil }
+        var host = String(listen[..<colon])
+        if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        return host.isEmpty ? nil : (host, port)
+    }
+
+    func run() async throws {
+        LoggingSystem.bootstrap { JSONLinesLogHandler(label: $0) }
+        let logger = Logger(label: "keyscope.serve")
+        let keys = try TrustedKeyFiles.load(
+            trustedKeys.isEmpty
+                ? (ProcessInfo.processInfo.environment["KEYSCOPE_TRUSTED_KEYS"]?.split(separator: ":").map(String.init)
+                    ?? []) : trustedKeys)
+        let options = TableOpenOptions(trustedKeys: keys, expectedProduct: product, now: nil)
+        let store = ScopeTableStore(path: table ?? "", options: options)
+        let metrics = ServeMetrics()
+        var limits = ServeLimits()
+        limits.idleTimeoutSeconds = idleTimeout
+        limits.maximumRequestsPerConnection = maxRequestsPerConnection
+        limits.maximumConnections = maxConnections
+        let service = AuthzService(
+            store: store, identifier: HeaderIdentifier(keyHeader: keyHeader, capabilityHeader: capabilityHeader),
+            metrics: metrics, limits: limits)
+        let source: any Service
+        if let table {
+            let files = FileTableSource(store: store, metrics: metrics, logger: logger)
+            files.loadNow()
+            _ = table
+            source = files
+        } else {
+            let poller = URLTableSource(
+                base: url ?? "", product: product ?? "", store: store, metrics: metrics, logger: logger,
+                intervalSeconds: pollInterval)
+            _ = poller.poll(etag: nil)
+            source = poller
+        }
+        let (host, port) = Self.parse(listen: listen) ?? ("127.0.0.1", 7070)
+        let server = AuthzServer(host: host, port: port, service: service, logger: logger, threads: threads)
+        let group = ServiceGroup(
+            configuration: .init(
+                services: [
+                    .init(service: source),
+                    .init(service: server, successTerminationBehavior: .gracefullyShutdownGroup),
+                ],
+                gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await group.run()
+    }
+}
+
+/// Trusted public keys from files or directories of `.pub.pem` files.
+enum TrustedKeyFiles {
+    static func load(_ paths: [String]) throws -> [TrustedKey] {
+        guard !paths.isEmpty else {
+            throw ValidationError(
+                "no trusted keys: pass --trusted-key FILE (or a directory), or set KEYSCOPE_TRUSTED_KEYS")
+        }
+        var keys: [TrustedKey] = []
+        for path in paths {
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+                throw ValidationError("cannot read trusted key \(path): no such file")
+            }
+            let files =
+                isDirectory.boolValue
+                ? try FileManager.default.contentsOfDirectory(atPath: path).filter { $0.hasSuffix(".pub.pem") }.sorted()
+                    .map { path + "/" + $0 } : [path]
+            for file in files {
+                let text = try String(contentsOfFile: file, encoding: .utf8)
+                do {
+                    keys.append(try TrustedKey(pem: text))
+                } catch {
+                    throw ValidationError("cannot use \(file) as a trusted key: \(error)")
+                }
+            }
+        }
+        guard !keys.isEmpty else { throw ValidationError("no .pub.pem files in \(paths.joined(separator: ", "))") }
+        return keys
+    }
+}

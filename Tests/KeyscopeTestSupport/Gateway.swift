@@ -18,6 +18,14 @@ public struct RawResponse: Sendable, CustomStringConvertible {
 public enum RawHTTP {
     public static func get(port: Int, path: String, headers: [(String, String)] = [], timeout: Int = 5) -> RawResponse?
     {
+        var request = "GET \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nConnection: close\r\n"
+        for (name, value) in headers { request += "\(name): \(value)\r\n" }
+        request += "\r\n"
+        return exchange(port: port, request: Array(request.utf8), timeout: timeout)
+    }
+
+    /// Sends `bytes` as they are and reads the response to the end.
+    public static func exchange(port: Int, request bytes: [UInt8], timeout: Int = 5) -> RawResponse? {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { return nil }
         defer { close(fd) }
@@ -33,10 +41,6 @@ public enum RawHTTP {
             }
         }
         guard connected == 0 else { return nil }
-        var request = "GET \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nConnection: close\r\n"
-        for (name, value) in headers { request += "\(name): \(value)\r\n" }
-        request += "\r\n"
-        let bytes = Array(request.utf8)
         guard send(fd, bytes, bytes.count, Int32(MSG_NOSIGNAL)) == bytes.count else { return nil }
         var received: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 16384)
@@ -72,6 +76,25 @@ public enum RawHTTP {
             rest = rest[end...].dropFirst(2)
         }
         return output
+    }
+
+    /// An open connection that sends nothing (for idle-connection tests); -1 when refused.
+    public static func idleConnection(port: Int) -> Int32 {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
+        }
+        if connected != 0 {
+            close(fd)
+            return -1
+        }
+        return fd
     }
 
     /// Waits until something accepts connections on `port`.

@@ -46,6 +46,15 @@ import Glibc
                 + (capability.map { [("X-Keyscope-Capability", $0)] } ?? []))
     }
 
+    /// `keyscope serve` runs keyscope-serve in its place: its usage errors and help come through.
+    @Test func keyscopeServeRunsTheService() throws {
+        let bad = try KeyscopeCommand.run(["serve", "--table", "x.kst", "--listen", "nowhere"])
+        #expect(bad.status == 64, "\(bad.stderr)")
+        #expect(bad.stderr.contains("--listen expects HOST:PORT"), "\(bad.stderr)")
+        let help = try KeyscopeCommand.run(["serve", "--help"])
+        #expect(help.stdout.contains("--trusted-key"), "\(help.stdout)")
+    }
+
     @Test func hostileRequestsGetAClearStatusAndNeverTakeTheServiceDown() throws {
         let dir = try TestPaths.temporaryDirectory("keyscope-serve")
         defer { try? FileManager.default.removeItem(at: dir) }
@@ -99,7 +108,11 @@ import Glibc
         let metrics = try #require(RawHTTP.get(port: port, path: "/metrics"))
         #expect(metrics.body.contains("keyscope_decisions_total{outcome=\"not-in-scope\"} 1"), "\(metrics.body)")
         #expect(metrics.body.contains("keyscope_table_serial 10"))
+        // SIGHUP reloads (and does not stop the service).
+        kill(server.process.processIdentifier, SIGHUP)
+        usleep(500_000)
         #expect(server.process.isRunning)
+        #expect(server.output.contains("SIGHUP: reloading"), "\(server.output)")
         // Logs are JSON lines and never carry a key name from a request.
         for line in server.output.split(separator: "\n") {
             #expect(line.hasPrefix("{") && line.hasSuffix("}"), "\(line)")

@@ -91,6 +91,8 @@ public final class Key: Sendable {
     public let owners: Located<[Located<String>]>?
     public let justification: String?
     public let expires: Located<CalendarDate>?
+    /// Well-formed `fingerprints` entries (SPEC §12), as written (`sha256:…`).
+    public let fingerprints: [Located<String>]
     /// Where the key's mapping starts.
     public let location: SourceLocation
     /// `capabilities` or `unscoped` was written with the wrong type (already a schema finding).
@@ -101,8 +103,9 @@ public final class Key: Sendable {
         scopeLength: Int,
         unscoped: Located<Bool>?, owners: Located<[Located<String>]>?, justification: String?,
         expires: Located<CalendarDate>?, location: SourceLocation,
-        scopeMalformed: Bool = false
+        scopeMalformed: Bool = false, fingerprints: [Located<String>] = []
     ) {
+        self.fingerprints = fingerprints
         self.scopeMalformed = scopeMalformed
         self.name = name
         self.description = description

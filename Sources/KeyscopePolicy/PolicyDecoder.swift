@@ -125,6 +125,7 @@ struct PolicyDecoder {
             var owners: Located<[Located<String>]>?
             var justification: String?
             var expires: Located<CalendarDate>?
+            var fingerprints: [Located<String>] = []
             for entry in k.entries {
                 switch entry.key.value {
                 case "name":
@@ -164,6 +165,13 @@ struct PolicyDecoder {
                     if let s = entry.value.locatedScalar, let date = CalendarDate(parsing: s.value) {
                         expires = Located(date, at: s.location)
                     }
+                case "fingerprints":
+                    // Malformed entries are schema findings; only well-formed ones are kept.
+                    if case .sequence(let sequence) = entry.value {
+                        fingerprints = sequence.items.compactMap(\.locatedScalar).filter {
+                            PolicySchema.fingerprint.accepts($0.value)
+                        }
+                    }
                 default:
                     continue
                 }
@@ -174,7 +182,7 @@ struct PolicyDecoder {
                     name: name, description: description, audience: audience, scope: scope, scopeLength: scopeLength,
                     unscoped: unscoped, owners: owners, justification: justification, expires: expires,
                     location: k.location,
-                    scopeMalformed: scopeMalformed
+                    scopeMalformed: scopeMalformed, fingerprints: fingerprints
                 ))
         }
         return KeySet(product: product, owners: m.locatedList("owners"), keys: keys, location: m.location)

@@ -59,6 +59,7 @@ struct Keyscope: ParsableCommand {
             WhoCan.self,
             Serve.self,
             Keygen.self,
+            Fingerprint.self,
             CodeOwnersCommand.self,
             Schema.self,
             GenerateCorpus.self,

@@ -95,3 +95,35 @@ import Testing
         #expect(workflow.contains("repository: acme/keyscope, ref: \(ref)"))
     }
 }
+
+/// SPEC §12: `keyscope fingerprint` reads the secret from standard input only, agrees with sha256sum, drops one
+/// trailing newline, refuses short secrets, and never prints the secret.
+@Test func fingerprintReadsTheSecretFromStandardInput() throws {
+    let secret = "ks_live_9f8e7d6c5b4a39281706"
+    let piped = try KeyscopeCommand.run(["fingerprint"], stdin: Data(secret.utf8))
+    #expect(piped.status == 0, "\(piped.stderr)")
+    // The reference: sha256sum of the same bytes.
+    let reference = Process()
+    reference.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    reference.arguments = ["sha256sum"]
+    let input = Pipe()
+    let output = Pipe()
+    reference.standardInput = input
+    reference.standardOutput = output
+    try reference.run()
+    input.fileHandleForWriting.write(Data(secret.utf8))
+    try input.fileHandleForWriting.close()
+    reference.waitUntilExit()
+    let digest = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).prefix(64)
+    #expect(piped.stdout == "sha256:\(digest)\n")
+    let echoed = try KeyscopeCommand.run(["fingerprint"], stdin: Data((secret + "\n").utf8))
+    #expect(echoed.stdout == piped.stdout, "one trailing newline is not part of the secret")
+    #expect(!piped.stdout.contains(secret) && !piped.stderr.contains(secret))
+    let short = try KeyscopeCommand.run(["fingerprint"], stdin: Data("short".utf8))
+    #expect(short.status == 1)
+    #expect(short.stderr.contains("at least 16 are needed"), "\(short.stderr)")
+    let argument = try KeyscopeCommand.run(["fingerprint", secret])
+    #expect(argument.status == 64, "a secret is never taken from an argument")
+    #expect(!argument.stderr.contains(secret), "nor repeated back: \(argument.stderr)")
+    #expect(argument.stderr.contains("reads the secret from standard input"))
+}

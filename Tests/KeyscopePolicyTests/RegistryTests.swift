@@ -44,6 +44,11 @@ import Testing
             "more.yaml":
                 "apiVersion: keyscope/v1\nkind: Product\nid: shop2\nname: S\ncapabilities:\n  - {id: cap_x, name: X, owner: support}\n  - {id: cap_x, name: X, owner: support}\n"
         ],
+        "duplicate-fingerprint": [
+            "keys.yaml": keys(
+                "  - name: a\n    audience: customer\n    capabilities: [cap_faq]\n    fingerprints: [\"sha256:\(String(repeating: "ab", count: 32))\"]\n  - name: b\n    audience: customer\n    capabilities: [cap_faq]\n    fingerprints: [\"sha256:\(String(repeating: "ab", count: 32))\"]\n"
+            )
+        ],
         "duplicate-team": ["more.yaml": "apiVersion: keyscope/v1\nkind: Team\nid: support\nname: Support again\n"],
         "duplicate-product": [
             "more.yaml": "apiVersion: keyscope/v1\nkind: Product\nid: shop\nname: S\ncapabilities: []\n"

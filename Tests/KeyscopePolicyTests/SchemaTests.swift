@@ -36,6 +36,44 @@ import Testing
         }
     }
 
+    /// SPEC §12: a fingerprint is `sha256:` and exactly 64 lowercase hex digits; anything else is a schema
+    /// finding (an uppercase spelling would let one secret appear as two fingerprints).
+    @Test func fingerprintsAreStrict() {
+        let hex = String(repeating: "0f", count: 32)
+        for bad in [
+            "sha256:\(hex.uppercased())", "sha256:\(hex.dropLast())", "sha256:\(hex)0", "SHA256:\(hex)", "sha1:\(hex)",
+            hex, "sha256:\(String(repeating: "g", count: 64))",
+        ] {
+            check(
+                keys(
+                    "  - name: a\n    audience: customer\n    capabilities: [cap_faq]\n    fingerprints: [1️⃣\"\(bad)\"]\n"
+                ),
+                expect: [DiagnosticSpec("1️⃣", in: "keys.yaml", rule: "schema")])
+        }
+        check(
+            keys(
+                "  - name: a\n    audience: customer\n    capabilities: [cap_faq]\n    fingerprints: [\"sha256:\(hex)\"]\n"
+            ),
+            expect: [])
+    }
+
+    /// Both places are shown: the later fingerprint, with a note at the first.
+    @Test func duplicateFingerprintShowsBothKeys() {
+        let fingerprint = "sha256:" + String(repeating: "a1", count: 32)
+        check(
+            keys(
+                "  - name: a\n    audience: customer\n    capabilities: [cap_faq]\n    fingerprints: [3️⃣\"\(fingerprint)\"]\n"
+                    + "  - name: b\n    audience: customer\n    capabilities: [cap_faq]\n    fingerprints: [1️⃣\"\(fingerprint)\"]\n"
+            ),
+            expect: [
+                DiagnosticSpec(
+                    "1️⃣", in: "keys.yaml", rule: "duplicate-fingerprint",
+                    message:
+                        "key `b` has the fingerprint of key `a` in product `shop`: one secret would open both scopes",
+                    notes: ["3️⃣"])
+            ])
+    }
+
     @Test func idFormats() {
         check(
             keys("  - name: 1️⃣Bad_Name\n    audience: customer\n    capabilities: [2️⃣cap-faq, 3️⃣\"tag:\"]\n"),

@@ -58,6 +58,16 @@ public enum PolicySchema {
         return capabilityID.isValid(utf8)
     }
 
+    /// `sha256:` and the 64 lowercase hex digits of the SHA-256 of a key's secret (SPEC §12).
+    /// Lowercase only: two spellings of one digest would let one secret appear as two.
+    public static let fingerprint = StringFormat(
+        name: "fingerprint", pattern: "^sha256:[0-9a-f]{64}$",
+        expectation: "`sha256:` followed by 64 lowercase hex digits (print one with `keyscope fingerprint`)"
+    ) { utf8 in
+        guard utf8.count == 71, Array(utf8.prefix(7)) == Array("sha256:".utf8) else { return false }
+        return utf8.dropFirst(7).allSatisfy { (48...57).contains($0) || (97...102).contains($0) }
+    }
+
     /// A reviewer handle: `@user`, `@org/team`, or a plain e-mail address (as CODEOWNERS accepts).
     /// Only ASCII letters, digits and `._%+-`: a reviewer reaches CODEOWNERS lines, terminals and
     /// PR comments, where a backtick, a control or a bidi character would change what they say.
@@ -164,6 +174,9 @@ public enum PolicySchema {
             FieldSchema("owners", .list(.string(slug)), "Teams that own the key; defaults to the key set's owners."),
             FieldSchema("justification", .string(text), "Why the key is unscoped."),
             FieldSchema("expires", .date, "Last day the key works (UTC)."),
+            FieldSchema(
+                "fingerprints", .list(.string(fingerprint)),
+                "SHA-256 fingerprints of the key's secret (two during a rotation); never the secret itself."),
         ]
     )
 

@@ -30,6 +30,8 @@ public struct Capability: Sendable, Hashable {
     public var owner: Located<String>?
     public var tags: [Located<String>]
     public var deprecated: String?
+    /// The requests that call this capability (SPEC §12), as parsed templates.
+    public var routes: [Located<RouteTemplate>] = []
 }
 
 /// A `Product` document.

@@ -1,3 +1,5 @@
+import KeyscopeAccess
+
 /// What one file contributed: its documents as model values, and its findings.
 struct DecodedFile: Sendable {
     var products: [Product] = []
@@ -90,7 +92,11 @@ struct PolicyDecoder {
                     description: c.string("description"),
                     owner: c.locatedString("owner"),
                     tags: c.list("tags").compactMap(\.locatedScalar),
-                    deprecated: c.string("deprecated")
+                    deprecated: c.string("deprecated"),
+                    // Malformed routes are schema findings; only those that parse are kept.
+                    routes: c.list("routes").compactMap(\.locatedScalar).compactMap { text in
+                        (try? RouteTemplate(parsing: text.value)).map { Located($0, at: text.location) }
+                    }
                 ))
         }
         return Product(

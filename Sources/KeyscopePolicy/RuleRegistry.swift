@@ -46,7 +46,7 @@ public enum RuleRegistry {
     static let rules: [any Rule.Type] = [
         YAMLSyntax.self, SchemaMismatch.self, UnsafeFileName.self,
         DuplicateName.self, DuplicateCapability.self, DuplicateTeam.self, DuplicateProduct.self,
-        DuplicateFingerprint.self,
+        DuplicateFingerprint.self, DuplicateRoute.self,
         UnknownProduct.self, UnknownCapability.self, UnknownOwner.self, MissingOwner.self,
         ScopeConflict.self, EmptyScope.self, EmptySelector.self,
         UnscopedJustification.self, UnscopedExpiry.self, InternalExposure.self,

@@ -49,6 +49,10 @@ import Testing
                 "  - name: a\n    audience: customer\n    capabilities: [cap_faq]\n    fingerprints: [\"sha256:\(String(repeating: "ab", count: 32))\"]\n  - name: b\n    audience: customer\n    capabilities: [cap_faq]\n    fingerprints: [\"sha256:\(String(repeating: "ab", count: 32))\"]\n"
             )
         ],
+        "duplicate-route": [
+            "more.yaml":
+                "apiVersion: keyscope/v1\nkind: Product\nid: shop2\nname: S\ncapabilities:\n  - {id: cap_x, name: X, owner: support, routes: [\"GET /x/{id}\"]}\n  - {id: cap_y, name: Y, owner: support, routes: [\"GET /x/{order}\"]}\n"
+        ],
         "duplicate-team": ["more.yaml": "apiVersion: keyscope/v1\nkind: Team\nid: support\nname: Support again\n"],
         "duplicate-product": [
             "more.yaml": "apiVersion: keyscope/v1\nkind: Product\nid: shop\nname: S\ncapabilities: []\n"

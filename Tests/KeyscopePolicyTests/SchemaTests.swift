@@ -74,6 +74,18 @@ import Testing
             ])
     }
 
+    /// SPEC §12: routes parse as `METHOD /template`; a malformed one is a schema finding at its place.
+    @Test func routesAreChecked() {
+        for bad in ["get /x", "GET x", "GET /x//y", "GET /{rest...}/x", "GET /x/..", "FETCH /x", "GET /x/%41"] {
+            var files = baseFiles
+            files["more.yaml"] =
+                "apiVersion: keyscope/v1\nkind: Product\nid: shop2\nname: S\ncapabilities:\n  - id: cap_x\n    name: X\n    owner: support\n    routes: [1️⃣\"\(bad)\"]\n"
+            let problems = diagnosticMismatches(
+                files: files, expect: [DiagnosticSpec("1️⃣", in: "more.yaml", rule: "schema")])
+            #expect(problems.isEmpty, "\(bad): \(problems)")
+        }
+    }
+
     @Test func idFormats() {
         check(
             keys("  - name: 1️⃣Bad_Name\n    audience: customer\n    capabilities: [2️⃣cap-faq, 3️⃣\"tag:\"]\n"),

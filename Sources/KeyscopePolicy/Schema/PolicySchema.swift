@@ -1,3 +1,5 @@
+import KeyscopeAccess
+
 /// The document kinds of SPEC §2, as schema definitions.
 public enum PolicySchema {
     public static let apiVersion = "keyscope/v1"
@@ -56,6 +58,15 @@ public enum PolicySchema {
             return tag.isValid(UnsafeBufferPointer(rebasing: utf8[4...]))
         }
         return capabilityID.isValid(utf8)
+    }
+
+    /// `GET /v1/orders/{id}`: a method (or `*`) and a path template (SPEC §12).
+    public static let route = StringFormat(
+        name: "route", pattern: "^(GET|HEAD|POST|PUT|PATCH|DELETE|OPTIONS|\\*) /[^ ]*$",
+        expectation:
+            "`METHOD /path` with METHOD one of GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS or `*`, literal segments, `{name}` for one segment and a final `{name...}` for the rest"
+    ) { utf8 in
+        (try? RouteTemplate(parsing: String(decoding: utf8, as: UTF8.self))) != nil
     }
 
     /// `sha256:` and the 64 lowercase hex digits of the SHA-256 of a key's secret (SPEC §12).
@@ -132,6 +143,9 @@ public enum PolicySchema {
                 "tags", .list(.string(tag)),
                 "Tags that `tag:` selectors match; `internal` must not reach customer or partner keys."),
             FieldSchema("deprecated", .string(text), "Set to a reason when the capability is being retired."),
+            FieldSchema(
+                "routes", .list(.string(route)),
+                "Requests that call the capability: `METHOD /path/{param}/{rest...}` (METHOD or `*`)."),
         ]
     )
 

@@ -110,6 +110,44 @@ let hostileCases: [HostileCase] = {
         HostileCase(
             "megabyte-long value", header + "description: " + String(repeating: "v", count: 1 << 20) + "\nbogus: 1\n",
             rule: "schema", line: 6))
+    // SPEC §12 (issue 15): fingerprints and routes written to confuse.
+    let product =
+        "apiVersion: keyscope/v1\nkind: Product\nid: p\nname: P\ncapabilities:\n  - id: cap_a\n    name: A\n    owner: t\n"
+    let keySet =
+        "apiVersion: keyscope/v1\nkind: KeySet\nproduct: p\nowners: [t]\nkeys:\n  - name: k\n    audience: customer\n    capabilities: [cap_a]\n"
+    let digest = String(repeating: "7e", count: 32)
+    for (name, fingerprint) in [
+        ("upper-case fingerprint", "sha256:" + digest.uppercased()), ("fingerprint without prefix", digest),
+        ("short fingerprint", "sha256:" + digest.dropLast(2)),
+        ("secret pasted as fingerprint", "sk_live_abcdef0123456789"),
+        ("fingerprint with a newline", "sha256:\(digest)\\n"),
+    ] {
+        cases.append(
+            HostileCase(name, keySet + "    fingerprints: [\"\(fingerprint)\"]\n", rule: "schema", line: 9))
+    }
+    cases.append(
+        HostileCase(
+            "one fingerprint on two keys",
+            keySet
+                + "    fingerprints: [\"sha256:\(digest)\"]\n  - name: j\n    audience: customer\n    capabilities: [cap_a]\n    fingerprints: [\"sha256:\(digest)\"]\n"
+                + "---\n" + product + "---\napiVersion: keyscope/v1\nkind: Team\nid: t\nname: T\n",
+            rule: "duplicate-fingerprint", line: 13))
+    for (name, route) in [
+        ("route with a dot-dot segment", "GET /v1/../admin"), ("route with an encoded dot-dot", "GET /v1/%2e%2e/admin"),
+        ("route with a double slash", "GET /v1//admin"), ("route without a method", "/v1/faq"),
+        ("route with a lower-case method", "get /v1/faq"), ("route with a query", "GET /v1/faq?admin=1"),
+        ("route with a rest in the middle", "GET /v1/{rest...}/admin"),
+        ("route with a terminal escape", "GET /v1/\\e[31m"),
+    ] {
+        cases.append(HostileCase(name, product + "    routes: [\"\(route)\"]\n", rule: "schema", line: 9))
+    }
+    cases.append(
+        HostileCase(
+            "two templates matching the same requests",
+            product
+                + "    routes: [\"GET /v1/orders/{id}\"]\n  - id: cap_b\n    name: B\n    owner: t\n    routes: [\"GET /v1/orders/{order}\"]\n"
+                + "---\napiVersion: keyscope/v1\nkind: Team\nid: t\nname: T\n",
+            rule: "duplicate-route", line: 13))
     cases.append(
         HostileCase(
             "JSON syntax error", file: "hostile.json", "{\"apiVersion\": \"keyscope/v1\",\n \"kind\": \"Team\"\n",

@@ -41,10 +41,7 @@ import Testing
     @Test func tableAnswersAsTheGatewayWould() throws {
         let dir = try TestPaths.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
-        let key = dir.appendingPathComponent("k.pem")
-        try FileManager.default.copyItem(
-            at: TestPaths.fixtures.appendingPathComponent("table-vector/signing-key.pem"), to: key)
-        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: key.path)
+        try TestPaths.installVectorKey(in: dir, name: "k")
         let compile = try KeyscopeCommand.run(
             [
                 "compile", TestPaths.fixtures.appendingPathComponent("example").path, "--out", "out", "--signing-key",

@@ -41,13 +41,7 @@ import Glibc
 
                     """
                 ], under: dir)
-            for name in ["signing-key.pem", "signing-key.pub.pem"] {
-                try FileManager.default.copyItem(
-                    at: TestPaths.fixtures.appendingPathComponent("table-vector/\(name)"),
-                    to: dir.appendingPathComponent(name))
-            }
-            try FileManager.default.setAttributes(
-                [.posixPermissions: 0o600], ofItemAtPath: dir.appendingPathComponent("signing-key.pem").path)
+            try TestPaths.installVectorKey(in: dir)
             upstream = try LoopbackHTTPServer { path in Data("upstream saw \(path)\n".utf8) }
             try publish()
         }
@@ -245,9 +239,4 @@ import Glibc
         #expect(down.status == 503, "\(gateway): keyscope stopped must fail closed: \(down)")
         #expect(down.body.contains("authorization-unavailable"), "\(gateway): \(down.body)")
     }
-}
-
-struct TestFailure: Error, CustomStringConvertible {
-    var description: String
-    init(_ description: String) { self.description = description }
 }

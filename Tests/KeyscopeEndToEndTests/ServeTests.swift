@@ -11,13 +11,7 @@ import Glibc
     /// A signed table of the example policy, published under `published/support-bot/`.
     static func published(in dir: URL, serial: UInt64, validFor: String = "30d", policy: String? = nil) throws {
         if !FileManager.default.fileExists(atPath: dir.appendingPathComponent("signing-key.pem").path) {
-            for name in ["signing-key.pem", "signing-key.pub.pem"] {
-                try FileManager.default.copyItem(
-                    at: TestPaths.fixtures.appendingPathComponent("table-vector/\(name)"),
-                    to: dir.appendingPathComponent(name))
-            }
-            try FileManager.default.setAttributes(
-                [.posixPermissions: 0o600], ofItemAtPath: dir.appendingPathComponent("signing-key.pem").path)
+            try TestPaths.installVectorKey(in: dir)
         }
         let compile = try KeyscopeCommand.run(
             [
@@ -99,7 +93,7 @@ import Glibc
         // A thousand idle connections, then a normal request is still answered.
         var idle: [Int32] = []
         for _ in 0..<1000 {
-            let fd = RawHTTP.idleConnection(port: port)
+            let fd = RawHTTP.openConnection(port: port)
             if fd >= 0 { idle.append(fd) }
         }
         defer { for fd in idle { close(fd) } }

@@ -16,14 +16,7 @@ struct PublishFixture {
         dir = try TestPaths.temporaryDirectory("keyscope-publish")
         try FileManager.default.copyItem(
             at: TestPaths.fixtures.appendingPathComponent("example"), to: dir.appendingPathComponent("policies"))
-        for name in ["signing-key.pem", "signing-key.pub.pem"] {
-            try FileManager.default.copyItem(
-                at: TestPaths.fixtures.appendingPathComponent("table-vector/\(name)"),
-                to: dir.appendingPathComponent(name))
-        }
-        // git keeps no modes: a private key copied from the repository must be made private.
-        try FileManager.default.setAttributes(
-            [.posixPermissions: 0o600], ofItemAtPath: dir.appendingPathComponent("signing-key.pem").path)
+        try TestPaths.installVectorKey(in: dir)
     }
 
     /// Compiles the example policy with `serial` into `tables/<serial>/support-bot.kst`.
@@ -69,11 +62,6 @@ struct PublishFixture {
     }
 
     func remove() { try? FileManager.default.removeItem(at: dir) }
-}
-
-struct TestFailure: Error, CustomStringConvertible {
-    var description: String
-    init(_ description: String) { self.description = description }
 }
 
 @Suite(.serialized) struct PublishCommandTests {

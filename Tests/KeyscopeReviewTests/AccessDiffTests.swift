@@ -11,14 +11,9 @@ func state(_ files: [String: String], label: String = "policy") throws -> Access
     let result = PolicyValidator.validate(loaded, checkDate: CalendarDate(parsing: "2026-11-27")!)
     let errors = result.diagnostics.filter { $0.severity == .error }
     guard errors.isEmpty else {
-        throw DiffTestError(errors.map { "\($0.location): \($0.message)" }.joined(separator: "; "))
+        throw TestFailure(errors.map { "\($0.location): \($0.message)" }.joined(separator: "; "))
     }
     return AccessState(source: label, validation: result)
-}
-
-struct DiffTestError: Error, CustomStringConvertible {
-    var description: String
-    init(_ description: String) { self.description = description }
 }
 
 let product = """

@@ -16,14 +16,7 @@ func fixtureRepository() throws -> URL {
         at: fixture.appendingPathComponent("after"), to: dir.appendingPathComponent("policies"))
     TestProcess.run(["git", "-c", "user.email=t@example.com", "-c", "user.name=t", "add", "-A"], in: dir)
     TestProcess.run(["git", "-c", "user.email=t@example.com", "-c", "user.name=t", "commit", "-qm", "after"], in: dir)
-    try FileManager.default.copyItem(
-        at: TestPaths.fixtures.appendingPathComponent("table-vector/signing-key.pem"),
-        to: dir.appendingPathComponent("key.pem"))
-    try FileManager.default.setAttributes(
-        [.posixPermissions: 0o600], ofItemAtPath: dir.appendingPathComponent("key.pem").path)
-    try FileManager.default.copyItem(
-        at: TestPaths.fixtures.appendingPathComponent("table-vector/signing-key.pub.pem"),
-        to: dir.appendingPathComponent("key.pub.pem"))
+    try TestPaths.installVectorKey(in: dir, name: "key")
     return dir
 }
 

@@ -185,7 +185,7 @@ import Testing
             files: files.sorted { $0.key < $1.key }.map { SourceFile(path: $0.key, text: $0.value) })
         let result = PolicyValidator.validate(loaded, checkDate: CalendarDate(parsing: "2026-11-27")!)
         guard !result.diagnostics.hasErrors else {
-            throw DiffTestError(result.diagnostics.map(\.message).joined(separator: "; "))
+            throw TestFailure(result.diagnostics.map(\.message).joined(separator: "; "))
         }
         let options = CompileOptions(serial: serial, issuedAt: 1_790_000_000, validFor: 86_400, revision: nil)
         return try ScopeTableCompiler.compile(result.resolved, options: options, signer: signer)[0].bytes

@@ -46,11 +46,6 @@ func trusting(
     TableOpenOptions(trustedKeys: [key.publicKey], expectedProduct: product, now: now, minimumSerial: minimumSerial)
 }
 
-struct TestFailure: Error, CustomStringConvertible {
-    var description: String
-    init(_ description: String) { self.description = description }
-}
-
 func hex(_ bytes: [UInt8]) -> String {
     bytes.map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()
 }

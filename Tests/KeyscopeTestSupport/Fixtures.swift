@@ -126,3 +126,23 @@ public enum TestProcess {
         return process.terminationStatus
     }
 }
+
+extension TestPaths {
+    /// Copies the test vector's signing key pair into `directory` as `NAME.pem` and `NAME.pub.pem`, and makes the
+    /// private one 0600: git keeps no modes, and keyscope refuses a private key others can read.
+    public static func installVectorKey(in directory: URL, name: String = "signing-key") throws {
+        for suffix in [".pem", ".pub.pem"] {
+            try FileManager.default.copyItem(
+                at: fixtures.appendingPathComponent("table-vector/signing-key\(suffix)"),
+                to: directory.appendingPathComponent(name + suffix))
+        }
+        try FileManager.default.setAttributes(
+            [.posixPermissions: 0o600], ofItemAtPath: directory.appendingPathComponent("\(name).pem").path)
+    }
+}
+
+/// A test step that could not be carried out, with the reason.
+public struct TestFailure: Error, CustomStringConvertible {
+    public var description: String
+    public init(_ description: String) { self.description = description }
+}

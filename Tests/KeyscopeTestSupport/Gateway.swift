@@ -26,21 +26,11 @@ public enum RawHTTP {
 
     /// Sends `bytes` as they are and reads the response to the end.
     public static func exchange(port: Int, request bytes: [UInt8], timeout: Int = 5) -> RawResponse? {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        let fd = openConnection(port: port)
         guard fd >= 0 else { return nil }
         defer { close(fd) }
         var time = timeval(tv_sec: timeout, tv_usec: 0)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &time, socklen_t(MemoryLayout<timeval>.size))
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = in_port_t(UInt16(port).bigEndian)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-            }
-        }
-        guard connected == 0 else { return nil }
         guard send(fd, bytes, bytes.count, Int32(MSG_NOSIGNAL)) == bytes.count else { return nil }
         var received: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 16384)
@@ -78,9 +68,10 @@ public enum RawHTTP {
         return output
     }
 
-    /// An open connection that sends nothing (for idle-connection tests); -1 when refused.
-    public static func idleConnection(port: Int) -> Int32 {
+    /// A new TCP connection to 127.0.0.1:`port` (the caller closes it); -1 when refused.
+    public static func openConnection(port: Int) -> Int32 {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { return -1 }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = in_port_t(UInt16(port).bigEndian)
@@ -101,18 +92,11 @@ public enum RawHTTP {
     public static func waitForPort(_ port: Int, seconds: Double = 15) -> Bool {
         let deadline = Date().addingTimeInterval(seconds)
         while Date() < deadline {
-            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-            var address = sockaddr_in()
-            address.sin_family = sa_family_t(AF_INET)
-            address.sin_port = in_port_t(UInt16(port).bigEndian)
-            address.sin_addr.s_addr = inet_addr("127.0.0.1")
-            let connected = withUnsafePointer(to: &address) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                    connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-                }
+            let fd = openConnection(port: port)
+            if fd >= 0 {
+                close(fd)
+                return true
             }
-            close(fd)
-            if connected == 0 { return true }
             usleep(20_000)
         }
         return false

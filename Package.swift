@@ -85,14 +85,14 @@ let package = Package(
             name: "KeyscopeReview",
             dependencies: [
                 "KeyscopeAccess", "KeyscopeIO", "KeyscopePolicy", "KeyscopeSupport", "KeyscopeTable",
-                "KeyscopeTableTools", .product(name: "Crypto", package: "swift-crypto"),
+                "KeyscopeTableTools",
             ]),
 
         // Publishing: verified, serial-checked, crash-safe replacement of DIR/<product>/current.kst.
         .target(
             name: "KeyscopePublish",
             dependencies: [
-                "KeyscopeIO", "KeyscopeTable", "KeyscopeTableTools", .product(name: "Crypto", package: "swift-crypto"),
+                "KeyscopeIO", "KeyscopeTable", "KeyscopeTableTools",
             ]),
 
         // What a gateway embeds: verify, load, decide, hot swap (SPEC §8).

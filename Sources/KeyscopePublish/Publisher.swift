@@ -1,4 +1,3 @@
-import Crypto
 import KeyscopeIO
 import KeyscopeTable
 import KeyscopeTableTools
@@ -205,7 +204,7 @@ public struct Publisher: Sendable {
 
     /// `current.json`: what pollers need without downloading the table.
     func metadata(_ table: ScopeTable, bytes: [UInt8]) -> String {
-        let digest = SHA256.hash(data: bytes).map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()
+        let digest = Hex.sha256(bytes)
         let h = table.header
         return """
             {

@@ -1,7 +1,7 @@
-import Crypto
 import Foundation
 import KeyscopePolicy
 import KeyscopeSupport
+import KeyscopeTable
 import KeyscopeTableTools
 
 /// The access a product grants, reduced to one digest: what a review approved.
@@ -15,9 +15,7 @@ import KeyscopeTableTools
 public enum AccessDigest {
     /// `sha256:<64 hex>` of the product's canonical form.
     public static func of(_ product: ProductState) -> String {
-        "sha256:"
-            + SHA256.hash(data: Array(canonical(product).rendered(pretty: false).utf8))
-            .map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()
+        "sha256:" + Hex.sha256(canonical(product).rendered(pretty: false).utf8)
     }
 
     static func canonical(_ product: ProductState) -> JSONValue {

@@ -15,6 +15,6 @@ public enum KeyFingerprint {
 
     /// `sha256:<hex>` of `secret`.
     public static func text<Bytes: Sequence<UInt8>>(of secret: Bytes) -> String {
-        "sha256:" + digest(of: secret).map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()
+        "sha256:" + Hex.lowercase(digest(of: secret))
     }
 }

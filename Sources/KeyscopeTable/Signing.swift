@@ -52,7 +52,7 @@ public struct KeyID: Sendable, Hashable, CustomStringConvertible {
 
     /// The 16 lowercase hex digits.
     public var description: String {
-        bytes.map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()
+        Hex.lowercase(bytes)
     }
 }
 

@@ -46,9 +46,6 @@ public final class ScopeTableStore: @unchecked Sendable {
     /// The table in service: `Unmanaged<ScopeTable>` as a bit pattern, 0 for none.
     private let served = Atomic<UInt>(0)
     private let epochs = EpochSlots()
-    /// The serial in service, readable without touching the table object's reference count.
-    private let servedSerial = Atomic<UInt64>(0)
-    private let hasTable = Atomic<Bool>(false)
 
     private struct State: @unchecked Sendable {
         var fileIdentity: FileIdentity?
@@ -85,19 +82,23 @@ public final class ScopeTableStore: @unchecked Sendable {
         Unmanaged.fromOpaque(UnsafeRawPointer(bitPattern: bits).unsafelyUnwrapped)
     }
 
-    /// The table being served, if any.
-    public var current: ScopeTable? {
-        epochs.reading { () -> ScopeTable? in
+    /// Runs `body` with the table in service (nil when none) as a reader of the epoch protocol:
+    /// the table stays valid until `body` returns, and is neither locked nor retained.
+    @inline(__always)
+    private func withServedTable<Result>(_ body: (ScopeTable?) -> Result) -> Result {
+        epochs.reading { () -> Result in
             let bits = served.load(ordering: .sequentiallyConsistent)
-            return bits == 0 ? nil : Self.unmanaged(bits).takeUnretainedValue()
+            guard bits != 0 else { return body(nil) }
+            return Self.unmanaged(bits)._withUnsafeGuaranteedRef { body($0) }
         }
     }
 
-    /// The serial of the table in service, if any: one atomic load (for a response header on
-    /// every allowed call, where `current` would retain the shared table object).
-    public var currentSerial: UInt64? {
-        hasTable.load(ordering: .acquiring) ? servedSerial.load(ordering: .relaxed) : nil
-    }
+    /// The table being served, if any.
+    public var current: ScopeTable? { withServedTable { $0 } }
+
+    /// The serial of the table in service, if any, read without retaining the shared table
+    /// object (for a response header on every allowed call, where `current` would).
+    public var currentSerial: UInt64? { withServedTable { $0?.header.serial } }
 
     /// Why the last load failed, if it did.
     public var lastError: ScopeTableError? { state.withLock { $0.lastError } }
@@ -112,25 +113,15 @@ public final class ScopeTableStore: @unchecked Sendable {
     @inline(__always)
     public func decide(key: String, capability: String) -> Decision {
         let now = clock.now
-        return epochs.reading { () -> Decision in
-            let bits = served.load(ordering: .sequentiallyConsistent)
-            guard bits != 0 else { return .deny(.tableExpired) }
-            return Self.unmanaged(bits)._withUnsafeGuaranteedRef {
-                $0.decide(key: key, capability: capability, now: now)
-            }
-        }
+        return withServedTable { $0?.decide(key: key, capability: capability, now: now) ?? .deny(.tableExpired) }
     }
 
     /// Decides from UTF-8 bytes (what an HTTP server has in its buffers), without making strings.
     @inline(__always)
     public func decide(keyUTF8: UnsafeRawBufferPointer, capabilityUTF8: UnsafeRawBufferPointer) -> Decision {
         let now = clock.now
-        return epochs.reading { () -> Decision in
-            let bits = served.load(ordering: .sequentiallyConsistent)
-            guard bits != 0 else { return .deny(.tableExpired) }
-            return Self.unmanaged(bits)._withUnsafeGuaranteedRef {
-                $0.decide(keyUTF8: keyUTF8, capabilityUTF8: capabilityUTF8, now: now)
-            }
+        return withServedTable {
+            $0?.decide(keyUTF8: keyUTF8, capabilityUTF8: capabilityUTF8, now: now) ?? .deny(.tableExpired)
         }
     }
 
@@ -190,8 +181,6 @@ public final class ScopeTableStore: @unchecked Sendable {
             let old = served.exchange(bits, ordering: .sequentiallyConsistent)
             if old != 0 { state.retired.append((old, epochs.advance())) }
             state.serial = table.header.serial
-            servedSerial.store(table.header.serial, ordering: .relaxed)
-            hasTable.store(true, ordering: .releasing)
             state.lastError = nil
             reclaim(&state)
             return .loaded(serial: table.header.serial)

@@ -37,8 +37,7 @@ struct AccessSource: ParsableArguments {
                         trustedKeys: try trust.load(developmentKeyNear: [source, "."]), expectedProduct: product,
                         now: nil))
             } catch let error as ScopeTableError {
-                if case .unreadable = error { throw CommandFailure("\(error)") }
-                throw CommandFailure("\(source): \(error)")
+                throw TableInput.failure(error, path: source)
             }
             return ([AccessView.view(of: table.contents(), source: Environment.displayPath(source))], table)
         }

@@ -27,10 +27,15 @@ struct TableInput: ParsableArguments {
                 minimumSerial: minimumSerial)
             return try ScopeTable(path: table, options: options)
         } catch let error as ScopeTableError {
-            // `unreadable` names the path itself; every other reason is about the bytes of this file.
-            if case .unreadable = error { throw CommandFailure("\(error)") }
-            throw CommandFailure("\(table): \(error)")
+            throw Self.failure(error, path: table)
         }
+    }
+
+    /// A table that would not open, in one line naming its path once: `unreadable` names the
+    /// path itself; every other reason is about the bytes of this file.
+    static func failure(_ error: ScopeTableError, path: String) -> CommandFailure {
+        if case .unreadable = error { return CommandFailure("\(error)") }
+        return CommandFailure("\(path): \(error)")
     }
 }
 

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import KeyscopeTable
 import KeyscopeTableTools
 
@@ -98,20 +99,12 @@ enum DevelopmentKey {
 
     /// An absolute, lexically clean directory for `path` (a file's directory when it is a file).
     private static func absolute(_ path: String) -> String {
-        var joined = path.hasPrefix("/") ? path : Environment.currentDirectory() + "/" + path
-        var info = stat()
-        if stat(joined, &info) != 0 || (info.st_mode & S_IFMT) != S_IFDIR {
-            joined = joined.lastIndex(of: "/").map { String(joined[..<$0]) } ?? "."
+        var url = URL(fileURLWithPath: path).standardizedFileURL
+        var isDirectory: ObjCBool = false
+        if !FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) || !isDirectory.boolValue {
+            url.deleteLastPathComponent()
         }
-        var parts: [Substring] = []
-        for part in joined.split(separator: "/") {
-            switch part {
-            case ".": continue
-            case "..": if !parts.isEmpty { parts.removeLast() }
-            default: parts.append(part)
-            }
-        }
-        return "/" + parts.joined(separator: "/")
+        return url.standardizedFileURL.path
     }
 }
 

@@ -79,10 +79,23 @@ struct ServeCommand: AsyncParsableCommand {
         return host.isEmpty ? nil : (host, port)
     }
 
+    /// `--trusted-key` (or `KEYSCOPE_TRUSTED_KEYS`), read as the command-line tool reads them.
+    static func trustedKeys(_ paths: [String]) throws -> [TrustedKey] {
+        guard !paths.isEmpty else {
+            throw ValidationError(
+                "no trusted keys: pass --trusted-key FILE (or a directory), or set KEYSCOPE_TRUSTED_KEYS")
+        }
+        do {
+            return try TrustedKey.load(from: paths)
+        } catch {
+            throw ValidationError(error.message)
+        }
+    }
+
     func run() async throws {
         LoggingSystem.bootstrap { JSONLinesLogHandler(label: $0) }
         let logger = Logger(label: "keyscope.serve")
-        let keys = try TrustedKeyFiles.load(
+        let keys = try Self.trustedKeys(
             trustedKeys.isEmpty
                 ? (ProcessInfo.processInfo.environment["KEYSCOPE_TRUSTED_KEYS"]?.split(separator: ":").map(String.init)
                     ?? []) : trustedKeys)
@@ -119,36 +132,5 @@ struct ServeCommand: AsyncParsableCommand {
                 ],
                 gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
-    }
-}
-
-/// Trusted public keys from files or directories of `.pub.pem` files.
-enum TrustedKeyFiles {
-    static func load(_ paths: [String]) throws -> [TrustedKey] {
-        guard !paths.isEmpty else {
-            throw ValidationError(
-                "no trusted keys: pass --trusted-key FILE (or a directory), or set KEYSCOPE_TRUSTED_KEYS")
-        }
-        var keys: [TrustedKey] = []
-        for path in paths {
-            var isDirectory: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-                throw ValidationError("cannot read trusted key \(path): no such file")
-            }
-            let files =
-                isDirectory.boolValue
-                ? try FileManager.default.contentsOfDirectory(atPath: path).filter { $0.hasSuffix(".pub.pem") }.sorted()
-                    .map { path + "/" + $0 } : [path]
-            for file in files {
-                let text = try String(contentsOfFile: file, encoding: .utf8)
-                do {
-                    keys.append(try TrustedKey(pem: text))
-                } catch {
-                    throw ValidationError("cannot use \(file) as a trusted key: \(error)")
-                }
-            }
-        }
-        guard !keys.isEmpty else { throw ValidationError("no .pub.pem files in \(paths.joined(separator: ", "))") }
-        return keys
     }
 }

@@ -26,7 +26,12 @@ struct TrustOptions: ParsableArguments {
             paths = fromEnvironment.split(separator: ":").map(String.init)
         }
         if paths.isEmpty, let found = DevelopmentKey.existingPublicKey(near: places) {
-            let key = try KeyFiles.trustedKey(found)
+            let key: TrustedKey
+            do {
+                key = try TrustedKey.load(from: [found])[0]
+            } catch {
+                throw CommandFailure(error.message)
+            }
             Environment.printError(
                 """
                 warning: no trusted key configured; trusting the DEVELOPMENT public key \(found) (key id \(key.id)).
@@ -39,22 +44,11 @@ struct TrustOptions: ParsableArguments {
                 "no trusted keys: pass --trusted-key FILE (or a directory of .pub.pem files), or set KEYSCOPE_TRUSTED_KEYS"
             )
         }
-        var keys: [TrustedKey] = []
-        for path in paths {
-            var info = stat()
-            guard stat(path, &info) == 0 else {
-                throw CommandFailure("cannot read trusted key \(path): \(String(cString: strerror(errno)))")
-            }
-            if (info.st_mode & S_IFMT) == S_IFDIR {
-                for file in try FileOutput.list(path) where file.hasSuffix(".pub.pem") {
-                    keys.append(try KeyFiles.trustedKey(path + "/" + file))
-                }
-            } else {
-                keys.append(try KeyFiles.trustedKey(path))
-            }
+        do {
+            return try TrustedKey.load(from: paths)
+        } catch {
+            throw CommandFailure(error.message)
         }
-        guard !keys.isEmpty else { throw CommandFailure("no .pub.pem files found in \(paths.joined(separator: ", "))") }
-        return keys
     }
 }
 
@@ -110,15 +104,6 @@ enum DevelopmentKey {
 
 /// Reading and writing key files.
 enum KeyFiles {
-
-    static func trustedKey(_ path: String) throws -> TrustedKey {
-        let text = String(decoding: try FileOutput.readFile(path, limit: 64 << 10), as: UTF8.self)
-        do {
-            return try TrustedKey(pem: text)
-        } catch {
-            throw CommandFailure("cannot use \(path) as a trusted key: \(error)")
-        }
-    }
 
     static func signingKey(_ path: String) throws -> SigningKey {
         // Like ssh: a private key others can read is no longer private, and using it silently

@@ -51,7 +51,8 @@ public final class AuthzService: Sendable {
 
     /// The answer to one request.
     public func answer(_ head: HTTPRequestHead) -> AuthzAnswer {
-        let path = head.uri.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
+        // The path without the query, as a view of the URI: no array of pieces per request.
+        let path = head.uri.firstIndex(of: "?").map { head.uri[..<$0] } ?? head.uri[...]
         switch path {
         case "/authz": return authorize(head)
         case "/healthz": return AuthzAnswer(status: .ok, headers: [("Content-Type", "text/plain")], body: "ok\n")

@@ -218,11 +218,7 @@ import Glibc
     static func checkPropagationAndFailClosed(port: Int, stack: Stack, gateway: String) throws {
         let customers = stack.dir.appendingPathComponent("policies/keys/customers.yaml")
         let text = try String(contentsOf: customers, encoding: .utf8)
-        try text.replacingOccurrences(
-            of: "description: Customer B - FAQ only\n    audience: customer\n    capabilities: [cap_faq]",
-            with:
-                "description: Customer B - FAQ only\n    audience: customer\n    capabilities: [cap_faq, cap_order_lookup]"
-        ).write(to: customers, atomically: true, encoding: .utf8)
+        try ExampleEdit.grantingCustomerBOrderLookup(text).write(to: customers, atomically: true, encoding: .utf8)
         try stack.publish()
         var status = 0
         let start = Date()

@@ -163,11 +163,8 @@ import Glibc
         let policy = dir.appendingPathComponent("policy")
         try FileManager.default.copyItem(at: TestPaths.fixtures.appendingPathComponent("example"), to: policy)
         let customers = policy.appendingPathComponent("keys/customers.yaml")
-        try String(contentsOf: customers, encoding: .utf8).replacingOccurrences(
-            of: "description: Customer B - FAQ only\n    audience: customer\n    capabilities: [cap_faq]",
-            with:
-                "description: Customer B - FAQ only\n    audience: customer\n    capabilities: [cap_faq, cap_order_lookup]"
-        ).write(to: customers, atomically: true, encoding: .utf8)
+        try ExampleEdit.grantingCustomerBOrderLookup(String(contentsOf: customers, encoding: .utf8)).write(
+            to: customers, atomically: true, encoding: .utf8)
         try Self.published(in: dir, serial: 31, policy: policy.path)
         var status = 0
         for _ in 0..<300 {

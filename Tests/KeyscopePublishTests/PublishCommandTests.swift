@@ -408,11 +408,7 @@ struct PublishFixture {
         // The pull request: customer-b gains order lookup.
         let customers = fixture.dir.appendingPathComponent("policies/keys/customers.yaml")
         let original = try String(contentsOf: customers, encoding: .utf8)
-        let changed = original.replacingOccurrences(
-            of: "description: Customer B - FAQ only\n    audience: customer\n    capabilities: [cap_faq]",
-            with:
-                "description: Customer B - FAQ only\n    audience: customer\n    capabilities: [cap_faq, cap_order_lookup]"
-        )
+        let changed = try ExampleEdit.grantingCustomerBOrderLookup(original)
         #expect(changed != original)
         try Data(changed.utf8).write(to: customers)
         let diff = try KeyscopeCommand.run(

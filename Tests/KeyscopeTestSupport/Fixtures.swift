@@ -146,3 +146,16 @@ public struct TestFailure: Error, CustomStringConvertible {
     public var description: String
     public init(_ description: String) { self.description = description }
 }
+
+/// Edits the tests make to the example policy (`Tests/Fixtures/example`).
+public enum ExampleEdit {
+    /// `keys/customers.yaml` with customer-b also granted `cap_order_lookup` (the pull request of
+    /// several tests); throws when the example no longer has the line to edit.
+    public static func grantingCustomerBOrderLookup(_ customers: String) throws -> String {
+        let scope = "description: Customer B - FAQ only\n    audience: customer\n    capabilities: [cap_faq]"
+        guard customers.contains(scope) else {
+            throw TestFailure("keys/customers.yaml no longer has customer-b's scope")
+        }
+        return customers.replacingOccurrences(of: scope, with: scope.dropLast() + ", cap_order_lookup]")
+    }
+}

@@ -1,13 +1,9 @@
 /// Routes of SPEC §12: `"METHOD /path/{param}/{rest...}"` on a capability, and the matching of a
 /// request's method and path against them.
 ///
-/// The gateway routes a request by its *normalised* path; keyscope must match the same path, or
-/// a path that one of them reads differently is a way around the policy. `RoutePath.normalise`
-/// therefore does what nginx does before choosing a location (and Caddy before matching
-/// `path`): it cuts the query, decodes percent-encoded unreserved characters (so `%2e%2e` is
-/// `..`), merges repeated slashes and resolves `.` and `..` segments, and it refuses what nginx
-/// refuses (a `..` above the root) and what two readers read two ways (an encoded `/` or `\`).
-/// Everything else stays as sent: case, a trailing slash, other percent escapes (upper-cased).
+/// Templates are matched against request paths normalised the way the gateway routes them
+/// (`RequestPath` in `KeyscopeTable`, the gateway side); `matches` and `moreSpecific` here are
+/// the reference the table's route tree is tested against.
 public struct RouteTemplate: Sendable, Hashable, CustomStringConvertible {
     /// One segment of a template's path.
     public enum Segment: Sendable, Hashable {
@@ -20,6 +16,10 @@ public struct RouteTemplate: Sendable, Hashable, CustomStringConvertible {
 
     /// The methods a route may name, or `*` for any.
     public static let methods: Set<String> = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "*"]
+
+    /// Most segments in a template: a table's route tree is at most this deep, which bounds
+    /// how far a gateway's matcher backtracks.
+    public static let maximumSegments = 16
 
     public let method: String
     public let segments: [Segment]
@@ -50,6 +50,9 @@ public struct RouteTemplate: Sendable, Hashable, CustomStringConvertible {
         guard path.hasPrefix("/") else { throw .path("the path must start with `/`") }
         var segments: [Segment] = []
         let pieces = path.dropFirst().split(separator: "/", omittingEmptySubsequences: false)
+        guard pieces.count <= Self.maximumSegments else {
+            throw .path("more than \(Self.maximumSegments) segments")
+        }
         for (index, piece) in pieces.enumerated() {
             if piece.isEmpty {
                 // `/` alone is the root; a final empty segment is a trailing slash, kept as written.
@@ -157,95 +160,10 @@ public struct RouteTemplate: Sendable, Hashable, CustomStringConvertible {
         }
         for (x, y) in zip(a.segments, b.segments) where weight(x) != weight(y) { return weight(x) < weight(y) }
         if a.segments.count != b.segments.count { return a.segments.count > b.segments.count }
-        if (a.method == "*") != (b.method == "*") { return b.method == "*" }
+        // A named method before `*`; and GET, which also answers HEAD, after the other named
+        // methods, so a HEAD request goes to a `HEAD` route before a `GET` one.
+        func methodWeight(_ method: String) -> Int { method == "*" ? 2 : method == "GET" ? 1 : 0 }
+        if methodWeight(a.method) != methodWeight(b.method) { return methodWeight(a.method) < methodWeight(b.method) }
         return a.description < b.description
     }
-}
-
-/// The request side: a path as the gateway routes it.
-public enum RoutePath {
-    /// Why a request path cannot be matched (the call is denied).
-    public enum Refusal: Error, Sendable, Equatable {
-        /// Not an absolute path (`*`, `http://…`, empty).
-        case notAbsolute
-        /// A `..` above the root, which nginx answers with 400.
-        case aboveRoot
-        /// A malformed percent escape, or an encoded NUL.
-        case badEscape
-        /// An encoded `/` or `\\`: nginx decodes it into a separator, many applications do
-        /// not, so the path has two readings and is refused rather than matched one way.
-        case encodedSeparator
-    }
-
-    /// The normalised segments of a request target (`/v1/orders/42?x=1` → `["v1", "orders", "42"]`).
-    /// `/` is no segment; a trailing slash is a final empty segment.
-    public static func normalise(_ target: String) throws(Refusal) -> [Substring] {
-        var path = Substring(target)
-        if let cut = path.firstIndex(where: { $0 == "?" || $0 == "#" }) { path = path[..<cut] }
-        guard path.hasPrefix("/") else { throw .notAbsolute }
-        let decoded = try decodeUnreserved(path)
-        var output: [Substring] = []
-        let pieces = decoded.split(separator: "/", omittingEmptySubsequences: false).dropFirst()
-        var trailing = false
-        for (offset, piece) in pieces.enumerated() {
-            let last = offset == pieces.count - 1
-            trailing = false
-            switch piece {
-            case "":
-                // `//` merges; a final empty piece is a trailing slash.
-                if last && !output.isEmpty { trailing = true }
-            case ".":
-                if last && !output.isEmpty { trailing = true }
-            case "..":
-                guard !output.isEmpty else { throw .aboveRoot }
-                output.removeLast()
-                if last && !output.isEmpty { trailing = true }
-            default:
-                output.append(piece)
-            }
-        }
-        if trailing { output.append("") }
-        return output
-    }
-
-    /// Decodes `%XX` escapes of unreserved characters (letters, digits, `-._~`) and leaves every
-    /// other escape as it is, upper-cased (so `%2f` and `%2F` are one segment text).
-    static func decodeUnreserved(_ path: Substring) throws(Refusal) -> Substring {
-        guard path.utf8.contains(UInt8(ascii: "%")) else { return path }
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(path.utf8.count)
-        var iterator = Array(path.utf8)[...]
-        while let byte = iterator.popFirst() {
-            guard byte == UInt8(ascii: "%") else {
-                bytes.append(byte)
-                continue
-            }
-            guard let high = iterator.popFirst().flatMap(hexValue), let low = iterator.popFirst().flatMap(hexValue)
-            else { throw .badEscape }
-            let value = high << 4 | low
-            if value == 0 { throw .badEscape }
-            if value == UInt8(ascii: "/") || value == UInt8(ascii: "\\") { throw .encodedSeparator }
-            switch value {
-            case 48...57, 65...90, 97...122, UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"),
-                UInt8(ascii: "~"):
-                bytes.append(value)
-            default:
-                bytes.append(UInt8(ascii: "%"))
-                bytes.append(hexDigit(value >> 4))
-                bytes.append(hexDigit(value & 15))
-            }
-        }
-        return Substring(String(decoding: bytes, as: UTF8.self))
-    }
-
-    static func hexValue(_ byte: UInt8) -> UInt8? {
-        switch byte {
-        case 48...57: byte - 48
-        case 65...70: byte - 55
-        case 97...102: byte - 87
-        default: nil
-        }
-    }
-
-    static func hexDigit(_ value: UInt8) -> UInt8 { value < 10 ? 48 + value : 55 + value }
 }

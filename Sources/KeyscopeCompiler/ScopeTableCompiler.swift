@@ -61,7 +61,8 @@ public enum ScopeTableCompiler {
             return TableKey(
                 name: key.name, description: key.description, audience: TableAudience(key.audience),
                 owners: owners, expiresDay: key.expires?.daysSinceEpoch,
-                unscoped: key.unscoped, capabilities: key.capabilities, selectors: key.selectors
+                unscoped: key.unscoped, capabilities: key.capabilities, selectors: key.selectors,
+                fingerprints: key.fingerprints.compactMap(KeyFingerprint.digest(parsing:))
             )
         }
         var unknownOwner: Int?
@@ -88,7 +89,9 @@ public enum ScopeTableCompiler {
             for index in keys.indices { keys[index].owners = keys[index].owners.map { tableIndex[$0] } }
         }
         let capabilities = zip(product.capabilities, capabilityOwners).map { c, owner in
-            TableCapability(id: c.id, name: c.name, owner: tableIndex[owner], tags: c.tags, deprecated: c.deprecated)
+            TableCapability(
+                id: c.id, name: c.name, owner: tableIndex[owner], tags: c.tags, deprecated: c.deprecated,
+                routes: c.routes)
         }
         return TableContents(metadata: metadata, teams: tableTeams, capabilities: capabilities, keys: keys)
     }

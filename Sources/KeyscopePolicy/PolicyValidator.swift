@@ -289,7 +289,8 @@ struct RuleContext {
                 let c = item.element
                 return ResolvedCapability(
                     id: c.id.value, name: c.name, owner: c.owner?.value ?? "",
-                    tags: Array(Set(c.tags.map(\.value))).sorted(), deprecated: c.deprecated)
+                    tags: Array(Set(c.tags.map(\.value))).sorted(), deprecated: c.deprecated,
+                    routes: Array(Set(c.routes.map(\.value.description))).sorted { bytewiseLess($0, $1) })
             }
             sortedCapabilities[id] = (capabilities, newIndex)
         }
@@ -334,7 +335,9 @@ struct RuleContext {
                                 expires: key.expires?.value,
                                 unscoped: unscoped,
                                 capabilities: capabilities,
-                                selectors: selectors
+                                selectors: selectors,
+                                fingerprints: key.fingerprints.isEmpty
+                                    ? [] : Array(Set(key.fingerprints.map(\.value))).sorted()
                             ))
                     }
                 }

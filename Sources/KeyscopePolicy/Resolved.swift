@@ -31,8 +31,13 @@ public struct ResolvedCapability: Sendable, Hashable, Codable {
     /// Sorted.
     public var tags: [String]
     public var deprecated: String?
+    /// Route templates (SPEC §12) in their canonical spelling, sorted bytewise.
+    public var routes: [String]
 
-    public init(id: String, name: String, owner: String, tags: [String], deprecated: String?) {
+    public init(
+        id: String, name: String, owner: String, tags: [String], deprecated: String?, routes: [String] = []
+    ) {
+        self.routes = routes
         self.id = id
         self.name = name
         self.owner = owner
@@ -54,11 +59,14 @@ public struct ResolvedKey: Sendable, Hashable, Codable {
     public var capabilities: [Int]
     /// Tags the key selects with `tag:` (sorted), kept to explain why access changed.
     public var selectors: [String]
+    /// Fingerprints of the key's secrets (`sha256:` + hex, SPEC §12), sorted, each once.
+    public var fingerprints: [String]
 
     public init(
         name: String, description: String?, audience: Audience, owners: [String], expires: CalendarDate?,
-        unscoped: Bool, capabilities: [Int], selectors: [String]
+        unscoped: Bool, capabilities: [Int], selectors: [String], fingerprints: [String] = []
     ) {
+        self.fingerprints = fingerprints
         self.name = name
         self.description = description
         self.audience = audience

@@ -93,6 +93,15 @@ public final class ScopeTableStore: @unchecked Sendable {
         }
     }
 
+    /// Runs `body` with the table being served (nil when none) and the coarse clock's now,
+    /// without a lock: for a decision that needs more than `decide` (a key found by the
+    /// fingerprint of its secret, a capability by route, names for the answer), read from one
+    /// table even while another is swapped in.
+    public func withCurrentTable<Result>(_ body: (ScopeTable?, Int64) -> Result) -> Result {
+        let now = clock.now
+        return withServedTable { body($0, now) }
+    }
+
     /// The table being served, if any.
     public var current: ScopeTable? { withServedTable { $0 } }
 

@@ -22,8 +22,9 @@ public struct AuthzAnswer: Sendable, Equatable {
     }
 
     /// SPEC §11 for a decision: 200 with the key, capability and serial; 403 with exactly the
-    /// §1 body for `not-in-scope`; 403 naming the reason for an expired key or an unknown
-    /// capability; 401 for an unknown key; 503 without a valid table (fail closed).
+    /// §1 body for `not-in-scope`; 403 naming the reason for an expired key, an unknown
+    /// capability or a request no route matches; 401 for an unknown key; 503 without a valid
+    /// table (fail closed).
     public static func decision(_ decision: Decision, key: String, capability: String, serial: UInt64?) -> AuthzAnswer {
         switch decision {
         case .allow:
@@ -45,6 +46,8 @@ public struct AuthzAnswer: Sendable, Equatable {
             return json(.forbidden, reason: DenyReason.keyExpired.words, error: "API key has expired")
         case .deny(.unknownCapability):
             return json(.forbidden, reason: DenyReason.unknownCapability.words, error: "unknown capability")
+        case .deny(.unknownRoute):
+            return json(.forbidden, reason: DenyReason.unknownRoute.words, error: "no route matches the request")
         case .deny(.unknownKey):
             return json(.unauthorized, reason: DenyReason.unknownKey.words, error: "unknown API key")
         case .deny(.tableExpired):

@@ -78,10 +78,53 @@ public final class AuthzService: Sendable {
             metrics.count(answer.reason ?? "invalid-request")
             return answer
         }
-        let decision = store.decide(key: key, capability: capability)
-        let serial = decision == .allow ? store.currentSerial : nil
-        let answer = AuthzAnswer.decision(decision, key: key, capability: capability, serial: serial)
+        let answer = store.withCurrentTable { table, now -> AuthzAnswer in
+            guard let table else { return AuthzAnswer.decision(.deny(.tableExpired), key: "", capability: "", serial: nil) }
+            return Self.decide(key: key, capability: capability, table: table, now: now)
+        }
         metrics.count(answer.reason ?? "allow")
         return answer
+    }
+
+    /// One decision from one table: the key by name or by the fingerprint of its secret, the
+    /// capability by id or by the route of the original request.
+    static func decide(key: KeyQuery, capability: CapabilityQuery, table: ScopeTable, now: Int64) -> AuthzAnswer {
+        let keyRecord: KeyRecordRef?
+        switch key {
+        case .name(var name): keyRecord = name.withUTF8 { table.findKey(name: UnsafeRawBufferPointer($0)) }
+        case .fingerprint(let digest): keyRecord = digest.withUnsafeBytes { table.findKey(fingerprint: $0) }
+        }
+        let capabilityRef: CapabilityRef?
+        let notFound: DenyReason
+        switch capability {
+        case .id(var id):
+            capabilityRef = id.withUTF8 { table.findCapability(id: UnsafeRawBufferPointer($0)) }
+            notFound = .unknownCapability
+        case .route(let method, let target):
+            notFound = .unknownRoute
+            // A path the gateway and keyscope could read two ways matches no route: denied.
+            if keyRecord != nil, var path = try? RequestPath.normalise(Substring(target)) {
+                capabilityRef = path.withUTF8 {
+                    table.findRoute(method: TableFormat.RouteMethod(text: method), path: UnsafeRawBufferPointer($0))
+                }
+            } else {
+                capabilityRef = nil
+            }
+        }
+        let result = table.decide(key: keyRecord, capability: capabilityRef, notFound: notFound, now: now)
+        // Names for the answer: the header's own text in header mode (no copy), the table's otherwise.
+        let keyName: String
+        switch key {
+        case .name(let name): keyName = name
+        case .fingerprint: keyName = result.key.map(table.keyName) ?? ""
+        }
+        let capabilityID: String
+        switch capability {
+        case .id(let id): capabilityID = id
+        case .route: capabilityID = result.capability.map(table.capabilityID) ?? ""
+        }
+        return AuthzAnswer.decision(
+            result.decision, key: keyName, capability: capabilityID,
+            serial: result.decision == .allow ? table.header.serial : nil)
     }
 }

@@ -17,4 +17,28 @@ public enum KeyFingerprint {
     public static func text<Bytes: Sequence<UInt8>>(of secret: Bytes) -> String {
         "sha256:" + Hex.lowercase(digest(of: secret))
     }
+
+    /// The 32 bytes of `sha256:<64 lowercase hex>`, or nil for any other spelling.
+    public static func digest(parsing text: String) -> [UInt8]? {
+        let utf8 = Array(text.utf8)
+        let prefix = Array("sha256:".utf8)
+        guard utf8.count == prefix.count + 64, utf8.starts(with: prefix) else { return nil }
+        var digest: [UInt8] = []
+        digest.reserveCapacity(32)
+        for index in stride(from: prefix.count, to: utf8.count, by: 2) {
+            guard let high = lowercaseHexValue(utf8[index]), let low = lowercaseHexValue(utf8[index + 1]) else {
+                return nil
+            }
+            digest.append(high << 4 | low)
+        }
+        return digest
+    }
+
+    static func lowercaseHexValue(_ byte: UInt8) -> UInt8? {
+        switch byte {
+        case 48...57: byte - 48
+        case 97...102: byte - 87
+        default: nil
+        }
+    }
 }

@@ -53,6 +53,8 @@ public enum DenyReason: String, Sendable, Hashable, CaseIterable {
     case keyExpired
     /// The table itself is past its expires-at: it grants nothing any more.
     case tableExpired
+    /// No route of the table matches the request's method and path (SPEC §12).
+    case unknownRoute
 
     /// The reason in the words of the docs and of every output a person or a gateway reads
     /// (`not-in-scope`, …): the Swift case names are API for code, not for people.
@@ -63,6 +65,7 @@ public enum DenyReason: String, Sendable, Hashable, CaseIterable {
         case .unknownCapability: "unknown-capability"
         case .keyExpired: "key-expired"
         case .tableExpired: "table-expired"
+        case .unknownRoute: "unknown-route"
         }
     }
 
@@ -74,6 +77,7 @@ public enum DenyReason: String, Sendable, Hashable, CaseIterable {
         case .unknownCapability: "no capability of this id is in the table"
         case .keyExpired: "the key's expiry date has passed"
         case .tableExpired: "the table is past its expires-at and grants nothing"
+        case .unknownRoute: "no route of the table matches the request's method and path"
         }
     }
 }
@@ -111,6 +115,12 @@ public final class ScopeTable: @unchecked Sendable {
     @usableFromInline package let keyBuckets: Int
     @usableFromInline package let capabilityMask: Int
     @usableFromInline package let keyBucketCount: Int
+    /// The fingerprint records (absolute offset) and how many there are; 0 in version 1.
+    @usableFromInline package let fingerprints: Int
+    @usableFromInline package let fingerprintCount: Int
+    /// The route tree (absolute offset of its root) and its length; length 0 means no routes.
+    @usableFromInline package let routes: Int
+    @usableFromInline package let routesLength: Int
     /// `header.expiresAt`, kept apart so a decision reads one word, not the header.
     private let expiresAt: Int64
 
@@ -150,19 +160,26 @@ public final class ScopeTable: @unchecked Sendable {
         size = storage.count
         let count = storage.count
         let reader = RawReader(base: storage.base, count: count)
-        guard count >= TableFormat.headerSize + TableFormat.signatureBlockSize else {
+        // The shortest table is a version-1 header and a signature block.
+        guard count >= TableFormat.headerSize(version: 1) + TableFormat.signatureBlockSize else {
             throw .malformed(offset: count, reason: .truncated)
         }
         guard (0..<4).allSatisfy({ reader.u8($0) == TableFormat.magic[$0] }) else {
             throw .malformed(offset: 0, reason: .badMagic)
         }
         let version = reader.u16(TableFormat.Header.version)
-        guard version == TableFormat.version else { throw .unsupportedVersion(version) }
-        guard reader.u32(TableFormat.Header.headerSize) == UInt32(TableFormat.headerSize) else {
+        guard (TableFormat.firstVersion...TableFormat.version).contains(version) else {
+            throw .unsupportedVersion(version)
+        }
+        let headerSize = TableFormat.headerSize(version: version)
+        guard count >= headerSize + TableFormat.signatureBlockSize else {
+            throw .malformed(offset: count, reason: .truncated)
+        }
+        guard reader.u32(TableFormat.Header.headerSize) == UInt32(headerSize) else {
             throw .malformed(offset: TableFormat.Header.headerSize, reason: .badHeader)
         }
         let signedSize = Int(reader.u32(TableFormat.Header.signedSize))
-        guard signedSize >= TableFormat.headerSize, signedSize + TableFormat.signatureBlockSize == count else {
+        guard signedSize >= headerSize, signedSize + TableFormat.signatureBlockSize == count else {
             throw .malformed(offset: TableFormat.Header.signedSize, reason: .sizeMismatch)
         }
 
@@ -187,8 +204,8 @@ public final class ScopeTable: @unchecked Sendable {
 
         // Sections: in order, 8-aligned, inside the signed bytes, not overlapping.
         var sections = SectionBounds()
-        var end = TableFormat.headerSize
-        for section in TableFormat.Section.allCases {
+        var end = headerSize
+        for section in TableFormat.sections(version: version) {
             let field = TableFormat.Header.sections + 8 * section.rawValue
             let offset = Int(reader.u32(field))
             let length = Int(reader.u32(field + 4))
@@ -206,6 +223,12 @@ public final class ScopeTable: @unchecked Sendable {
         keysLength = sections[.keys].length
         capabilityIndex = sections[.capabilityIndex].offset
         keyBuckets = sections[.keyBuckets].offset
+        fingerprints = sections[.fingerprints].offset
+        routes = sections[.routes].offset
+        routesLength = sections[.routes].length
+        let fingerprintTotal = version == 1 ? 0 : Int(reader.u32(TableFormat.Header.fingerprintCount))
+        let routeCount = version == 1 ? 0 : Int(reader.u32(TableFormat.Header.routeCount))
+        fingerprintCount = fingerprintTotal
 
         let flags = reader.u16(TableFormat.Header.flags)
         guard flags & ~TableFormat.flagHasRevision == 0, reader.u32(TableFormat.Header.reserved) == 0 else {
@@ -226,7 +249,8 @@ public final class ScopeTable: @unchecked Sendable {
             sections[.capabilityIndex].length == capabilityCapacity * TableFormat.indexSlotSize,
             bucketCount >= 1, bucketCount & (bucketCount - 1) == 0, bucketCount <= max(1, keyCount),
             sections[.keyBuckets].length == (bucketCount + 1) * 4,
-            sections[.lists].length % 4 == 0
+            sections[.lists].length % 4 == 0,
+            sections[.fingerprints].length == fingerprintTotal * TableFormat.fingerprintRecordSize
         else {
             throw .malformed(offset: TableFormat.Header.capabilityCount, reason: .badHeader)
         }
@@ -250,7 +274,10 @@ public final class ScopeTable: @unchecked Sendable {
         try validator.records(
             teams: sections[.teams], capabilities: sections[.capabilities], keys: sections[.keys], teamCount: teamCount,
             capabilityCount: capabilityCount, keyCount: keyCount,
-            scopeSetCount: Int(reader.u32(TableFormat.Header.scopeSetCount)), bucketCount: bucketCount)
+            scopeSetCount: Int(reader.u32(TableFormat.Header.scopeSetCount)), bucketCount: bucketCount,
+            keepRecordStarts: fingerprintTotal > 0)
+        try validator.fingerprints(sections[.fingerprints], count: fingerprintTotal)
+        try validator.routes(sections[.routes], endpointCount: routeCount)
 
         expiresAt = reader.i64(TableFormat.Header.expiresAt)
         header = TableHeader(
@@ -264,7 +291,9 @@ public final class ScopeTable: @unchecked Sendable {
             capabilityCount: capabilityCount,
             keyCount: keyCount,
             teamCount: teamCount,
-            scopeSetCount: Int(reader.u32(TableFormat.Header.scopeSetCount))
+            scopeSetCount: Int(reader.u32(TableFormat.Header.scopeSetCount)),
+            fingerprintCount: fingerprintTotal,
+            routeCount: routeCount
         )
 
         // Indexes: every slot empty or naming a record, each record once, each reachable by its own lookup.
@@ -420,16 +449,27 @@ public final class ScopeTable: @unchecked Sendable {
     ) -> Decision {
         if now > expiresAt { return .deny(.tableExpired) }
         guard let record = findKey(key) else { return .deny(.unknownKey) }
-        let at = keys + record
-        let flags = base.load(fromByteOffset: at + 21, as: UInt8.self)
-        if flags & TableFormat.keyFlagHasExpiry != 0 {
-            let lastDay = Int64(Int32(bitPattern: u32(at + 16)))
-            // Floor division without `now - 86_399`, which overflows at Int64.min.
-            let today = now / 86_400 - (now % 86_400 < 0 ? 1 : 0)
-            if today > lastDay { return .deny(.keyExpired) }
-        }
+        if isExpired(keyRecord: keys + record, now: now) { return .deny(.keyExpired) }
         guard let index = findCapability(capability) else { return .deny(.unknownCapability) }
-        if flags & TableFormat.keyFlagUnscoped != 0 { return .allow }
+        return decideScope(keyRecord: keys + record, capability: index)
+    }
+
+    /// Whether the key record at absolute offset `at` is past its last day.
+    @inline(__always)
+    package func isExpired(keyRecord at: Int, now: Int64) -> Bool {
+        guard base.load(fromByteOffset: at + 21, as: UInt8.self) & TableFormat.keyFlagHasExpiry != 0 else {
+            return false
+        }
+        let lastDay = Int64(Int32(bitPattern: u32(at + 16)))
+        // Floor division without `now - 86_399`, which overflows at Int64.min.
+        let today = now / 86_400 - (now % 86_400 < 0 ? 1 : 0)
+        return today > lastDay
+    }
+
+    /// Whether the scope of the key record at absolute offset `at` includes capability `index`.
+    @inline(__always)
+    package func decideScope(keyRecord at: Int, capability index: Int) -> Decision {
+        if base.load(fromByteOffset: at + 21, as: UInt8.self) & TableFormat.keyFlagUnscoped != 0 { return .allow }
         // Scope sets are ascending u16 capability indices, in the keys section: binary search.
         let set = keys + Int(u32(at + 8))
         var low = 0
@@ -512,6 +552,10 @@ public struct TableHeader: Sendable, Hashable {
     public var teamCount: Int
     /// Distinct scope sets (keys with equal scopes share one).
     public var scopeSetCount: Int
+    /// Fingerprints of key secrets the table identifies keys by (0 in version 1).
+    public var fingerprintCount: Int
+    /// Route templates the table maps requests to capabilities by (0 in version 1).
+    public var routeCount: Int
 }
 
 /// Little-endian reads at offsets the caller has already validated against `count` (the open

@@ -55,6 +55,8 @@ public enum MalformedReason: String, Sendable, Equatable, CaseIterable, CustomSt
     case badCapability
     case badKey
     case badIndex
+    case badFingerprint
+    case badRoute
 
     /// The reason in words.
     public var description: String {
@@ -72,6 +74,8 @@ public enum MalformedReason: String, Sendable, Equatable, CaseIterable, CustomSt
         case .badCapability: "invalid capability record"
         case .badKey: "invalid key record"
         case .badIndex: "hash index inconsistent with the records"
+        case .badFingerprint: "fingerprint records unsorted, repeated or naming no key"
+        case .badRoute: "route tree out of bounds, unsorted, too deep or naming an unknown capability"
         }
     }
 }

@@ -1,12 +1,22 @@
-/// Constants of scope table format v1. `docs/table-format.md` is the
-/// normative description; the two must agree (the test vector checks it).
+/// Constants of scope table format v2 (and of v1, which is still read). `docs/table-format.md`
+/// is the normative description; the two must agree (the test vectors check it).
 public enum TableFormat {
     /// "KSTB".
     public static let magic: [UInt8] = [0x4B, 0x53, 0x54, 0x42]
-    /// The format version this reader reads and the writer writes.
-    @inlinable public static var version: UInt16 { 1 }
-    /// Bytes of the fixed header, sections table included.
-    @inlinable public static var headerSize: Int { 136 }
+    /// The format version the writer writes. The reader also reads `firstVersion`: a fleet
+    /// upgrades its gateways before its compilers.
+    @inlinable public static var version: UInt16 { 2 }
+    /// The oldest version the reader reads: version 1 has no fingerprint or route sections.
+    @inlinable public static var firstVersion: UInt16 { 1 }
+    /// Bytes of the fixed header of the current version, sections table included.
+    @inlinable public static var headerSize: Int { 160 }
+    /// Bytes of the fixed header of `version`: 136 for version 1 (seven sections), 160 for
+    /// version 2 (nine sections, then the fingerprint and route counts).
+    @inlinable public static func headerSize(version: UInt16) -> Int { version == 1 ? 136 : 160 }
+    /// The sections a table of `version` has.
+    package static func sections(version: UInt16) -> ArraySlice<Section> {
+        version == 1 ? Section.allCases[..<7] : Section.allCases[...]
+    }
     /// "KSIG".
     public static let signatureMagic: [UInt8] = [0x4B, 0x53, 0x49, 0x47]
     /// Bytes of the trailing signature block.
@@ -40,11 +50,85 @@ public enum TableFormat {
         @inlinable package static var keyBucketCount: Int { 72 }
         @inlinable package static var reserved: Int { 76 }
         @inlinable package static var sections: Int { 80 }
+        /// Version 2: the number of fingerprint records.
+        @inlinable package static var fingerprintCount: Int { 152 }
+        /// Version 2: the number of route endpoints (templates) in the route tree.
+        @inlinable package static var routeCount: Int { 156 }
     }
 
     /// Sections in file order; each is (u32 offset, u32 length) at `Header.sections + 8 * rawValue`.
     package enum Section: Int, CaseIterable {
         case strings, lists, teams, capabilities, keys, capabilityIndex, keyBuckets
+        /// Version 2: fingerprint records sorted by digest.
+        case fingerprints
+        /// Version 2: the route tree.
+        case routes
+    }
+
+    /// A fingerprint record: the 32-byte SHA-256 digest, the u32 key offset, a u32 0.
+    @inlinable package static var fingerprintRecordSize: Int { 40 }
+    /// Bytes of a SHA-256 digest.
+    @inlinable public static var digestSize: Int { 32 }
+    /// Fixed part of a route node: u16 literal count, u8 endpoint count, u8 0, u32 parameter
+    /// child, u32 rest child.
+    @inlinable package static var routeNodeHeaderSize: Int { 12 }
+    /// A literal edge: u32 string ref of the segment, u32 node offset.
+    @inlinable package static var routeEdgeSize: Int { 8 }
+    /// An endpoint: u8 method, u8 0, u16 capability index, u32 string ref of the template.
+    @inlinable package static var routeEndpointSize: Int { 8 }
+    /// Most segments a route template may have: the route tree is at most this deep, which
+    /// bounds the matcher's backtracking (see `ScopeTable.findRoute`).
+    @inlinable public static var maxRouteSegments: Int { 16 }
+
+    /// The methods of route endpoints, by code. `any` is `*`.
+    public enum RouteMethod: UInt8, Sendable, CaseIterable {
+        case any = 0, get, head, post, put, patch, delete, options
+
+        /// The method as written in a route and in an HTTP request line.
+        public var text: String {
+            switch self {
+            case .any: "*"
+            case .get: "GET"
+            case .head: "HEAD"
+            case .post: "POST"
+            case .put: "PUT"
+            case .patch: "PATCH"
+            case .delete: "DELETE"
+            case .options: "OPTIONS"
+            }
+        }
+
+        /// The method of a route or request (`GET`, …, `*`); nil for any other method, which no
+        /// route names (a request with it matches only `*` routes).
+        public init?(text: String) {
+            guard let match = Self.allCases.first(where: { $0.text == text }) else { return nil }
+            self = match
+        }
+
+        /// The same from the bytes of a request line, without allocating.
+        @inlinable public init?(utf8 bytes: UnsafeRawBufferPointer) {
+            func equals(_ word: StaticString) -> Bool {
+                word.utf8CodeUnitCount == bytes.count
+                    && (0..<bytes.count).allSatisfy { word.utf8Start[$0] == bytes[$0] }
+            }
+            if equals("GET") {
+                self = .get
+            } else if equals("POST") {
+                self = .post
+            } else if equals("HEAD") {
+                self = .head
+            } else if equals("PUT") {
+                self = .put
+            } else if equals("PATCH") {
+                self = .patch
+            } else if equals("DELETE") {
+                self = .delete
+            } else if equals("OPTIONS") {
+                self = .options
+            } else {
+                return nil
+            }
+        }
     }
 
     @inlinable package static var flagHasRevision: UInt16 { 1 }

@@ -7,6 +7,9 @@ struct TableValidator {
     let capabilityCount: Int
     /// Where each bucket's records start (within the keys section), as the records say; filled by `records`.
     private(set) var bucketStarts: [Int] = []
+    /// Where each key record starts (within the keys section), ascending; filled by `records` when
+    /// asked for, to check the key offsets of fingerprint records.
+    private(set) var recordStarts: [Int] = []
 
     init(reader: RawReader, strings: (Int, Int), lists: (Int, Int), teamCount: Int, capabilityCount: Int) {
         self.reader = reader
@@ -90,7 +93,8 @@ struct TableValidator {
 
     mutating func records(
         teams: (offset: Int, length: Int), capabilities: (offset: Int, length: Int), keys: (offset: Int, length: Int),
-        teamCount: Int, capabilityCount: Int, keyCount: Int, scopeSetCount: Int, bucketCount: Int
+        teamCount: Int, capabilityCount: Int, keyCount: Int, scopeSetCount: Int, bucketCount: Int,
+        keepRecordStarts: Bool = false
     ) throws(ScopeTableError) {
         for index in 0..<teamCount {
             let at = teams.offset + index * TableFormat.teamRecordSize
@@ -155,6 +159,7 @@ struct TableValidator {
             }
             let bucket = TableFormat.bucket(of: hash, bucketCount: bucketCount)
             while bucketStarts.count <= bucket { bucketStarts.append(offset) }
+            if keepRecordStarts { recordStarts.append(offset) }
             var end = (nameEnd + 1) & ~1
             let scope = reader.u32(at + 8)
             if flags & TableFormat.keyFlagUnscoped != 0 {
@@ -183,6 +188,120 @@ struct TableValidator {
             throw .malformed(offset: TableFormat.Header.scopeSetCount, reason: .badHeader)
         }
         guard offset == keys.length else { throw .malformed(offset: keys.offset + offset, reason: .badKey) }
+    }
+
+    /// Fingerprint records: digests strictly ascending (so each secret names one key), each naming
+    /// the start of a key record, the reserved word 0.
+    func fingerprints(_ section: (offset: Int, length: Int), count: Int) throws(ScopeTableError) {
+        for index in 0..<count {
+            let at = section.offset + index * TableFormat.fingerprintRecordSize
+            if index > 0 {
+                let previous = UnsafeRawBufferPointer(
+                    start: reader.base + at - TableFormat.fingerprintRecordSize, count: TableFormat.digestSize)
+                let digest = UnsafeRawBufferPointer(start: reader.base + at, count: TableFormat.digestSize)
+                guard previous.lexicographicallyPrecedes(digest) else {
+                    throw .malformed(offset: at, reason: .badFingerprint)
+                }
+            }
+            let key = Int(reader.u32(at + TableFormat.digestSize))
+            guard TableValidator.contains(recordStarts, key), reader.u32(at + TableFormat.digestSize + 4) == 0 else {
+                throw .malformed(offset: at + TableFormat.digestSize, reason: .badFingerprint)
+            }
+        }
+    }
+
+    /// The route tree: nodes back to back from offset 0 (the root), each child a later node with
+    /// exactly one parent (so the tree is walked in one pass and every match terminates), at most
+    /// `TableFormat.maxRouteSegments` deep; literal edges strictly ascending by segment bytes;
+    /// endpoints strictly ascending by method, each naming a capability and its template.
+    func routes(_ section: (offset: Int, length: Int), endpointCount: Int) throws(ScopeTableError) {
+        var starts: [Int] = []
+        var offset = 0
+        while offset < section.length {
+            let at = section.offset + offset
+            guard offset <= section.length - TableFormat.routeNodeHeaderSize, reader.u8(at + 3) == 0 else {
+                throw .malformed(offset: at, reason: .badRoute)
+            }
+            let size =
+                TableFormat.routeNodeHeaderSize + TableFormat.routeEdgeSize * Int(reader.u16(at))
+                + TableFormat.routeEndpointSize * Int(reader.u8(at + 2))
+            guard size <= section.length - offset else { throw .malformed(offset: at, reason: .badRoute) }
+            starts.append(offset)
+            offset += size
+        }
+        var parents = [Int](repeating: 0, count: starts.count)
+        var depths = [Int](repeating: 0, count: starts.count)
+        var isRest = [Bool](repeating: false, count: starts.count)
+        var endpoints = 0
+        for (node, start) in starts.enumerated() {
+            let at = section.offset + start
+            let literalCount = Int(reader.u16(at))
+            let endpointTotal = Int(reader.u8(at + 2))
+            // A child is a later node, reached from here only, one level deeper.
+            func child(_ target: Int, field: Int, rest: Bool = false) throws(ScopeTableError) {
+                guard target > start, let index = TableValidator.position(of: target, in: starts),
+                    depths[node] < TableFormat.maxRouteSegments
+                else { throw .malformed(offset: field, reason: .badRoute) }
+                parents[index] += 1
+                depths[index] = depths[node] + 1
+                isRest[index] = rest
+            }
+            guard parents[node] == (node == 0 ? 0 : 1) else { throw .malformed(offset: at, reason: .badRoute) }
+            let parameter = reader.u32(at + 4)
+            let rest = reader.u32(at + 8)
+            if isRest[node] {
+                // A rest takes the remainder of the path: nothing can follow it.
+                guard literalCount == 0, parameter == TableFormat.none, rest == TableFormat.none else {
+                    throw .malformed(offset: at, reason: .badRoute)
+                }
+            }
+            if parameter != TableFormat.none { try child(Int(parameter), field: at + 4) }
+            if rest != TableFormat.none { try child(Int(rest), field: at + 8, rest: true) }
+            var previous: UnsafeRawBufferPointer?
+            for edge in 0..<literalCount {
+                let field = at + TableFormat.routeNodeHeaderSize + TableFormat.routeEdgeSize * edge
+                let ref = reader.u32(field)
+                try string(ref, at: field)
+                let (textStart, textLength) = stringSpan(ref)
+                let text = UnsafeRawBufferPointer(start: reader.base + textStart, count: textLength)
+                if let previous, !previous.lexicographicallyPrecedes(text) {
+                    throw .malformed(offset: field, reason: .badRoute)
+                }
+                previous = text
+                try child(Int(reader.u32(field + 4)), field: field + 4)
+            }
+            var previousMethod = -1
+            for endpoint in 0..<endpointTotal {
+                let field =
+                    at + TableFormat.routeNodeHeaderSize + TableFormat.routeEdgeSize * literalCount
+                    + TableFormat.routeEndpointSize * endpoint
+                let method = Int(reader.u8(field))
+                guard method > previousMethod, TableFormat.RouteMethod(rawValue: UInt8(method)) != nil,
+                    reader.u8(field + 1) == 0, Int(reader.u16(field + 2)) < capabilityCount
+                else { throw .malformed(offset: field, reason: .badRoute) }
+                previousMethod = method
+                try string(reader.u32(field + 4), at: field + 4)
+            }
+            endpoints += endpointTotal
+        }
+        guard endpoints == endpointCount else {
+            throw .malformed(offset: TableFormat.Header.routeCount, reason: .badHeader)
+        }
+    }
+
+    /// Whether ascending `values` holds `value`.
+    static func contains(_ values: [Int], _ value: Int) -> Bool { position(of: value, in: values) != nil }
+
+    /// The index of `value` in ascending `values`, by binary search.
+    static func position(of value: Int, in values: [Int]) -> Int? {
+        var low = 0
+        var high = values.count
+        while low < high {
+            let middle = (low + high) / 2
+            if values[middle] == value { return middle }
+            if values[middle] < value { low = middle + 1 } else { high = middle }
+        }
+        return nil
     }
 
     package static func isValidUTF8(_ bytes: UnsafeRawBufferPointer) -> Bool {

@@ -42,13 +42,18 @@ public struct TableCapability: Sendable, Hashable {
     public var owner: Int
     public var tags: [String]
     public var deprecated: String?
+    /// Route templates (`GET /v1/orders/{id}`, SPEC §12), sorted bytewise.
+    public var routes: [String]
 
-    public init(id: String, name: String, owner: Int, tags: [String], deprecated: String?) {
+    public init(
+        id: String, name: String, owner: Int, tags: [String], deprecated: String?, routes: [String] = []
+    ) {
         self.id = id
         self.name = name
         self.owner = owner
         self.tags = tags
         self.deprecated = deprecated
+        self.routes = routes
     }
 }
 
@@ -65,11 +70,14 @@ public struct TableKey: Sendable, Hashable {
     public var capabilities: [Int]
     /// Tags the key selected with `tag:`, ascending.
     public var selectors: [String]
+    /// SHA-256 digests (32 bytes each) of the key's secrets (SPEC §12), ascending.
+    public var fingerprints: [[UInt8]]
 
     public init(
         name: String, description: String?, audience: TableAudience, owners: [Int], expiresDay: Int?, unscoped: Bool,
-        capabilities: [Int], selectors: [String]
+        capabilities: [Int], selectors: [String], fingerprints: [[UInt8]] = []
     ) {
+        self.fingerprints = fingerprints
         self.name = name
         self.description = description
         self.audience = audience

@@ -29,6 +29,7 @@ extension ScopeTable {
                 reviewers: list(reader.u32(at + 8)).map(string))
         }
         let capabilityList = decodedCapabilities()
+        let fingerprintsOfKey = decodedFingerprints()
         var keyList: [TableKey] = []
         keyList.reserveCapacity(header.keyCount)
         var offset = 0
@@ -59,7 +60,8 @@ extension ScopeTable {
                     expiresDay: flags & TableFormat.keyFlagHasExpiry != 0 ? Int(reader.i32(at + 16)) : nil,
                     unscoped: flags & TableFormat.keyFlagUnscoped != 0,
                     capabilities: capabilitiesOfKey,
-                    selectors: list(reader.u32(at + 12)).map(string)
+                    selectors: list(reader.u32(at + 12)).map(string),
+                    fingerprints: fingerprintsOfKey[offset] ?? []
                 ))
             offset = ScopeTable.recordEnd(base: base, keys: keys, offset: offset, nameLength: nameLength)
         }
@@ -76,14 +78,46 @@ extension ScopeTable {
 extension ScopeTable {
     /// The capability records decoded into values, in index order (the catalog without the keys).
     package func decodedCapabilities() -> [TableCapability] {
-        (0..<header.capabilityCount).map { index -> TableCapability in
+        let routesOfCapability = decodedRoutes()
+        return (0..<header.capabilityCount).map { index -> TableCapability in
             let at = capabilities + index * TableFormat.capabilityRecordSize
             let deprecated = u32(at + 16)
             return TableCapability(
                 id: decodedString(u32(at)), name: decodedString(u32(at + 4)), owner: Int(u32(at + 8)),
                 tags: decodedList(u32(at + 12)).map(decodedString),
-                deprecated: deprecated == TableFormat.none ? nil : decodedString(deprecated)
+                deprecated: deprecated == TableFormat.none ? nil : decodedString(deprecated),
+                routes: (routesOfCapability[index] ?? []).sorted { bytewiseLess($0, $1) }
             )
         }
+    }
+
+    /// The digests of each key's fingerprints, by key record offset, ascending.
+    package func decodedFingerprints() -> [Int: [[UInt8]]] {
+        var result: [Int: [[UInt8]]] = [:]
+        for index in 0..<fingerprintCount {
+            let at = fingerprints + index * TableFormat.fingerprintRecordSize
+            let digest = Array(UnsafeRawBufferPointer(start: base + at, count: TableFormat.digestSize))
+            result[Int(u32(at + TableFormat.digestSize)), default: []].append(digest)
+        }
+        return result
+    }
+
+    /// The route templates of each capability, by index, from the endpoints of the route tree
+    /// (the nodes lie back to back, so every endpoint is found without walking the edges).
+    package func decodedRoutes() -> [Int: [String]] {
+        var result: [Int: [String]] = [:]
+        var offset = 0
+        while offset < routesLength {
+            let node = routes + offset
+            let literalCount = Int(u16(node))
+            let endpointCount = Int(base.load(fromByteOffset: node + 2, as: UInt8.self))
+            let first = node + TableFormat.routeNodeHeaderSize + TableFormat.routeEdgeSize * literalCount
+            for index in 0..<endpointCount {
+                let at = first + TableFormat.routeEndpointSize * index
+                result[Int(u16(at + 2)), default: []].append(decodedString(u32(at + 4)))
+            }
+            offset = first + TableFormat.routeEndpointSize * endpointCount - routes
+        }
+        return result
     }
 }

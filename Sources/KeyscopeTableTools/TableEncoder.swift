@@ -16,7 +16,7 @@ public struct TableEncodingError: Error, Sendable, Equatable, CustomStringConver
     public var description: String { message }
 }
 
-/// Encodes `TableContents` into the unsigned bytes of a format v1 table.
+/// Encodes `TableContents` into the unsigned bytes of a format v2 table.
 ///
 /// Deterministic: the output depends only on the contents (which must be
 /// sorted), never on dictionary order or the clock. Strings, id lists and
@@ -90,6 +90,29 @@ public enum TableEncoder {
         var keyBuckets = ByteWriter()
         for start in bucketStarts { keyBuckets.u32(start) }
 
+        // Version 2: the route tree (its strings after every key's) and the fingerprints, sorted
+        // by digest, each naming its key's record.
+        let routeTree = try RouteTree(contents.capabilities)
+        let routes = routeTree.encode(strings: &strings)
+        var recordOfKey = [Int](repeating: 0, count: contents.keys.count)
+        for (position, start) in keyLayout.recordStarts.enumerated() { recordOfKey[columns.keyIndex[position]] = start }
+        var fingerprintRecords: [(digest: [UInt8], record: Int)] = []
+        for (index, key) in contents.keys.enumerated() {
+            for digest in key.fingerprints { fingerprintRecords.append((digest, recordOfKey[index])) }
+        }
+        fingerprintRecords.sort { $0.digest.lexicographicallyPrecedes($1.digest) }
+        for index in fingerprintRecords.indices.dropFirst()
+        where fingerprintRecords[index - 1].digest == fingerprintRecords[index].digest {
+            throw TableEncodingError("one fingerprint is given to two keys, or twice to one key")
+        }
+        var fingerprints = ByteWriter()
+        fingerprints.bytes.reserveCapacity(fingerprintRecords.count * TableFormat.fingerprintRecordSize)
+        for record in fingerprintRecords {
+            fingerprints.append(record.digest)
+            fingerprints.u32(UInt32(record.record))
+            fingerprints.u32(0)
+        }
+
         let capabilityIndex = buildIndex(
             contents.capabilities.map { Array($0.id.utf8) }, values: contents.capabilities.indices.map(UInt32.init))
 
@@ -105,6 +128,8 @@ public enum TableEncoder {
             case .keys: keys.bytes
             case .capabilityIndex: capabilityIndex
             case .keyBuckets: keyBuckets.bytes
+            case .fingerprints: fingerprints.bytes
+            case .routes: routes
             }
         }
         let sectionSizes = TableFormat.Section.allCases.reduce(0) { $0 + bytes(of: $1).count + 8 }
@@ -145,6 +170,8 @@ public enum TableEncoder {
             header.u32(offset)
             header.u32(length)
         }
+        header.u32(UInt32(fingerprintRecords.count))
+        header.u32(UInt32(routeTree.endpointCount))
         precondition(header.count == TableFormat.headerSize)
         output.bytes.replaceSubrange(0..<TableFormat.headerSize, with: header.bytes)
         return output.bytes
@@ -328,6 +355,9 @@ public enum TableEncoder {
                 }
                 if let day = key.pointee.expiresDay, Int32(exactly: day) == nil {
                     return "key \(key.pointee.name) has an expiry out of range"
+                }
+                guard key.pointee.fingerprints.allSatisfy({ $0.count == TableFormat.digestSize }) else {
+                    return "key \(key.pointee.name) has a fingerprint that is not a 32-byte SHA-256 digest"
                 }
             }
             return nil

@@ -13,10 +13,13 @@ struct ServeCommand: AsyncParsableCommand {
         commandName: "keyscope serve",
         abstract: "Answer gateway authorization requests (nginx auth_request, Caddy forward_auth) from a signed table.",
         discussion: """
-            GET /authz with the key and capability in headers: 200 allowed; 403 with the product's \
-            body when out of scope; 403 naming the reason for an expired key or unknown capability; \
-            401 for a missing or unknown key; 503 without a valid table (fail closed). Also /healthz, \
-            /readyz, /metrics (Prometheus). SIGHUP reloads, SIGTERM drains and exits.
+            GET /authz with the key and capability in headers (or, with --key-from secret and \
+            --capability-from nginx|forwarded|request, the API key itself and the original method \
+            and URI, matched against the table's fingerprints and routes): 200 allowed; 403 with the \
+            product's body when out of scope; 403 naming the reason for an expired key, an unknown \
+            capability or a request no route matches; 401 for a missing or unknown key; 503 without \
+            a valid table (fail closed). Also /healthz, /readyz, /metrics (Prometheus). SIGHUP \
+            reloads, SIGTERM drains and exits.
             """)
 
     @Option(help: ArgumentHelp("The table file to serve and watch (DIR/<product>/current.kst).", valueName: "file"))
@@ -39,10 +42,27 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Address to listen on, HOST:PORT (loopback by default).")
     var listen: String = "127.0.0.1:7070"
 
-    @Option(help: "The request header naming the key.")
+    @Option(
+        help: ArgumentHelp(
+            "Where the key comes from: `name` (the key's name in --key-header) or `secret` (the API key itself in --secret-header, looked up by its fingerprint).",
+            valueName: "name|secret"))
+    var keyFrom: KeySourceOption = .name
+
+    @Option(help: "The request header naming the key (--key-from name).")
     var keyHeader: String = "X-Keyscope-Key"
 
-    @Option(help: "The request header naming the capability.")
+    @Option(
+        help: "The request header carrying the API key (--key-from secret): `Authorization` (scheme Bearer) or a header holding only the key, such as X-API-Key."
+    )
+    var secretHeader: String = "Authorization"
+
+    @Option(
+        help: ArgumentHelp(
+            "Where the capability comes from: `header` (its id in --capability-header), or the original method and URI matched against the table's routes: `nginx` (X-Original-Method, X-Original-URI), `forwarded` (X-Forwarded-Method, X-Forwarded-Uri: Caddy, Traefik) or `request` (the request's own, for Envoy).",
+            valueName: "header|nginx|forwarded|request"))
+    var capabilityFrom: CapabilitySourceOption = .header
+
+    @Option(help: "The request header naming the capability (--capability-from header).")
     var capabilityHeader: String = "X-Keyscope-Capability"
 
     @Option(help: "Seconds between polls of --url.")
@@ -100,6 +120,16 @@ struct ServeCommand: AsyncParsableCommand {
                 ? (ProcessInfo.processInfo.environment["KEYSCOPE_TRUSTED_KEYS"]?.split(separator: ":").map(String.init)
                     ?? []) : trustedKeys)
         let options = TableOpenOptions(trustedKeys: keys, expectedProduct: product, now: nil)
+        let identifier = GatewayIdentifier(
+            key: keyFrom == .name ? .nameHeader(keyHeader) : .secretHeader(secretHeader),
+            capability: {
+                switch capabilityFrom {
+                case .header: .idHeader(capabilityHeader)
+                case .nginx: .originalRequest(methodHeader: "X-Original-Method", uriHeader: "X-Original-URI")
+                case .forwarded: .originalRequest(methodHeader: "X-Forwarded-Method", uriHeader: "X-Forwarded-Uri")
+                case .request: .requestLine
+                }
+            }())
         let store = ScopeTableStore(path: table ?? "", options: options)
         let metrics = ServeMetrics()
         var limits = ServeLimits()
@@ -107,7 +137,7 @@ struct ServeCommand: AsyncParsableCommand {
         limits.maximumRequestsPerConnection = maxRequestsPerConnection
         limits.maximumConnections = maxConnections
         let service = AuthzService(
-            store: store, identifier: HeaderIdentifier(keyHeader: keyHeader, capabilityHeader: capabilityHeader),
+            store: store, identifier: identifier,
             metrics: metrics, limits: limits)
         let source: any Service
         if let table {
@@ -133,4 +163,12 @@ struct ServeCommand: AsyncParsableCommand {
                 gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
     }
+}
+
+enum KeySourceOption: String, ExpressibleByArgument, CaseIterable {
+    case name, secret
+}
+
+enum CapabilitySourceOption: String, ExpressibleByArgument, CaseIterable {
+    case header, nginx, forwarded, request
 }

@@ -79,7 +79,9 @@ public final class AuthzService: Sendable {
             return answer
         }
         let answer = store.withCurrentTable { table, now -> AuthzAnswer in
-            guard let table else { return AuthzAnswer.decision(.deny(.tableExpired), key: "", capability: "", serial: nil) }
+            guard let table else {
+                return AuthzAnswer.decision(.deny(.tableExpired), key: "", capability: "", serial: nil)
+            }
             return Self.decide(key: key, capability: capability, table: table, now: now)
         }
         metrics.count(answer.reason ?? "allow")

@@ -66,7 +66,8 @@ public struct GatewayIdentifier: RequestIdentifier {
     public static let maximumURILength = 8192
 
     public init(
-        key: KeySource = .nameHeader("X-Keyscope-Key"), capability: CapabilitySource = .idHeader("X-Keyscope-Capability")
+        key: KeySource = .nameHeader("X-Keyscope-Key"),
+        capability: CapabilitySource = .idHeader("X-Keyscope-Capability")
     ) {
         self.key = key
         self.capability = capability

@@ -154,7 +154,9 @@ extension ScopeTable {
     ) -> RoutedDecision {
         if now > header.expiresAt { return RoutedDecision(decision: .deny(.tableExpired), key: nil, capability: nil) }
         let key = findKey(fingerprint: digest)
-        return decide(key: key, capability: key == nil ? nil : findRoute(method: method, path: path), notFound: .unknownRoute, now: now)
+        return decide(
+            key: key, capability: key == nil ? nil : findRoute(method: method, path: path), notFound: .unknownRoute,
+            now: now)
     }
 
     /// The key record of a key name, or nil.

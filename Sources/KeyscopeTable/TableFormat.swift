@@ -82,7 +82,10 @@ public enum TableFormat {
 
     /// The methods of route endpoints, by code. `any` is `*`.
     public enum RouteMethod: UInt8, Sendable, CaseIterable {
-        case any = 0, get, head, post, put, patch, delete, options
+        /// `*`: any method.
+        case any = 0
+        /// The HTTP methods a route may name.
+        case get, head, post, put, patch, delete, options
 
         /// The method as written in a route and in an HTTP request line.
         public var text: String {

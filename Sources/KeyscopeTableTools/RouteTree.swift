@@ -92,7 +92,8 @@ struct RouteTree {
         var stack = [0]
         while let node = stack.popLast() {
             order.append(node)
-            let children = nodes[node].literals.map(\.child) + [nodes[node].parameter, nodes[node].rest].compactMap { $0 }
+            let children =
+                nodes[node].literals.map(\.child) + [nodes[node].parameter, nodes[node].rest].compactMap { $0 }
             stack.append(contentsOf: children.reversed())
         }
         var offsets = [Int](repeating: 0, count: nodes.count)

@@ -14,7 +14,7 @@ struct ServeCommand: AsyncParsableCommand {
         abstract: "Answer gateway authorization requests (nginx auth_request, Caddy forward_auth) from a signed table.",
         discussion: """
             GET /authz with the key and capability in headers (or, with --key-from secret and \
-            --capability-from nginx|forwarded|request, the API key itself and the original method \
+            --capability-from nginx|forwarded, the API key itself and the original method \
             and URI, matched against the table's fingerprints and routes): 200 allowed; 403 with the \
             product's body when out of scope; 403 naming the reason for an expired key, an unknown \
             capability or a request no route matches; 401 for a missing or unknown key; 503 without \
@@ -52,14 +52,15 @@ struct ServeCommand: AsyncParsableCommand {
     var keyHeader: String = "X-Keyscope-Key"
 
     @Option(
-        help: "The request header carrying the API key (--key-from secret): `Authorization` (scheme Bearer) or a header holding only the key, such as X-API-Key."
+        help:
+            "The request header carrying the API key (--key-from secret): `Authorization` (scheme Bearer) or a header holding only the key, such as X-API-Key."
     )
     var secretHeader: String = "Authorization"
 
     @Option(
         help: ArgumentHelp(
-            "Where the capability comes from: `header` (its id in --capability-header), or the original method and URI matched against the table's routes: `nginx` (X-Original-Method, X-Original-URI), `forwarded` (X-Forwarded-Method, X-Forwarded-Uri: Caddy, Traefik) or `request` (the request's own, for Envoy).",
-            valueName: "header|nginx|forwarded|request"))
+            "Where the capability comes from: `header` (its id in --capability-header), or the original method and URI matched against the table's routes: `nginx` (X-Original-Method, X-Original-URI), or `forwarded` (X-Forwarded-Method, X-Forwarded-Uri: Caddy, Traefik).",
+            valueName: "header|nginx|forwarded"))
     var capabilityFrom: CapabilitySourceOption = .header
 
     @Option(help: "The request header naming the capability (--capability-from header).")
@@ -127,7 +128,6 @@ struct ServeCommand: AsyncParsableCommand {
                 case .header: .idHeader(capabilityHeader)
                 case .nginx: .originalRequest(methodHeader: "X-Original-Method", uriHeader: "X-Original-URI")
                 case .forwarded: .originalRequest(methodHeader: "X-Forwarded-Method", uriHeader: "X-Forwarded-Uri")
-                case .request: .requestLine
                 }
             }())
         let store = ScopeTableStore(path: table ?? "", options: options)
@@ -170,5 +170,5 @@ enum KeySourceOption: String, ExpressibleByArgument, CaseIterable {
 }
 
 enum CapabilitySourceOption: String, ExpressibleByArgument, CaseIterable {
-    case header, nginx, forwarded, request
+    case header, nginx, forwarded
 }

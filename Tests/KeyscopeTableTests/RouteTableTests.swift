@@ -125,7 +125,9 @@ import Testing
     @Test func fingerprintsFindTheirKey() throws {
         let secrets = ["ks_alpha_secret_0001", "ks_beta_secret_00001", "ks_beta_secret_00002"]
         let digests = secrets.map { KeyFingerprint.digest(of: Array($0.utf8)) }
-        let table = try table(fingerprints: [[digests[0]], [digests[1], digests[2]].sorted { $0.lexicographicallyPrecedes($1) }])
+        let table = try table(fingerprints: [
+            [digests[0]], [digests[1], digests[2]].sorted { $0.lexicographicallyPrecedes($1) },
+        ])
         #expect(table.header.fingerprintCount == 3)
         #expect(table.header.formatVersion == 2)
         for (secret, key) in zip(secrets, ["alpha", "beta", "beta"]) {

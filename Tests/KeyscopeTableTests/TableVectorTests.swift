@@ -79,7 +79,8 @@ import Testing
             let decision = result.decision == .allow ? "allow" : "deny"
             let reason: String
             if case .deny(let why) = result.decision { reason = " " + why.words } else { reason = "" }
-            return "\(decision)\(reason) \(result.key.map(table.keyName) ?? "-") \(result.capability.map(table.capabilityID) ?? "-")"
+            return
+                "\(decision)\(reason) \(result.key.map(table.keyName) ?? "-") \(result.capability.map(table.capabilityID) ?? "-")"
         }
         #expect(try decide("ks_vector_customer_a_secret", "GET", "/v1/orders/42") == "allow customer-a cap_orders")
         #expect(try decide("ks_vector_customer_a_secret", "HEAD", "/v1/faq") == "allow customer-a cap_faq")
@@ -101,7 +102,11 @@ import Testing
         }
         let old = try contents(Self.version1)
         var new = try contents(Self.directory)
-        #expect(try ScopeTable(bytes: Array(Data(contentsOf: Self.version1.appendingPathComponent("expected.kst"))), options: trusting(now: nil)).header.formatVersion == 1)
+        #expect(
+            try ScopeTable(
+                bytes: Array(Data(contentsOf: Self.version1.appendingPathComponent("expected.kst"))),
+                options: trusting(now: nil)
+            ).header.formatVersion == 1)
         #expect(new.keys.contains { !$0.fingerprints.isEmpty } && new.capabilities.contains { !$0.routes.isEmpty })
         for index in new.keys.indices { new.keys[index].fingerprints = [] }
         for index in new.capabilities.indices { new.capabilities[index].routes = [] }

@@ -15,7 +15,7 @@ public enum TableReport {
             revision:     \(h.revision.map { Quote.sanitized($0) } ?? "-")
             format:       v\(h.formatVersion), \(table.byteCount) bytes
             signed by:    \(table.signer)
-            counts:       \(h.capabilityCount) capabilities, \(h.keyCount) keys, \(h.teamCount) teams, \(h.scopeSetCount) distinct scope sets
+            counts:       \(h.capabilityCount) capabilities, \(h.keyCount) keys, \(h.teamCount) teams, \(h.scopeSetCount) distinct scope sets, \(h.fingerprintCount) fingerprints, \(h.routeCount) routes
 
             capabilities:
 
@@ -34,6 +34,7 @@ public enum TableReport {
             let owner = contents.teams[capability.owner].id
             out += "  \(padded(capabilityIDs[index], idWidth))  \(padded(capabilityNames[index], nameWidth))"
             out += "  owner \(owner)\(tags)\(deprecated)\n"
+            for route in capability.routes { out += "    \(Quote.sanitized(route))\n" }
         }
         out += "\nkeys:\n"
         let keyNames = contents.keys.map { Quote.sanitized($0.name) }
@@ -47,6 +48,7 @@ public enum TableReport {
                 ? "UNSCOPED" : key.capabilities.map { contents.capabilities[$0].id }.joined(separator: ", ")
             out += "  \(padded(keyNames[index], keyWidth))  \(padded(key.audience.name, audienceWidth))"
             out += "  owners [\(owners)]\(expiry)\n    \(scope)\n"
+            for digest in key.fingerprints { out += "    fingerprint sha256:\(Hex.lowercase(digest))\n" }
         }
         return out
     }
@@ -65,6 +67,8 @@ public enum TableReport {
             ("bytes", .int(table.byteCount)),
             ("signer", .string(table.signer.description)),
             ("scopeSets", .int(h.scopeSetCount)),
+            ("fingerprintCount", .int(h.fingerprintCount)),
+            ("routeCount", .int(h.routeCount)),
             (
                 "teams",
                 .array(
@@ -83,6 +87,7 @@ public enum TableReport {
                             ("id", .string(c.id)), ("name", .string(c.name)),
                             ("owner", .string(contents.teams[c.owner].id)),
                             ("tags", .array(c.tags.map { .string($0) })), ("deprecated", .string(c.deprecated)),
+                            ("routes", .array(c.routes.map { .string($0) })),
                         ])
                     })
             ),
@@ -98,6 +103,7 @@ public enum TableReport {
                             ("unscoped", .bool(k.unscoped)),
                             ("capabilities", .array(k.capabilities.map { .string(contents.capabilities[$0].id) })),
                             ("selectors", .array(k.selectors.map { .string("tag:" + $0) })),
+                            ("fingerprints", .array(k.fingerprints.map { .string("sha256:" + Hex.lowercase($0)) })),
                         ])
                     })
             ),

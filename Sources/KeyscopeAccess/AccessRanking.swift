@@ -54,9 +54,11 @@ public enum ExpiryChange: Sendable, Hashable {
 ///   exposed, high otherwise;
 /// - critical when the key becomes unscoped, or its exposure gains a capability (a grant, a
 ///   selector, a re-tag, an audience change, a catalog addition reaching an unscoped key);
-/// - high when its reach gains a capability;
+/// - high when its reach gains a capability, or it gains a fingerprint (a new credential: one
+///   more secret opens the key's scope);
 /// - medium when its owners or audience change, or its expiry is extended or removed;
-/// - low otherwise (access removed, expiry brought forward, description, a removed key).
+/// - low otherwise (access removed, a fingerprint removed, expiry brought forward, description,
+///   a removed key).
 public struct KeyAssessment: Sendable, Hashable {
     public let name: String
     /// Nil for a key that is new (by name).
@@ -72,6 +74,11 @@ public struct KeyAssessment: Sendable, Hashable {
     public let ownersChanged: Bool
     public let audienceChanged: Bool
     public let descriptionChanged: Bool
+    /// Fingerprints the key has now and did not have before, sorted (none for a new key: its
+    /// every credential is part of it being new).
+    public let fingerprintsAdded: [String]
+    /// Fingerprints the key had before and has no more, sorted.
+    public let fingerprintsRemoved: [String]
     public let expiry: ExpiryChange
     /// The key's rank: the most severe of what changed.
     public let rank: Rank
@@ -98,6 +105,8 @@ public struct KeyAssessment: Sendable, Hashable {
         audienceChanged = both.map { !$0.same(.audience, as: $1) } ?? false
         descriptionChanged = both.map { !$0.same(.description, as: $1) } ?? false
         expiry = both.map { ExpiryChange(before: $0.expires, after: $1.expires) } ?? .unchanged
+        fingerprintsAdded = both.map { b, a in a.fingerprints.filter { !b.fingerprints.contains($0) } } ?? []
+        fingerprintsRemoved = both.map { b, a in b.fingerprints.filter { !a.fingerprints.contains($0) } } ?? []
 
         let rank: Rank
         if let new, old == nil {
@@ -106,7 +115,7 @@ public struct KeyAssessment: Sendable, Hashable {
             rank = .low
         } else if new!.unscoped && !old!.unscoped || !newlyExposed.isEmpty {
             rank = .critical
-        } else if !gained.isEmpty {
+        } else if !gained.isEmpty || !fingerprintsAdded.isEmpty {
             rank = .high
         } else if ownersChanged || audienceChanged || expiry.lengthens {
             rank = .medium

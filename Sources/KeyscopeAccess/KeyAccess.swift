@@ -20,11 +20,15 @@ public final class KeyAccess: Sendable, Hashable {
     public let capabilities: [String]
     /// Tags the key selects with `tag:`, sorted: kept to explain how a capability reaches it.
     public let selectors: [String]
+    /// Fingerprints of the key's secrets (`sha256:` + hex, SPEC §12), sorted: each one is a
+    /// credential that opens the key's scope.
+    public let fingerprints: [String]
 
     public init(
         name: String, description: String?, audience: String, owners: [String], expires: String?, unscoped: Bool,
-        capabilities: [String], selectors: [String]
+        capabilities: [String], selectors: [String], fingerprints: [String] = []
     ) {
+        self.fingerprints = fingerprints
         self.name = name
         self.description = description
         self.audience = audience
@@ -47,6 +51,7 @@ public final class KeyAccess: Sendable, Hashable {
         case .expiry: expires == other.expires
         case .scope: unscoped == other.unscoped && capabilities == other.capabilities
         case .selectors: selectors == other.selectors
+        case .fingerprints: fingerprints == other.fingerprints
         }
     }
 
@@ -71,8 +76,7 @@ public final class KeyAccess: Sendable, Hashable {
 /// (`CatalogDelta.mayChangeAccess`), cannot change the access diff and may be left out of it.
 ///
 /// Every representation of a key (policy model, table record, `KeyAccess`) compares through an
-/// exhaustive `switch` over this enumeration. Adding an attribute here (fingerprints and routes
-/// are next) is therefore a compile error in each of them until it is compared, not a silent
+/// exhaustive `switch` over this enumeration. Adding an attribute here is therefore a compile error in each of them until it is compared, not a silent
 /// under-ranking in the one that was forgotten.
 public enum KeyAttribute: CaseIterable, Sendable {
     // In the order comparisons run: the cheapest and most telling first.
@@ -82,5 +86,7 @@ public enum KeyAttribute: CaseIterable, Sendable {
     case expiry
     case owners
     case selectors
+    /// The fingerprints of the key's secrets (SPEC §12).
+    case fingerprints
     case description
 }

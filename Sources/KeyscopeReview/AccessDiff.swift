@@ -23,6 +23,11 @@ public enum ChangeKind: String, Sendable, Hashable, Codable, CaseIterable {
     case expiryRemoved = "expiry-removed"
     case expiryShortened = "expiry-shortened"
     case descriptionChanged = "description-changed"
+    case fingerprintAdded = "fingerprint-added"
+    case fingerprintRemoved = "fingerprint-removed"
+    case routeAdded = "route-added"
+    case routeMoved = "route-moved"
+    case routeRemoved = "route-removed"
     case capabilityAdded = "capability-added"
     case capabilityRemoved = "capability-removed"
     case capabilityRenamed = "capability-renamed"
@@ -309,6 +314,20 @@ public struct AccessDiff: Sendable, Hashable {
         case .added(let date): change(.low, .expiryShortened, "key `\(name)` now expires \(date)")
         case .unchanged: break
         }
+        if !assessment.fingerprintsAdded.isEmpty {
+            let count = assessment.fingerprintsAdded.count
+            change(
+                .high, .fingerprintAdded,
+                "key `\(name)` gains \(count == 1 ? "a new credential" : "\(count) new credentials"): one more secret opens its scope",
+                details: assessment.fingerprintsAdded.map { "+ \($0)" })
+        }
+        if !assessment.fingerprintsRemoved.isEmpty {
+            let count = assessment.fingerprintsRemoved.count
+            change(
+                .low, .fingerprintRemoved,
+                "key `\(name)` loses \(count == 1 ? "a credential" : "\(count) credentials")",
+                details: assessment.fingerprintsRemoved.map { "- \($0)" })
+        }
         if assessment.descriptionChanged {
             change(.low, .descriptionChanged, "key `\(name)` description changed")
         }
@@ -421,6 +440,86 @@ public struct AccessDiff: Sendable, Hashable {
                 Change(
                     rank: .low, kind: .capabilityRemoved, product: product, subject: id,
                     summary: "capability `\(id)` removed", details: [], gained: [], approvers: [before.owner]))
+        }
+        return changes + routeChanges(old: old, new: new)
+    }
+
+    // MARK: Routes
+
+    /// Routes added to, moved between or removed from capabilities (SPEC §12). A route is the
+    /// requests it matches (method and shape: parameter names aside); who may call it is who
+    /// reaches its capability. So a route is ranked by the keys that can call it now and could
+    /// not before: critical when one of them is external and the capability internal, high
+    /// when there is any, low when none (a removal, or a move to a capability held by no one
+    /// new). Approvers: the owners of both capabilities, and for a gain the owners of the keys
+    /// that gain it.
+    static func routeChanges(old: ProductState, new: ProductState) -> [Change] {
+        func routes(_ state: ProductState) -> [String: (capability: String, template: String)] {
+            var result: [String: (capability: String, template: String)] = [:]
+            for capability in state.capabilities.values {
+                for text in capability.routes {
+                    let shape = (try? RouteTemplate(parsing: text))?.shape ?? text
+                    result[shape] = (capability.id, text)
+                }
+            }
+            return result
+        }
+        let before = routes(old)
+        let after = routes(new)
+        var changes: [Change] = []
+        for shape in Set(before.keys).union(after.keys).sorted() {
+            let was = before[shape]
+            let now = after[shape]
+            guard was?.capability != now?.capability else { continue }
+            let template = (now ?? was)?.template ?? shape
+            // Who may call the route: everyone reaching its capability, in each state.
+            func callers(_ state: ProductState, _ capability: String?) -> [KeyAccess] {
+                guard let capability else { return [] }
+                return state.keys.values.filter { EffectiveAccess($0, in: state.catalog).reach.contains(capability) }
+            }
+            let oldCallers = Set(callers(old, was?.capability).map(\.name))
+            let gaining = callers(new, now?.capability).filter { !oldCallers.contains($0.name) }
+                .sorted { bytewiseLess($0.name, $1.name) }
+            let exposed =
+                now.map { new.catalog.isInternal($0.capability) } == true && gaining.contains(where: \.isExternal)
+            let rank: Rank = exposed ? .critical : gaining.isEmpty ? .low : .high
+            var approvers = Set(
+                [was?.capability, now?.capability].compactMap { $0 }.compactMap {
+                    new.capabilities[$0]?.owner ?? old.capabilities[$0]?.owner
+                })
+            if rank >= .high { approvers.formUnion(gaining.flatMap(\.owners)) }
+            let kind: ChangeKind
+            let summary: String
+            switch (was, now) {
+            case (nil, let now?):
+                kind = .routeAdded
+                summary = "route `\(Quote.sanitized(template))` added to `\(now.capability)`"
+            case (let was?, nil):
+                kind = .routeRemoved
+                summary =
+                    "route `\(Quote.sanitized(template))` removed from `\(was.capability)`: it matches no capability"
+            case (let was?, let now?):
+                kind = .routeMoved
+                summary = "route `\(Quote.sanitized(template))` moves `\(was.capability)` → `\(now.capability)`"
+            case (nil, nil):
+                continue
+            }
+            let who =
+                gaining.isEmpty
+                ? []
+                : [
+                    "keys that can call it now and could not before: "
+                        + gaining.map {
+                            "`\($0.name)` (\($0.audience))"
+                        }.joined(separator: ", ")
+                ]
+            changes.append(
+                Change(
+                    rank: rank, kind: kind, product: new.id, subject: template,
+                    summary: summary
+                        + (gaining.isEmpty ? "" : ": \(gaining.count) key\(gaining.count == 1 ? "" : "s") gain it")
+                        + (exposed ? ", internal capability reaching an external key" : ""),
+                    details: who, gained: [], approvers: approvers.filter { !$0.isEmpty }.sorted()))
         }
         return changes
     }

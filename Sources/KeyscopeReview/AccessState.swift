@@ -82,6 +82,8 @@ public struct CapabilityState: Sendable, Hashable {
     /// Sorted.
     public var tags: [String]
     public var deprecated: String?
+    /// Route templates (SPEC §12), sorted.
+    public var routes: [String] = []
 
     public var isInternal: Bool { AccessVocabulary.isInternal(tags: tags) }
 }
@@ -119,7 +121,7 @@ extension AccessState {
             var capabilities: [String: CapabilityState] = [:]
             for c in product.capabilities {
                 capabilities[c.id] = CapabilityState(
-                    id: c.id, name: c.name, owner: c.owner, tags: c.tags, deprecated: c.deprecated)
+                    id: c.id, name: c.name, owner: c.owner, tags: c.tags, deprecated: c.deprecated, routes: c.routes)
             }
             var keys: [String: KeyState] = [:]
             let omitted = omitting[product.id]
@@ -128,7 +130,8 @@ extension AccessState {
                 keys[k.name] = KeyState(
                     name: k.name, description: k.description, audience: k.audience.rawValue, owners: k.owners,
                     expires: k.expires?.description, unscoped: k.unscoped,
-                    capabilities: k.capabilities.map { product.capabilities[$0].id }, selectors: k.selectors
+                    capabilities: k.capabilities.map { product.capabilities[$0].id }, selectors: k.selectors,
+                    fingerprints: k.fingerprints
                 )
             }
             products[product.id] = ProductState(
@@ -165,7 +168,7 @@ extension AccessState {
             for c in contents.capabilities {
                 capabilities[c.id] = CapabilityState(
                     id: c.id, name: c.name, owner: contents.teams[c.owner].id, tags: c.tags.sorted(),
-                    deprecated: c.deprecated)
+                    deprecated: c.deprecated, routes: c.routes)
             }
             var keys: [String: KeyState] = [:]
             keys.reserveCapacity(contents.keys.count)
@@ -174,7 +177,8 @@ extension AccessState {
                     name: k.name, description: k.description, audience: k.audience.name,
                     owners: k.owners.map { contents.teams[$0].id }.sorted(),
                     expires: k.expiresDay.map { Timestamp.date(day: $0) }, unscoped: k.unscoped,
-                    capabilities: k.capabilities.map { contents.capabilities[$0].id }, selectors: k.selectors
+                    capabilities: k.capabilities.map { contents.capabilities[$0].id }, selectors: k.selectors,
+                    fingerprints: k.fingerprints.map { "sha256:" + Hex.lowercase($0) }.sorted()
                 )
             }
             products[contents.metadata.productID] = ProductState(
@@ -205,6 +209,7 @@ extension ResolvedProduct {
                 a.unscoped == b.unscoped && a.capabilities.count == b.capabilities.count
                     && zip(a.capabilities, b.capabilities).allSatisfy { capabilityMap[$0] == $1 }
             case .selectors: a.selectors == b.selectors
+            case .fingerprints: a.fingerprints == b.fingerprints
             }
         }
         var first = [Bool](repeating: false, count: keys.count)

@@ -7,8 +7,8 @@ import KeyscopeTableTools
 /// The access a product grants, reduced to one digest: what a review approved.
 ///
 /// The digest covers everything of a product that the access diff shows, in a canonical order:
-/// its name, every capability (id, name, owner, tags, deprecation) and every key (name,
-/// description, audience, owners, expiry, unscoped, capabilities, selectors). It leaves out what
+/// its name, every capability (id, name, owner, tags, deprecation, routes) and every key (name,
+/// description, audience, owners, expiry, unscoped, capabilities, selectors, fingerprints). It leaves out what
 /// changes with every compile and does not change access: serial, issue and expiry times,
 /// revision, signature. So a policy state and the table compiled from it have the same digest,
 /// and two compiles of the same policy do too.
@@ -25,6 +25,7 @@ public enum AccessDigest {
                 ("owner", .string(capability.owner)),
                 ("tags", .array(capability.tags.sorted(by: bytewiseLess).map { .string($0) })),
                 ("deprecated", .string(capability.deprecated)),
+                ("routes", .array(capability.routes.sorted(by: bytewiseLess).map { .string($0) })),
             ])
         }
         let keys = product.keys.values.sorted { bytewiseLess($0.name, $1.name) }.map { key in
@@ -35,6 +36,7 @@ public enum AccessDigest {
                 ("expires", .string(key.expires)), ("unscoped", .bool(key.unscoped)),
                 ("capabilities", .array(key.capabilities.sorted(by: bytewiseLess).map { .string($0) })),
                 ("selectors", .array(key.selectors.sorted(by: bytewiseLess).map { .string($0) })),
+                ("fingerprints", .array(key.fingerprints.sorted(by: bytewiseLess).map { .string($0) })),
             ])
         }
         return .object([

@@ -138,9 +138,12 @@ public struct StateLoader: Sendable {
             }
             let new = secondTables[j]
             let delta = CatalogDelta(old: Self.catalog(of: old), new: Self.catalog(of: new))
+            // A route that changes capability is ranked by every key reaching either: keep them all.
+            let routesChanged = Self.routes(of: old) != Self.routes(of: new)
             let alike = old.identicalKeys(in: new) { audience, unscoped in
-                !delta.mayChangeAccess(
-                    unscoped: unscoped, external: AccessVocabulary.isExternal(audience: audience.name))
+                !routesChanged
+                    && !delta.mayChangeAccess(
+                        unscoped: unscoped, external: AccessVocabulary.isExternal(audience: audience.name))
             }
             firstOmitted[i] = alike.first
             secondOmitted[j] = alike.second
@@ -153,6 +156,13 @@ public struct StateLoader: Sendable {
                 source: secondLabel,
                 tables: zip(secondTables, secondOmitted).map { $0.contents(keysSortedByName: false, omitting: $1) })
         )
+    }
+
+    /// Each capability's routes, by id.
+    static func routes(of table: ScopeTable) -> [String: [String]] {
+        var result: [String: [String]] = [:]
+        for capability in table.decodedCapabilities() { result[capability.id] = capability.routes }
+        return result
     }
 
     func loadPolicyPair(_ first: StateSource, _ second: StateSource) throws(StateError) -> (AccessState, AccessState) {
@@ -173,8 +183,12 @@ public struct StateLoader: Sendable {
         for oldProduct in old.resolved.products {
             guard let newProduct = new.resolved.products.first(where: { $0.id == oldProduct.id }) else { continue }
             let delta = CatalogDelta(old: oldProduct.catalog, new: newProduct.catalog)
+            // A route that changes capability is ranked by every key reaching either: keep them all.
+            let routesChanged =
+                oldProduct.capabilities.map { [$0.id] + $0.routes }
+                != newProduct.capabilities.map { [$0.id] + $0.routes }
             let alike = oldProduct.alikeKeys(in: newProduct) { key in
-                !delta.mayChangeAccess(unscoped: key.unscoped, external: key.audience.isExternal)
+                !routesChanged && !delta.mayChangeAccess(unscoped: key.unscoped, external: key.audience.isExternal)
             }
             firstOmitted[oldProduct.id] = alike.first
             secondOmitted[newProduct.id] = alike.second

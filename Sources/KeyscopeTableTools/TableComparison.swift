@@ -43,6 +43,8 @@ extension ScopeTable {
         }
         // Positions of `other`'s records, to turn a found record's offset into its flag.
         let otherOffsets = other.recordOffsets()
+        // Fingerprints by record offset (empty maps for tables without any, version 1 included).
+        let fingerprints = FingerprintPair(mine: decodedFingerprints(), theirs: other.decodedFingerprints())
         var result = IdenticalKeys(
             first: [Bool](repeating: false, count: header.keyCount),
             second: [Bool](repeating: false, count: other.header.keyCount), count: 0)
@@ -53,7 +55,8 @@ extension ScopeTable {
             let name = UnsafeRawBufferPointer(start: base + at + TableFormat.keyNameOffset, count: nameLength)
             if let found = other.findKey(name),
                 keyRecord(
-                    at: at, equals: other.keys + found, in: other, capabilityMap: capabilityMap, teamMap: teamMap),
+                    at: at, equals: other.keys + found, in: other, capabilityMap: capabilityMap, teamMap: teamMap,
+                    fingerprints: fingerprints),
                 omittable(
                     TableAudience(rawValue: base.load(fromByteOffset: at + 20, as: UInt8.self)) ?? .customer,
                     base.load(fromByteOffset: at + 21, as: UInt8.self) & TableFormat.keyFlagUnscoped != 0),
@@ -83,13 +86,16 @@ extension ScopeTable {
 
     /// Whether the record at absolute offset `at` means the same as `other`'s record at absolute
     /// offset `otherAt` (names already equal): every `KeyAttribute` compared on the bytes.
-    private func keyRecord(at: Int, equals otherAt: Int, in other: ScopeTable, capabilityMap: [Int], teamMap: [Int])
-        -> Bool
-    {
+    private func keyRecord(
+        at: Int, equals otherAt: Int, in other: ScopeTable, capabilityMap: [Int], teamMap: [Int],
+        fingerprints: FingerprintPair
+    ) -> Bool {
         let flags = base.load(fromByteOffset: at + 21, as: UInt8.self)
         let otherFlags = other.base.load(fromByteOffset: otherAt + 21, as: UInt8.self)
         func same(_ attribute: KeyAttribute) -> Bool {
             switch attribute {
+            case .fingerprints:
+                return fingerprints.mine[at - keys] ?? [] == fingerprints.theirs[otherAt - other.keys] ?? []
             case .audience:
                 return base.load(fromByteOffset: at + 20, as: UInt8.self)
                     == other.base.load(fromByteOffset: otherAt + 20, as: UInt8.self)
@@ -154,4 +160,10 @@ private func binarySearch(_ sorted: [Int], _ value: Int) -> Int? {
         if sorted[middle] < value { low = middle + 1 } else { high = middle }
     }
     return nil
+}
+
+/// The fingerprints of two tables' keys, by key record offset (digests ascending).
+struct FingerprintPair {
+    var mine: [Int: [[UInt8]]]
+    var theirs: [Int: [[UInt8]]]
 }

@@ -78,6 +78,67 @@ let customerFAQ = "  - {name: a, audience: customer, capabilities: [cap_faq], ex
         #expect(d.approvers["commerce"] == ["@acme/commerce"])
     }
 
+    /// SPEC §12: a fingerprint added is a new credential (high, the key's owners approve); removed, low.
+    @Test func fingerprintsAreCredentials() throws {
+        let one = "sha256:" + String(repeating: "a", count: 64)
+        let two = "sha256:" + String(repeating: "b", count: 64)
+        let before = policy(
+            keys:
+                "  - {name: a, audience: customer, capabilities: [cap_faq], expires: 2027-06-30, fingerprints: [\(one)]}\n"
+        )
+        let after = policy(
+            keys:
+                "  - {name: a, audience: customer, capabilities: [cap_faq], expires: 2027-06-30, fingerprints: [\(one), \(two)]}\n"
+        )
+        let added = try diff(before, after)
+        #expect(added.changes.map(\.kind) == [.fingerprintAdded])
+        #expect(added.changes[0].rank == .high)
+        #expect(added.changes[0].approvers == ["support"])
+        #expect(added.changes[0].details == ["+ \(two)"])
+        let removed = try diff(after, before)
+        #expect(removed.changes.map(\.kind) == [.fingerprintRemoved])
+        #expect(removed.changes[0].rank == .low)
+    }
+
+    /// SPEC §12: a route moving to a capability a customer key holds is new access for that key.
+    @Test func routesRankByWhoCanCallThem() throws {
+        func product(faq: [String], orders: [String], admin: [String]) -> String {
+            func list(_ routes: [String]) -> String { "[" + routes.map { "'\($0)'" }.joined(separator: ", ") + "]" }
+            return """
+                apiVersion: keyscope/v1
+                kind: Product
+                id: shop
+                name: Shop
+                capabilities:
+                  - {id: cap_faq, name: FAQ, owner: support, tags: [safe], routes: \(list(faq))}
+                  - {id: cap_orders, name: Orders, owner: commerce, routes: \(list(orders))}
+                  - {id: cap_admin, name: Admin, owner: platform, tags: [internal], routes: \(list(admin))}
+                """
+        }
+        let keys = customerFAQ + "  - {name: ops, audience: internal, owners: [platform], capabilities: [cap_admin]}\n"
+        let base = policy(
+            keys: keys, product: product(faq: ["GET /v1/faq"], orders: ["GET /v1/orders/{id}"], admin: []))
+        let moved = policy(
+            keys: keys, product: product(faq: ["GET /v1/faq", "GET /v1/orders/{order}"], orders: [], admin: []))
+        let d = try diff(base, moved)
+        let change = try #require(d.changes.first { $0.kind == .routeMoved })
+        #expect(change.rank == .high, "customer key `a` can now call it")
+        #expect(change.subject == "GET /v1/orders/{order}")
+        #expect(change.details == ["keys that can call it now and could not before: `a` (customer)"])
+        #expect(Set(change.approvers) == ["commerce", "support"])
+        #expect(try diff(moved, base).changes.first { $0.kind == .routeMoved }?.rank == .low, "back: nobody gains it")
+        let toAdmin = policy(
+            keys: keys, product: product(faq: ["GET /v1/faq"], orders: [], admin: ["GET /v1/orders/{id}"]))
+        #expect(try diff(base, toAdmin).changes.first { $0.kind == .routeMoved }?.rank == .high, "ops gains it")
+        let removed = policy(keys: keys, product: product(faq: ["GET /v1/faq"], orders: [], admin: []))
+        #expect(try diff(base, removed).changes.map(\.kind) == [.routeRemoved])
+        #expect(try diff(base, removed).changes[0].rank == .low)
+        // A parameter renamed matches the same requests: no change of access.
+        let renamed = policy(
+            keys: keys, product: product(faq: ["GET /v1/faq"], orders: ["GET /v1/orders/{n}"], admin: []))
+        #expect(try diff(base, renamed).isEmpty)
+    }
+
     @Test func newUnscopedKeyIsCritical() throws {
         let d = try diff(
             policy(keys: customerFAQ),

@@ -11,7 +11,8 @@ import Testing
 ///
 /// A seeded generator makes a small policy repository (capabilities tagged `safe`, `beta`,
 /// `internal`; four teams; keys of every audience, scoped with ids and selectors, or unscoped)
-/// and one to three random edits to it. The reference model below is written from SPEC §6
+/// and one to three random edits to it, fingerprints on keys and routes on capabilities
+/// (SPEC §12) included. The reference model below is written from SPEC §6
 /// alone, with sets and loops and no code of the implementation: for each key name it gives
 /// the rank the diff must report and the teams that must approve. Every case is diffed as two
 /// policy states, and every tenth also as two compiled tables; both must agree with the model,
@@ -85,6 +86,7 @@ import Testing
     /// Problems found with one case (empty when the diff agrees with the model).
     func check(before: Repository, after: Repository, asTables: Bool, signer: SigningKey) throws -> [String] {
         let expected = Reference.expectations(before: before, after: after)
+        let expectedRoutes = Reference.routeExpectations(before: before, after: after)
         let old = before.validated()
         let new = after.validated()
         var problems: [String] = []
@@ -97,6 +99,7 @@ import Testing
         let full = AccessDiff(
             from: AccessState(source: "before", validation: old), to: AccessState(source: "after", validation: new))
         problems += compare(full, expected, label: "policy")
+        problems += compareRoutes(full, expectedRoutes, label: "policy")
         let pair = StateLoader.statePair(("before", old), ("after", new))
         let short = AccessDiff(from: pair.0, to: pair.1)
         if short.changes != full.changes {
@@ -114,6 +117,7 @@ import Testing
         let tablePair = StateLoader.statePair(("before", [tables[0]]), ("after", [tables[1]]))
         let tableDiff = AccessDiff(from: tablePair.0, to: tablePair.1)
         problems += compare(tableDiff, expected, label: "table")
+        problems += compareRoutes(tableDiff, expectedRoutes, label: "table")
         let tableFull = AccessDiff(
             from: AccessState(source: "before", tables: [tables[0].contents()]),
             to: AccessState(source: "after", tables: [tables[1].contents()]))
@@ -127,7 +131,30 @@ import Testing
         .keyAdded, .keyRemoved, .keyRenamed, .capabilitiesGained, .capabilitiesLost, .internalExposure, .becameUnscoped,
         .becameScoped,
         .ownersChanged, .audienceChanged, .expiryExtended, .expiryRemoved, .expiryShortened, .descriptionChanged,
+        .fingerprintAdded, .fingerprintRemoved,
     ]
+    static let routeKinds: Set<ChangeKind> = [.routeAdded, .routeMoved, .routeRemoved]
+
+    func compareRoutes(_ diff: AccessDiff, _ expected: [String: Reference.Expectation], label: String) -> [String] {
+        var problems: [String] = []
+        let routeChanges = diff.changes.filter { Self.routeKinds.contains($0.kind) }
+        for route in Set(expected.keys).union(routeChanges.map(\.subject)).sorted() {
+            let changes = routeChanges.filter { $0.subject == route }
+            let want = expected[route]
+            guard changes.count <= 1, changes.first?.rank == want?.rank else {
+                problems.append(
+                    "\(label): route \(route): \(changes.map { "\($0.rank.rawValue) \($0.kind.rawValue)" }), the model says \(want?.rank.rawValue ?? "unchanged")"
+                )
+                continue
+            }
+            if let want, let change = changes.first, !Set(change.approvers).isSuperset(of: want.approvers) {
+                problems.append(
+                    "\(label): route \(route): approvers \(change.approvers), the model requires \(want.approvers.sorted())"
+                )
+            }
+        }
+        return problems
+    }
 
     func compare(_ diff: AccessDiff, _ expected: [String: Reference.Expectation], label: String) -> [String] {
         var problems: [String] = []
@@ -207,16 +234,20 @@ enum Reference {
                 let lost = reach(old, before.capabilities).subtracting(reach(new, after.capabilities))
                 let exposed = exposure(new, after.capabilities).subtracting(exposure(old, before.capabilities))
                 let keyOwners = Set(old.owners).union(new.owners)
+                let newCredential = !Set(new.fingerprints).subtracting(old.fingerprints).isEmpty
+                let lostCredential = !Set(old.fingerprints).subtracting(new.fingerprints).isEmpty
                 let rank: Rank?
                 if (!old.unscoped && new.unscoped) || !exposed.isEmpty {
                     rank = .critical
-                } else if !gained.isEmpty {
+                } else if !gained.isEmpty || newCredential {
                     rank = .high
                 } else if Set(old.owners) != Set(new.owners) || old.audience != new.audience
                     || later(new.expires, than: old.expires)
                 {
                     rank = .medium
-                } else if !lost.isEmpty || old.expires != new.expires || old.unscoped != new.unscoped {
+                } else if !lost.isEmpty || old.expires != new.expires || old.unscoped != new.unscoped
+                    || lostCredential
+                {
                     rank = .low
                 } else {
                     rank = nil
@@ -229,6 +260,34 @@ enum Reference {
             case (nil, nil):
                 break
             }
+        }
+        return result
+    }
+
+    /// Per route template whose capability changed: who may call it is who reaches its
+    /// capability, so the keys that can call it after and could not before decide the rank.
+    static func routeExpectations(before: Repository, after: Repository) -> [String: Expectation] {
+        func capability(of route: String, in repository: Repository) -> Repository.Capability? {
+            repository.capabilities.first { $0.routes.contains(route) }
+        }
+        var result: [String: Expectation] = [:]
+        let routes = Set(before.capabilities.flatMap(\.routes)).union(after.capabilities.flatMap(\.routes))
+        for route in routes {
+            let old = capability(of: route, in: before)
+            let new = capability(of: route, in: after)
+            guard old?.id != new?.id else { continue }
+            let oldCallers = Set(
+                before.keys.filter { key in old.map { reach(key, before.capabilities).contains($0.id) } ?? false }
+                    .map(\.name))
+            let gaining = after.keys.filter { key in
+                new.map { reach(key, after.capabilities).contains($0.id) } ?? false
+            }.filter { !oldCallers.contains($0.name) }
+            let external = gaining.contains { $0.audience == "customer" || $0.audience == "partner" }
+            let rank: Rank =
+                new?.tags.contains("internal") == true && external ? .critical : gaining.isEmpty ? .low : .high
+            var approvers = Set([old?.owner, new?.owner].compactMap { $0 })
+            if rank >= .high { approvers.formUnion(gaining.flatMap(\.owners)) }
+            result[route] = Expectation(rank: rank, approvers: approvers)
         }
         return result
     }
@@ -247,6 +306,7 @@ struct Repository {
         var id: String
         var owner: String
         var tags: [String]
+        var routes: [String] = []
     }
 
     struct Key {
@@ -256,6 +316,7 @@ struct Repository {
         var unscoped: Bool
         var entries: [String]
         var expires: String?
+        var fingerprints: [String] = []
     }
 
     static let teams = ["t-a", "t-b", "t-c", "t-d"]
@@ -269,6 +330,8 @@ struct Repository {
     var keys: [Key]
     var nextKey = 0
     var nextCapability = 0
+    var nextFingerprint = 0
+    var nextRoute = 0
 
     static var fixed: Repository {
         Repository(
@@ -287,9 +350,24 @@ struct Repository {
 
     mutating func newCapability(_ random: inout SplitMix) -> Capability {
         defer { nextCapability += 1 }
-        return Capability(
+        var capability = Capability(
             id: "cap_c\(nextCapability)", owner: Self.teams.randomElement(using: &random)!,
             tags: Self.tags.filter { _ in Int.random(in: 0..<3, using: &random) == 0 })
+        if Int.random(in: 0..<2, using: &random) == 0 { capability.routes.append(newRoute()) }
+        return capability
+    }
+
+    /// A route template no other has: `GET /r/N` or `* /r/N/{rest...}`.
+    mutating func newRoute() -> String {
+        defer { nextRoute += 1 }
+        return nextRoute % 3 == 2 ? "* /r/\(nextRoute)/{rest...}" : "GET /r/\(nextRoute)"
+    }
+
+    /// A fingerprint no other key has.
+    mutating func newFingerprint() -> String {
+        defer { nextFingerprint += 1 }
+        let hex = String(nextFingerprint, radix: 16)
+        return "sha256:" + String(repeating: "0", count: 64 - hex.count) + hex
     }
 
     mutating func newKey(_ random: inout SplitMix) -> Key {
@@ -305,6 +383,7 @@ struct Repository {
             key.entries = randomScope(&random)
             key.expires = Self.expiries.randomElement(using: &random)!
         }
+        if Int.random(in: 0..<2, using: &random) == 0 { key.fingerprints.append(newFingerprint()) }
         return key
     }
 
@@ -326,7 +405,30 @@ struct Repository {
     /// Applies one random pull-request edit and says what it was.
     mutating func applyRandomEdit(_ random: inout SplitMix) -> String {
         let scoped = keys.indices.filter { !keys[$0].unscoped }
-        switch Int.random(in: 0..<13, using: &random) {
+        let routed = capabilities.indices.filter { !capabilities[$0].routes.isEmpty }
+        let credentialed = keys.indices.filter { !keys[$0].fingerprints.isEmpty }
+        switch Int.random(in: 0..<18, using: &random) {
+        case 13 where !keys.isEmpty:
+            let k = Int.random(in: 0..<keys.count, using: &random)
+            keys[k].fingerprints.append(newFingerprint())
+            return "new fingerprint for \(keys[k].name)"
+        case 14 where !credentialed.isEmpty:
+            let k = credentialed.randomElement(using: &random)!
+            let removed = keys[k].fingerprints.removeLast()
+            return "remove fingerprint \(removed.suffix(4)) from \(keys[k].name)"
+        case 15 where !capabilities.isEmpty:
+            let c = Int.random(in: 0..<capabilities.count, using: &random)
+            capabilities[c].routes.append(newRoute())
+            return "route \(capabilities[c].routes.last!) added to \(capabilities[c].id)"
+        case 16 where !routed.isEmpty && capabilities.count > 1:
+            let from = routed.randomElement(using: &random)!
+            let to = capabilities.indices.filter { $0 != from }.randomElement(using: &random)!
+            let route = capabilities[from].routes.removeLast()
+            capabilities[to].routes.append(route)
+            return "route \(route) moved from \(capabilities[from].id) to \(capabilities[to].id)"
+        case 17 where !routed.isEmpty:
+            let c = routed.randomElement(using: &random)!
+            return "route \(capabilities[c].routes.removeLast()) removed from \(capabilities[c].id)"
         case 0 where !scoped.isEmpty:
             let k = scoped.randomElement(using: &random)!
             let entry = capabilities.randomElement(using: &random)!.id
@@ -403,7 +505,7 @@ struct Repository {
         var product = "apiVersion: keyscope/v1\nkind: Product\nid: shop\nname: Shop\ncapabilities:\n"
         for c in capabilities {
             product +=
-                "  - {id: \(c.id), name: \(c.id), owner: \(c.owner), tags: [\(c.tags.joined(separator: ", "))]}\n"
+                "  - {id: \(c.id), name: \(c.id), owner: \(c.owner), tags: [\(c.tags.joined(separator: ", "))], routes: [\(c.routes.map { "'\($0)'" }.joined(separator: ", "))]}\n"
         }
         if capabilities.isEmpty { product += "  []\n" }
         let teams = Self.teams.map {
@@ -417,6 +519,7 @@ struct Repository {
                 ? ", unscoped: true, justification: on call"
                 : ", capabilities: [\(k.entries.map { "'\($0)'" }.joined(separator: ", "))]"
             if let expires = k.expires { keySet += ", expires: \(expires)" }
+            if !k.fingerprints.isEmpty { keySet += ", fingerprints: [\(k.fingerprints.joined(separator: ", "))]" }
             keySet += "}\n"
         }
         if keys.isEmpty { keySet = keySet.replacingOccurrences(of: "keys:\n", with: "keys: []\n") }

@@ -25,7 +25,14 @@ public struct AuthzAnswer: Sendable, Equatable {
     /// §1 body for `not-in-scope`; 403 naming the reason for an expired key, an unknown
     /// capability or a request no route matches; 401 for an unknown key; 503 without a valid
     /// table (fail closed).
-    public static func decision(_ decision: Decision, key: String, capability: String, serial: UInt64?) -> AuthzAnswer {
+    ///
+    /// `path` is the normalised path a route matched (SPEC §12), sent back as `X-Keyscope-Path`
+    /// so that the gateway forwards exactly the path that was authorized: an upstream that read
+    /// `/v1/orders/%2e%2e/admin` differently from the gateway would otherwise serve a path
+    /// nobody decided on.
+    public static func decision(
+        _ decision: Decision, key: String, capability: String, serial: UInt64?, path: String? = nil
+    ) -> AuthzAnswer {
         switch decision {
         case .allow:
             return AuthzAnswer(
@@ -33,7 +40,7 @@ public struct AuthzAnswer: Sendable, Equatable {
                 headers: [
                     ("X-Keyscope-Key", key), ("X-Keyscope-Capability", capability),
                     ("X-Keyscope-Serial", serial.map(String.init) ?? ""),
-                ], body: "")
+                ] + (path.map { [("X-Keyscope-Path", $0)] } ?? []), body: "")
         case .deny(.notInScope):
             // The capability is in the table here, so its id is a catalog id, not request text.
             return AuthzAnswer(

@@ -98,6 +98,7 @@ public final class AuthzService: Sendable {
         }
         let capabilityRef: CapabilityRef?
         let notFound: DenyReason
+        var matchedPath: Substring?
         switch capability {
         case .id(var id):
             capabilityRef = id.withUTF8 { table.findCapability(id: UnsafeRawBufferPointer($0)) }
@@ -106,6 +107,7 @@ public final class AuthzService: Sendable {
             notFound = .unknownRoute
             // A path the gateway and keyscope could read two ways matches no route: denied.
             if keyRecord != nil, var path = try? RequestPath.normalise(Substring(target)) {
+                matchedPath = path
                 capabilityRef = path.withUTF8 {
                     table.findRoute(method: TableFormat.RouteMethod(text: method), path: UnsafeRawBufferPointer($0))
                 }
@@ -127,6 +129,7 @@ public final class AuthzService: Sendable {
         }
         return AuthzAnswer.decision(
             result.decision, key: keyName, capability: capabilityID,
-            serial: result.decision == .allow ? table.header.serial : nil)
+            serial: result.decision == .allow ? table.header.serial : nil,
+            path: result.decision == .allow ? matchedPath.map(String.init) : nil)
     }
 }

@@ -16,9 +16,11 @@ public struct RawResponse: Sendable, CustomStringConvertible {
 /// One HTTP/1.1 request over a new loopback connection (`Connection: close`), read to the end.
 /// Written on sockets so that the test sees exactly what came back, with no client library in between.
 public enum RawHTTP {
-    public static func get(port: Int, path: String, headers: [(String, String)] = [], timeout: Int = 5) -> RawResponse?
-    {
-        var request = "GET \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nConnection: close\r\n"
+    public static func get(
+        port: Int, path: String, method: String = "GET", headers: [(String, String)] = [], timeout: Int = 5
+    ) -> RawResponse? {
+        var request = "\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nConnection: close\r\n"
+        if method == "POST" { request += "Content-Length: 0\r\n" }
         for (name, value) in headers { request += "\(name): \(value)\r\n" }
         request += "\r\n"
         return exchange(port: port, request: Array(request.utf8), timeout: timeout)

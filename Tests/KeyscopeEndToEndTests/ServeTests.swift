@@ -49,6 +49,47 @@ import Glibc
         #expect(help.stdout.contains("--trusted-key"), "\(help.stdout)")
     }
 
+    /// SPEC §12 on `/authz` directly: the secret in `Authorization: Bearer`, the original method
+    /// and URI in nginx's headers; what a malformed one of each answers; the secret never logged.
+    @Test func secretsAndRoutesIdentifyTheCall() throws {
+        let dir = try TestPaths.temporaryDirectory("keyscope-serve")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try Self.published(in: dir, serial: 10, policy: TestPaths.packageRoot.appendingPathComponent("policies").path)
+        let port = LoopbackHTTPServer.unusedPort()
+        let server = try Self.serve(
+            in: dir, port: port,
+            [
+                "--table", "published/support-bot/current.kst", "--key-from", "secret", "--capability-from", "nginx",
+            ])
+        defer { server.stop() }
+        func authz(_ headers: [(String, String)]) throws -> RawResponse {
+            try #require(RawHTTP.get(port: port, path: "/authz", headers: headers))
+        }
+        let secret = "ks_example_customer_a_secret"
+        let route = [("X-Original-Method", "GET"), ("X-Original-URI", "/v1/faq/../orders/42?page=2")]
+        let allowed = try authz([("Authorization", "Bearer \(secret)")] + route)
+        #expect(allowed.status == 200, "\(allowed)")
+        #expect(allowed.headers["x-keyscope-key"] == "customer-a")
+        #expect(allowed.headers["x-keyscope-capability"] == "cap_order_lookup")
+        #expect(allowed.headers["x-keyscope-path"] == "/v1/orders/42", "the path that was authorized, normalised")
+        #expect(try authz([("Authorization", "bearer   \(secret)")] + route).status == 200, "the scheme is case-blind")
+        #expect(try authz([("Authorization", "Basic \(secret)")] + route).status == 401, "another scheme is no key")
+        #expect(try authz([("Authorization", "Bearer ")] + route).status == 401)
+        let twice = try authz([("Authorization", "Bearer \(secret)"), ("Authorization", "Bearer x")] + route)
+        #expect(twice.status == 400, "\(twice)")
+        #expect(try authz([("X-Keyscope-Key", "customer-a")] + route).status == 401, "a key name is not a secret here")
+        let noURI = try authz([("Authorization", "Bearer \(secret)"), ("X-Original-Method", "GET")])
+        #expect(noURI.status == 400 && noURI.headers["x-keyscope-reason"] == "missing-capability", "\(noURI)")
+        let aboveRoot = try authz(
+            [("Authorization", "Bearer \(secret)"), ("X-Original-Method", "GET"), ("X-Original-URI", "/../etc/passwd")])
+        #expect(aboveRoot.status == 403 && aboveRoot.headers["x-keyscope-reason"] == "unknown-route", "\(aboveRoot)")
+        let trace = try authz(
+            [("Authorization", "Bearer \(secret)"), ("X-Original-Method", "TRACE"), ("X-Original-URI", "/v1/faq")])
+        #expect(trace.headers["x-keyscope-reason"] == "unknown-route", "a method no route names: \(trace)")
+        server.stop()
+        #expect(!server.output.contains(secret), "the secret is never logged")
+    }
+
     @Test func hostileRequestsGetAClearStatusAndNeverTakeTheServiceDown() throws {
         let dir = try TestPaths.temporaryDirectory("keyscope-serve")
         defer { try? FileManager.default.removeItem(at: dir) }

@@ -145,8 +145,9 @@ let package = Package(
         .executableTarget(
             name: "keyscope-bench",
             dependencies: [
-                "CYAML", "CMallocCounter", "KeyscopeSupport", "KeyscopeYAML", "KeyscopePolicy", "KeyscopeCompiler",
-                "KeyscopeTable", "KeyscopeTableTools", "KeyscopeRuntime", "KeyscopeCorpus", "KeyscopeReview",
+                "CYAML", "CMallocCounter", "KeyscopeAccess", "KeyscopeSupport", "KeyscopeYAML", "KeyscopePolicy",
+                "KeyscopeCompiler", "KeyscopeTable", "KeyscopeTableTools", "KeyscopeRuntime", "KeyscopeCorpus",
+                "KeyscopeReview",
             ]
         ),
 

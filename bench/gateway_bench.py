@@ -79,20 +79,21 @@ class Workspace:
         run([KEYSCOPE, "publish", table, "--to", "published", "--trusted-key", "signing-key.pub.pem", "--keep", "3"],
             self.dir)
 
-    def start_serve(self, product):
+    def start_serve(self, product, extra=()):
         self.serve_port = free_port()
         process = subprocess.Popen(
             [SERVE, "--table", f"published/{product}/current.kst", "--trusted-key", "signing-key.pub.pem",
-             "--listen", f"127.0.0.1:{self.serve_port}"], cwd=self.dir, stdout=subprocess.DEVNULL,
+             "--listen", f"127.0.0.1:{self.serve_port}", *extra], cwd=self.dir, stdout=subprocess.DEVNULL,
             stderr=open(os.path.join(self.dir, "serve.log"), "w"))
         self.processes.append(process)
         self.serve = process
         wait_port(self.serve_port)
         return process
 
-    def start_nginx(self):
+    def start_nginx(self, site_file="site.conf"):
         """Three servers: the shipped site (auth_request to keyscope), the floor (auth_request to a
-        location nginx answers itself, through the same proxy path), and `return 200` directly."""
+        location nginx answers itself, through the same proxy path), and `return 200` directly.
+        `site_file` is `site.conf` (header mode) or `site-fingerprints.conf` (SPEC §12)."""
         conf = os.path.join(self.dir, "nginx")
         os.makedirs(conf, exist_ok=True)
         self.site_port, self.floor_port, self.direct_port = free_port(), free_port(), free_port()
@@ -100,17 +101,22 @@ class Workspace:
             f.write('"secret-a" customer-a;\n"secret-b" customer-b;\n')
         keyscope = open(os.path.join(ROOT, "deploy/nginx/keyscope.conf")).read()
         keyscope = keyscope.replace("127.0.0.1:7070", f"127.0.0.1:{self.serve_port}")
-        site = open(os.path.join(ROOT, "deploy/nginx/site.conf")).read()
+        site = open(os.path.join(ROOT, "deploy/nginx", site_file)).read()
         # The API behind the gateway is nginx's own `return 200`, reached over kept-alive
         # connections, so that what is measured is the authorization step.
         site = (site.replace("127.0.0.1:7070", f"127.0.0.1:{self.serve_port}")
                 .replace("listen 127.0.0.1:8080", f"listen 127.0.0.1:{self.site_port}")
                 .replace("proxy_pass http://127.0.0.1:9000;",
                          'proxy_pass http://app; proxy_http_version 1.1; proxy_set_header Connection "";')
+                .replace("proxy_pass http://127.0.0.1:9000$keyscope_path$is_args$args;",
+                         'proxy_pass http://app$keyscope_path$is_args$args; proxy_http_version 1.1; '
+                         'proxy_set_header Connection "";')
                 .replace("/etc/nginx/keyscope/keys.map", os.path.join(conf, "keys.map")))
         # The floor: the same site, its auth_request answered by nginx itself (`return 200`).
         floor = site.replace(f"listen 127.0.0.1:{self.site_port}", f"listen 127.0.0.1:{self.floor_port}")
         floor = floor.replace("proxy_pass http://keyscope/authz;", "return 200;")
+        # Without keyscope nothing names the authorized path: the floor forwards nginx's own.
+        floor = floor.replace("http://app$keyscope_path$is_args$args", "http://app$uri$is_args$args")
         floor = floor[floor.index("server {"):]
         with open(os.path.join(conf, "nginx.conf"), "w") as f:
             f.write(f"""
@@ -164,17 +170,29 @@ def wrk(url, headers, seconds, connections):
             "non2xx": int(errors.group(1)) if errors else 0, "socket_errors": socket_errors.group(1) if socket_errors else ""}
 
 
-def throughput(rounds, seconds, connections):
-    ws = Workspace()
+def throughput(rounds, seconds, connections, identity=False):
+    """Header mode (the shipped site.conf), or with `identity` SPEC §12 mode: the example policy of
+    `policies/` with its fingerprints and routes, site-fingerprints.conf, and keyscope finding the
+    key by the SHA-256 of the API key and the capability by the original method and URI."""
+    ws = Workspace(os.path.join(ROOT, "policies") if identity else None)
     try:
         ws.publish(ws.compile("t1", ws.serial))
-        ws.start_serve("support-bot")
-        ws.start_nginx()
-        key = [("X-API-Key", "secret-a")]
-        authz = [("X-Keyscope-Key", "customer-a"), ("X-Keyscope-Capability", "cap_faq")]
+        if identity:
+            ws.start_serve("support-bot", ["--key-from", "secret", "--secret-header", "Authorization",
+                                           "--capability-from", "nginx"])
+            ws.start_nginx("site-fingerprints.conf")
+            key = [("Authorization", "Bearer ks_example_customer_a_secret")]
+            authz = key + [("X-Original-Method", "GET"), ("X-Original-URI", "/v1/faq/shipping?lang=en")]
+            path, site = "/v1/faq/shipping?lang=en", "site-fingerprints.conf"
+        else:
+            ws.start_serve("support-bot")
+            ws.start_nginx()
+            key = [("X-API-Key", "secret-a")]
+            authz = [("X-Keyscope-Key", "customer-a"), ("X-Keyscope-Capability", "cap_faq")]
+            path, site = "/v1/faq", "site.conf"
         cases = [
-            ("nginx → keyscope serve (shipped site.conf)", f"http://127.0.0.1:{ws.site_port}/v1/faq", key, True),
-            ("nginx → auth_request answered by nginx (floor)", f"http://127.0.0.1:{ws.floor_port}/v1/faq", key, False),
+            (f"nginx → keyscope serve (shipped {site})", f"http://127.0.0.1:{ws.site_port}{path}", key, True),
+            ("nginx → auth_request answered by nginx (floor)", f"http://127.0.0.1:{ws.floor_port}{path}", key, False),
             ("keyscope serve /authz directly", f"http://127.0.0.1:{ws.serve_port}/authz", authz, True),
             ("nginx return 200 directly", f"http://127.0.0.1:{ws.direct_port}/", [], False),
         ]
@@ -294,19 +312,23 @@ def main():
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--swap-seconds", type=float, default=20)
     parser.add_argument("--swap-clients", type=int, default=8)
-    parser.add_argument("--only", default="throughput,swap,memory")
+    parser.add_argument("--only", default="throughput,identity,swap,memory",
+                        help="throughput (header mode), identity (SPEC §12 fingerprint + route mode), swap, memory")
     args = parser.parse_args()
     for tool in (KEYSCOPE, SERVE, NGINX, WRK):
         if not os.access(tool, os.X_OK):
             raise SystemExit(f"missing {tool}: build release keyscope and keyscope-serve; install nginx-light and wrk")
     print(f"# gateway benchmark — {time.strftime('%Y-%m-%d %H:%M:%S')} — {os.cpu_count()} cores")
-    if "throughput" in args.only:
-        results, cpu = throughput(args.rounds, args.duration, args.connections)
+    modes = [(False, "header mode")] if "throughput" in args.only else []
+    if "identity" in args.only:
+        modes.append((True, "fingerprint + route mode (SPEC §12)"))
+    for identity, label in modes:
+        results, cpu = throughput(args.rounds, args.duration, args.connections, identity)
         names = list(results)
         floor = statistics.median(r["rate"] for r in results[names[1]])
         floor_p99 = statistics.median(r["p99"] for r in results[names[1]])
         direct = statistics.median(r["rate"] for r in results[names[3]])
-        print(f"\n{args.rounds} rounds × {args.duration} s, wrk -t1 -c{args.connections}; medians of the rounds\n")
+        print(f"\n{label}: {args.rounds} rounds × {args.duration} s, wrk -t1 -c{args.connections}; medians of the rounds\n")
         print("| path | req/s | p50 ms | p99 ms | ratio | service CPU µs/req | non-2xx | socket errors |")
         print("|---|---|---|---|---|---|---|---|")
         for index, name in enumerate(names):

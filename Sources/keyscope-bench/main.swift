@@ -1,6 +1,7 @@
 import CMallocCounter
 import Dispatch
 import Foundation
+import KeyscopeAccess
 import KeyscopeCompiler
 import KeyscopeCorpus
 import KeyscopePolicy
@@ -122,7 +123,7 @@ let compileOptions = CompileOptions(serial: 1, issuedAt: checkDate.unixSeconds, 
 
 var validation: ValidationResult?
 if enabled("parse") || enabled("validate") || enabled("compile") || enabled("decisions") || enabled("table")
-    || enabled("diff") || enabled("store")
+    || enabled("diff") || enabled("store") || enabled("identity")
 {
     validation = try PolicyValidator.validate(root: root, checkDate: checkDate)
     if validation!.diagnostics.hasErrors {
@@ -406,6 +407,154 @@ if enabled("decisions") || enabled("store"), !tables.isEmpty, let validation {
                 "warning: table allowed \(allowedByTable), reference \(allowedByReference) (keys expired at the check date account for the difference)\n"
                     .utf8))
     }
+}
+
+// MARK: Identity (SPEC §12): a key by the fingerprint of its secret, a capability by route
+
+// The corpus has neither, so the benchmark gives every key a secret and every capability three
+// routes (a literal, a parameter, a rest), compiles that table and looks up what a gateway in
+// fingerprint and route mode looks up per request, next to the reference a gateway would write
+// without a table: a dictionary of digests, and the routes scanned most specific first.
+if enabled("decisions") || enabled("identity"), var contents = tables.first?.contents {
+    let digests = contents.keys.map { KeyFingerprint.digest(of: Array("bench-secret-\($0.name)".utf8)) }
+    for index in contents.keys.indices { contents.keys[index].fingerprints = [digests[index]] }
+    for index in contents.capabilities.indices {
+        let id = contents.capabilities[index].id
+        contents.capabilities[index].routes = [
+            "GET /v1/\(id)/{id}", "POST /v1/\(id)", "* /v1/\(id)/{id}/files/{path...}",
+        ].sorted()
+    }
+    let identityTable = try ScopeTable(
+        bytes: try TableSigner.sign(try TableEncoder.encode(contents), with: signer), options: trust)
+    var rng = SplitMix64(seed: 12)
+    let count = max(1, options.decisions)
+    let queries = (0..<count).map { _ in digests[Int(rng.next(below: UInt64(digests.count)))] }
+    let flat = queries.flatMap { $0 }
+    var reference: [[UInt8]: Int] = [:]
+    for (index, digest) in digests.enumerated() { reference[digest] = index }
+    func fingerprintPass() {
+        var found = 0
+        flat.withUnsafeBytes { bytes in
+            for index in 0..<count
+            where identityTable.findKey(
+                fingerprint: UnsafeRawBufferPointer(rebasing: bytes[(32 * index)..<(32 * index + 32)])) != nil
+            {
+                found += 1
+            }
+        }
+        blackHole(found)
+    }
+    func dictionaryPass() {
+        var found = 0
+        for query in queries where reference[query] != nil { found += 1 }
+        blackHole(found)
+    }
+    // Request paths: a capability's three forms, and a tenth that match nothing.
+    let capabilityIDs = contents.capabilities.map(\.id)
+    let paths: [(method: String, path: String)] = (0..<count).map { index in
+        let id = capabilityIDs[Int(rng.next(below: UInt64(capabilityIDs.count)))]
+        switch rng.next(below: 10) {
+        case 0: return ("GET", "/v1/nowhere/\(index)")
+        case 1, 2, 3: return ("POST", "/v1/\(id)")
+        case 4, 5: return ("PUT", "/v1/\(id)/\(index)/files/a/b.txt")
+        default: return ("GET", "/v1/\(id)/\(index)")
+        }
+    }
+    let methods = paths.map { TableFormat.RouteMethod(text: $0.method) }
+    let pathBytes = paths.map { Array($0.path.utf8) }
+    func routePass() -> Int {
+        var found = 0
+        for index in 0..<count {
+            if pathBytes[index].withUnsafeBytes({ identityTable.findRoute(method: methods[index], path: $0) }) != nil {
+                found += 1
+            }
+        }
+        return found
+    }
+    // The reference: every template, most specific first, the first that matches (a gateway's
+    // router without an index). Linear in the routes, so it runs on a sample of the requests.
+    let templates = try contents.capabilities.enumerated().flatMap { index, capability in
+        try capability.routes.map { (index, try RouteTemplate(parsing: $0)) }
+    }.sorted { RouteTemplate.moreSpecific($0.1, than: $1.1) }
+    let referenceCount = max(1, min(count, 200_000 / max(1, templates.count)))
+    let segments = paths.prefix(referenceCount).map { RequestPath.segments(of: Substring($0.path)) }
+    func linearPass() -> Int {
+        var found = 0
+        for index in 0..<referenceCount
+        where templates.contains(where: { $0.1.matches(method: paths[index].method, segments: segments[index]) }) {
+            found += 1
+        }
+        return found
+    }
+    let secret = Array("bench-secret-\(contents.keys[0].name)".utf8)
+    func hashPass() {
+        var total = 0
+        for _ in 0..<count { total &+= Int(KeyFingerprint.digest(of: secret)[0]) }
+        blackHole(total)
+    }
+    // The table and the reference must agree on what they find before either is timed.
+    let treeMatches = routePass()
+    var referenceMatches = 0
+    for index in 0..<referenceCount {
+        let tree = pathBytes[index].withUnsafeBytes { identityTable.findRoute(method: methods[index], path: $0) }
+        let linear = templates.first { $0.1.matches(method: paths[index].method, segments: segments[index]) }?.0
+        if tree?.index != linear {
+            FileHandle.standardError.write(Data("error: route tree and reference disagree on \(paths[index])\n".utf8))
+            exit(1)
+        }
+        if linear != nil { referenceMatches += 1 }
+    }
+    var fingerprintTimes: [Double] = []
+    var dictionaryTimes: [Double] = []
+    var routeTimes: [Double] = []
+    var linearTimes: [Double] = []
+    var hashTimes: [Double] = []
+    for _ in 0..<lightRepetitions {
+        dictionaryTimes += timeMilliseconds(repetitions: 1, warmUp: false, dictionaryPass).values
+        fingerprintTimes += timeMilliseconds(repetitions: 1, warmUp: false, fingerprintPass).values
+        linearTimes += timeMilliseconds(repetitions: 1, warmUp: false) { blackHole(linearPass()) }.values
+        routeTimes += timeMilliseconds(repetitions: 1, warmUp: false) { blackHole(routePass()) }.values
+        hashTimes += timeMilliseconds(repetitions: 1, warmUp: false, hashPass).values
+    }
+    func perQuery(_ times: [Double], _ queries: Int) -> Sample {
+        Sample(values: times.map { $0 * 1e6 / Double(queries) }, unit: "ns")
+    }
+    let before = ks_allocation_count()
+    fingerprintPass()
+    blackHole(routePass())
+    let allocations = ks_allocation_count() - before
+    let dictionary = perQuery(dictionaryTimes, count)
+    let fingerprint = perQuery(fingerprintTimes, count)
+    let linear = perQuery(linearTimes, referenceCount)
+    let route = perQuery(routeTimes, count)
+    rows.append(
+        Row(
+            group: "decisions", name: "[[UInt8]: Int] digest lookup (reference)", repetitions: lightRepetitions,
+            sample: dictionary, ratio: "1.00×", note: "\(digests.count) fingerprints, \(count) lookups"))
+    rows.append(
+        Row(
+            group: "decisions", name: "ScopeTable.findKey(fingerprint:)", repetitions: lightRepetitions,
+            sample: fingerprint, ratio: ratio(fingerprint.median, dictionary.median),
+            note:
+                "binary search on the prefix, constant-time compare of the digest; \(allocations) allocations in \(count) fingerprint lookups and \(count) route matches"
+        ))
+    rows.append(
+        Row(
+            group: "decisions", name: "SHA-256 of a secret (per request, before the lookup)",
+            repetitions: lightRepetitions, sample: perQuery(hashTimes, count), ratio: "",
+            note: "\(secret.count)-byte secret"))
+    rows.append(
+        Row(
+            group: "decisions", name: "linear most-specific-first route scan (reference)",
+            repetitions: lightRepetitions, sample: linear, ratio: "1.00×",
+            note: "\(templates.count) templates; \(referenceCount) requests, \(referenceMatches) matched"))
+    rows.append(
+        Row(
+            group: "decisions", name: "ScopeTable.findRoute (route tree)", repetitions: lightRepetitions,
+            sample: route, ratio: ratio(route.median, linear.median),
+            note:
+                "\(count) requests, \(treeMatches * 100 / count)% matched; agrees with the reference on every sampled request"
+        ))
 }
 
 // MARK: Diff at 1% changed

@@ -476,7 +476,7 @@ if enabled("decisions") || enabled("identity"), var contents = tables.first?.con
     let templates = try contents.capabilities.enumerated().flatMap { index, capability in
         try capability.routes.map { (index, try RouteTemplate(parsing: $0)) }
     }.sorted { RouteTemplate.moreSpecific($0.1, than: $1.1) }
-    let referenceCount = max(1, min(count, 200_000 / max(1, templates.count)))
+    let referenceCount = max(1, min(count, 3_000_000 / max(1, templates.count)))
     let segments = paths.prefix(referenceCount).map { RequestPath.segments(of: Substring($0.path)) }
     func linearPass() -> Int {
         var found = 0
@@ -765,7 +765,10 @@ func roundRatio(_ values: [Double], _ reference: [Double]) -> String {
 
 func ratio(_ value: Double, _ reference: Double) -> String {
     guard reference > 0 else { return "" }
-    return format(value / reference) + "×"
+    let quotient = value / reference
+    // Below 0.01 two decimals say nothing: give the quotient as "1/N".
+    if quotient > 0 && quotient < 0.01 { return "1/\(Int((1 / quotient).rounded()))×" }
+    return format(quotient) + "×"
 }
 
 /// One body measured in `timeInRounds`, with its row's name and note.

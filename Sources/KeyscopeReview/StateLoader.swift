@@ -158,10 +158,22 @@ public struct StateLoader: Sendable {
         )
     }
 
-    /// Each capability's routes, by id.
-    static func routes(of table: ScopeTable) -> [String: [String]] {
-        var result: [String: [String]] = [:]
-        for capability in table.decodedCapabilities() { result[capability.id] = capability.routes }
+    /// The capability of each route template: what a route diff compares (a capability added or
+    /// removed without routes changes nothing here).
+    static func routes(of table: ScopeTable) -> [String: String] {
+        var result: [String: String] = [:]
+        for capability in table.decodedCapabilities() {
+            for route in capability.routes { result[route] = capability.id }
+        }
+        return result
+    }
+
+    /// The same for a policy's capabilities.
+    static func routes(of capabilities: [ResolvedCapability]) -> [String: String] {
+        var result: [String: String] = [:]
+        for capability in capabilities {
+            for route in capability.routes { result[route] = capability.id }
+        }
         return result
     }
 
@@ -184,9 +196,7 @@ public struct StateLoader: Sendable {
             guard let newProduct = new.resolved.products.first(where: { $0.id == oldProduct.id }) else { continue }
             let delta = CatalogDelta(old: oldProduct.catalog, new: newProduct.catalog)
             // A route that changes capability is ranked by every key reaching either: keep them all.
-            let routesChanged =
-                oldProduct.capabilities.map { [$0.id] + $0.routes }
-                != newProduct.capabilities.map { [$0.id] + $0.routes }
+            let routesChanged = Self.routes(of: oldProduct.capabilities) != Self.routes(of: newProduct.capabilities)
             let alike = oldProduct.alikeKeys(in: newProduct) { key in
                 !routesChanged && !delta.mayChangeAccess(unscoped: key.unscoped, external: key.audience.isExternal)
             }

@@ -24,15 +24,15 @@ import Glibc
         /// Arguments of keyscope-serve besides the table, the key and the address.
         let serveArguments: [String]
 
-        /// `policies`: the test fixture's example (header mode), or, with `identity`, the shipped
-        /// example in `policies/` with its fingerprints and routes (SPEC §12).
+        /// `policies`: the test fixture's example (header mode), or, with `identity`, its copy of
+        /// the shipped example with fingerprints and routes (`example-identity`, SPEC §12).
         init(identity serveArguments: [String]? = nil) throws {
             self.serveArguments = serveArguments ?? []
             dir = try TestPaths.temporaryDirectory("keyscope-gateway")
             try FileManager.default.copyItem(
                 at: serveArguments == nil
                     ? TestPaths.fixtures.appendingPathComponent("example")
-                    : TestPaths.packageRoot.appendingPathComponent("policies"),
+                    : TestPaths.fixtures.appendingPathComponent("example-identity"),
                 to: dir.appendingPathComponent("policies"))
             try TestPaths.write(
                 [

@@ -54,7 +54,8 @@ import Glibc
     @Test func secretsAndRoutesIdentifyTheCall() throws {
         let dir = try TestPaths.temporaryDirectory("keyscope-serve")
         defer { try? FileManager.default.removeItem(at: dir) }
-        try Self.published(in: dir, serial: 10, policy: TestPaths.packageRoot.appendingPathComponent("policies").path)
+        try Self.published(
+            in: dir, serial: 10, policy: TestPaths.fixtures.appendingPathComponent("example-identity").path)
         let port = LoopbackHTTPServer.unusedPort()
         let server = try Self.serve(
             in: dir, port: port,

@@ -107,31 +107,6 @@ public enum TableFormat {
             guard let match = Self.allCases.first(where: { $0.text == text }) else { return nil }
             self = match
         }
-
-        /// The same from the bytes of a request line, without allocating.
-        @inlinable public init?(utf8 bytes: UnsafeRawBufferPointer) {
-            func equals(_ word: StaticString) -> Bool {
-                word.utf8CodeUnitCount == bytes.count
-                    && (0..<bytes.count).allSatisfy { word.utf8Start[$0] == bytes[$0] }
-            }
-            if equals("GET") {
-                self = .get
-            } else if equals("POST") {
-                self = .post
-            } else if equals("HEAD") {
-                self = .head
-            } else if equals("PUT") {
-                self = .put
-            } else if equals("PATCH") {
-                self = .patch
-            } else if equals("DELETE") {
-                self = .delete
-            } else if equals("OPTIONS") {
-                self = .options
-            } else {
-                return nil
-            }
-        }
     }
 
     @inlinable package static var flagHasRevision: UInt16 { 1 }

@@ -152,6 +152,19 @@ struct ServeCommand: AsyncParsableCommand {
             _ = poller.poll(etag: nil)
             source = poller
         }
+        // A table without what the chosen mode looks up denies every call: say so at once.
+        if let served = store.current {
+            if keyFrom == .secret && served.header.fingerprintCount == 0 {
+                logger.warning(
+                    "the table holds no fingerprints: with --key-from secret every call is 401 unknown-key",
+                    metadata: ["serial": "\(served.header.serial)", "format": "\(served.header.formatVersion)"])
+            }
+            if capabilityFrom != .header && served.header.routeCount == 0 {
+                logger.warning(
+                    "the table holds no routes: with --capability-from \(capabilityFrom.rawValue) every call is 403 unknown-route",
+                    metadata: ["serial": "\(served.header.serial)", "format": "\(served.header.formatVersion)"])
+            }
+        }
         let (host, port) = Self.parse(listen: listen) ?? ("127.0.0.1", 7070)
         let server = AuthzServer(host: host, port: port, service: service, logger: logger, threads: threads)
         let group = ServiceGroup(

@@ -91,6 +91,31 @@ import Glibc
         #expect(!server.output.contains(secret), "the secret is never logged")
     }
 
+    /// A table without fingerprints or routes denies every call in those modes: serve says so at start.
+    @Test func aTableWithoutIdentityIsReportedAtStart() throws {
+        let dir = try TestPaths.temporaryDirectory("keyscope-serve")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try Self.published(in: dir, serial: 10)
+        let port = LoopbackHTTPServer.unusedPort()
+        let server = try Self.serve(
+            in: dir, port: port,
+            [
+                "--table", "published/support-bot/current.kst", "--key-from", "secret", "--secret-header",
+                "X-API-Key", "--capability-from", "forwarded",
+            ])
+        let denied = try #require(
+            RawHTTP.get(
+                port: port, path: "/authz",
+                headers: [
+                    ("X-API-Key", "ks_example_customer_a_secret"), ("X-Forwarded-Method", "GET"),
+                    ("X-Forwarded-Uri", "/v1/faq"),
+                ]))
+        #expect(denied.status == 401 && denied.headers["x-keyscope-reason"] == "unknown-key", "\(denied)")
+        server.stop()
+        #expect(server.output.contains("the table holds no fingerprints"), "\(server.output)")
+        #expect(server.output.contains("the table holds no routes"), "\(server.output)")
+    }
+
     @Test func hostileRequestsGetAClearStatusAndNeverTakeTheServiceDown() throws {
         let dir = try TestPaths.temporaryDirectory("keyscope-serve")
         defer { try? FileManager.default.removeItem(at: dir) }

@@ -254,7 +254,11 @@ import Glibc
         #expect(outOfScope.status == 403, "\(gateway): \(outOfScope)")
         #expect(outOfScope.body == forbidden, "\(gateway): exactly the product's 403 body")
         #expect(outOfScope.headers["content-type"] == "application/json", "\(gateway): \(outOfScope.headers)")
-        #expect(try call("GET", "/v1/faq/shipping", "customer-b").status == 200, "\(gateway): a parameter route")
+        let withQuery = try call("GET", "/v1/faq/shipping?lang=en&q=a%2Fb", "customer-b")
+        #expect(withQuery.status == 200, "\(gateway): a parameter route: \(withQuery)")
+        #expect(
+            withQuery.body == "upstream saw /v1/faq/shipping?lang=en&q=a%2Fb\n",
+            "\(gateway): the query reaches the upstream as sent: \(withQuery.body)")
 
         // The classic detours around a per-location configuration: each is the order lookup.
         for detour in [

@@ -59,7 +59,7 @@ import Testing
         #expect(table.decide(key: "public", capability: "cap_nothing", now: now) == .deny(.unknownCapability))
     }
 
-    /// The fingerprint and route decisions of the version-2 vector (docs/table-format.md §10).
+    /// The fingerprint and route decisions listed with the version-2 vector in docs/table-format.md.
     @Test func vectorRoutedDecisions() throws {
         let bytes = Array(try Data(contentsOf: Self.directory.appendingPathComponent("expected.kst")))
         let table = try ScopeTable(bytes: bytes, options: trusting(now: 1_767_225_660))

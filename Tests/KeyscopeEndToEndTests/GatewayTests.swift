@@ -178,25 +178,7 @@ import Glibc
                 "/etc/nginx/keyscope/keys.map": conf.appendingPathComponent("keys.map").path,
             ]
         ).write(to: conf.appendingPathComponent("site.conf"), atomically: true, encoding: .utf8)
-        let temp = conf.path
-        try """
-        pid \(temp)/nginx.pid;
-        error_log \(temp)/error.log warn;
-        worker_processes 1;
-        events { worker_connections 1024; }
-        http {
-            access_log off;
-            client_body_temp_path \(temp)/body;
-            proxy_temp_path \(temp)/proxy;
-            fastcgi_temp_path \(temp)/fastcgi;
-            uwsgi_temp_path \(temp)/uwsgi;
-            scgi_temp_path \(temp)/scgi;
-            include \(temp)/keyscope.conf;
-            include \(temp)/site.conf;
-        }
-        """.write(to: conf.appendingPathComponent("nginx.conf"), atomically: true, encoding: .utf8)
-        let server = try ServerProcess(
-            nginx, ["-p", temp, "-c", conf.appendingPathComponent("nginx.conf").path, "-g", "daemon off;"], in: conf)
+        let server = try Self.startNginx(nginx, conf: conf)
         defer { server.stop() }
         #expect(RawHTTP.waitForPort(port), "nginx did not start: \(server.output)")
         try Self.checkContract(port: port, stack: stack, gateway: "nginx")
@@ -215,10 +197,7 @@ import Glibc
             to: conf.appendingPathComponent("keys.map"), atomically: true, encoding: .utf8)
         try stack.shipped("caddy/Caddyfile", gatewayPort: port, replacing: [":8081": ":\(port)"]).write(
             to: conf.appendingPathComponent("Caddyfile"), atomically: true, encoding: .utf8)
-        let server = try ServerProcess(
-            caddy, ["run", "--config", conf.appendingPathComponent("Caddyfile").path, "--adapter", "caddyfile"],
-            in: conf,
-            environment: ["HOME": conf.path, "XDG_DATA_HOME": conf.path, "XDG_CONFIG_HOME": conf.path])
+        let server = try Self.startCaddy(caddy, conf: conf)
         defer { server.stop() }
         #expect(RawHTTP.waitForPort(port), "caddy did not start: \(server.output)")
         try Self.checkContract(port: port, stack: stack, gateway: "caddy")
@@ -347,6 +326,7 @@ import Glibc
         try Self.checkIdentityContract(port: port, gateway: "caddy") { ("X-API-Key", $0) }
     }
 
+    /// nginx with `keyscope.conf` and `site.conf` of `conf`, its files and pid kept there.
     static func startNginx(_ nginx: String, conf: URL) throws -> ServerProcess {
         let temp = conf.path
         try """
@@ -369,6 +349,7 @@ import Glibc
             nginx, ["-p", temp, "-c", conf.appendingPathComponent("nginx.conf").path, "-g", "daemon off;"], in: conf)
     }
 
+    /// Caddy with the `Caddyfile` of `conf`, its state kept there.
     static func startCaddy(_ caddy: String, conf: URL) throws -> ServerProcess {
         try ServerProcess(
             caddy, ["run", "--config", conf.appendingPathComponent("Caddyfile").path, "--adapter", "caddyfile"],

@@ -178,7 +178,7 @@ extension AccessState {
                     owners: k.owners.map { contents.teams[$0].id }.sorted(),
                     expires: k.expiresDay.map { Timestamp.date(day: $0) }, unscoped: k.unscoped,
                     capabilities: k.capabilities.map { contents.capabilities[$0].id }, selectors: k.selectors,
-                    fingerprints: k.fingerprints.map { "sha256:" + Hex.lowercase($0) }.sorted()
+                    fingerprints: k.fingerprints.map(KeyFingerprint.text(digest:)).sorted()
                 )
             }
             products[contents.metadata.productID] = ProductState(

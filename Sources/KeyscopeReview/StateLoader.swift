@@ -160,21 +160,17 @@ public struct StateLoader: Sendable {
 
     /// The capability of each route template: what a route diff compares (a capability added or
     /// removed without routes changes nothing here).
-    static func routes(of table: ScopeTable) -> [String: String] {
-        var result: [String: String] = [:]
-        for capability in table.decodedCapabilities() {
-            for route in capability.routes { result[route] = capability.id }
-        }
-        return result
-    }
-
-    /// The same for a policy's capabilities.
-    static func routes(of capabilities: [ResolvedCapability]) -> [String: String] {
+    static func routes(of capabilities: [(id: String, routes: [String])]) -> [String: String] {
         var result: [String: String] = [:]
         for capability in capabilities {
             for route in capability.routes { result[route] = capability.id }
         }
         return result
+    }
+
+    /// The same for a table's capabilities.
+    static func routes(of table: ScopeTable) -> [String: String] {
+        routes(of: table.decodedCapabilities().map { ($0.id, $0.routes) })
     }
 
     func loadPolicyPair(_ first: StateSource, _ second: StateSource) throws(StateError) -> (AccessState, AccessState) {
@@ -196,7 +192,9 @@ public struct StateLoader: Sendable {
             guard let newProduct = new.resolved.products.first(where: { $0.id == oldProduct.id }) else { continue }
             let delta = CatalogDelta(old: oldProduct.catalog, new: newProduct.catalog)
             // A route that changes capability is ranked by every key reaching either: keep them all.
-            let routesChanged = Self.routes(of: oldProduct.capabilities) != Self.routes(of: newProduct.capabilities)
+            let routesChanged =
+                Self.routes(of: oldProduct.capabilities.map { ($0.id, $0.routes) })
+                != Self.routes(of: newProduct.capabilities.map { ($0.id, $0.routes) })
             let alike = oldProduct.alikeKeys(in: newProduct) { key in
                 !routesChanged && !delta.mayChangeAccess(unscoped: key.unscoped, external: key.audience.isExternal)
             }

@@ -123,7 +123,7 @@ extension ScopeTable {
 
     /// The endpoint of a node for `method`: the method itself, GET for HEAD, then `*`; or -1.
     private func routeEndpoint(node: Int, literalCount: Int, method: TableFormat.RouteMethod?) -> Int {
-        let first = node + TableFormat.routeNodeHeaderSize + TableFormat.routeEdgeSize * literalCount
+        let first = node + TableFormat.routeEndpointsOffset(literalCount: literalCount)
         let count = Int(base.load(fromByteOffset: node + 2, as: UInt8.self))
         var any = -1
         var get = -1

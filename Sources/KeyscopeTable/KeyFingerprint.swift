@@ -15,7 +15,12 @@ public enum KeyFingerprint {
 
     /// `sha256:<hex>` of `secret`.
     public static func text<Bytes: Sequence<UInt8>>(of secret: Bytes) -> String {
-        "sha256:" + Hex.lowercase(digest(of: secret))
+        text(digest: digest(of: secret))
+    }
+
+    /// The policy's spelling of a 32-byte digest: `sha256:` and lowercase hex.
+    public static func text(digest: [UInt8]) -> String {
+        "sha256:" + Hex.lowercase(digest)
     }
 
     /// The 32 bytes of `sha256:<64 lowercase hex>`, or nil for any other spelling.

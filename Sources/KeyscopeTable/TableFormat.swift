@@ -76,6 +76,14 @@ public enum TableFormat {
     @inlinable package static var routeEdgeSize: Int { 8 }
     /// An endpoint: u8 method, u8 0, u16 capability index, u32 string ref of the template.
     @inlinable package static var routeEndpointSize: Int { 8 }
+    /// Where a route node's endpoints start, from the node's start: after its fixed part and edges.
+    @inlinable package static func routeEndpointsOffset(literalCount: Int) -> Int {
+        routeNodeHeaderSize + routeEdgeSize * literalCount
+    }
+    /// Bytes of a route node with these counts (`12 + 8c + 8e`, docs/table-format.md §3.8).
+    @inlinable package static func routeNodeSize(literalCount: Int, endpointCount: Int) -> Int {
+        routeEndpointsOffset(literalCount: literalCount) + routeEndpointSize * endpointCount
+    }
     /// Most segments a route template may have: the route tree is at most this deep, which
     /// bounds the matcher's backtracking (see `ScopeTable.findRoute`).
     @inlinable public static var maxRouteSegments: Int { 16 }

@@ -222,9 +222,8 @@ struct TableValidator {
             guard offset <= section.length - TableFormat.routeNodeHeaderSize, reader.u8(at + 3) == 0 else {
                 throw .malformed(offset: at, reason: .badRoute)
             }
-            let size =
-                TableFormat.routeNodeHeaderSize + TableFormat.routeEdgeSize * Int(reader.u16(at))
-                + TableFormat.routeEndpointSize * Int(reader.u8(at + 2))
+            let size = TableFormat.routeNodeSize(
+                literalCount: Int(reader.u16(at)), endpointCount: Int(reader.u8(at + 2)))
             guard size <= section.length - offset else { throw .malformed(offset: at, reason: .badRoute) }
             starts.append(offset)
             offset += size
@@ -273,7 +272,7 @@ struct TableValidator {
             var previousMethod = -1
             for endpoint in 0..<endpointTotal {
                 let field =
-                    at + TableFormat.routeNodeHeaderSize + TableFormat.routeEdgeSize * literalCount
+                    at + TableFormat.routeEndpointsOffset(literalCount: literalCount)
                     + TableFormat.routeEndpointSize * endpoint
                 let method = Int(reader.u8(field))
                 guard method > previousMethod, TableFormat.RouteMethod(rawValue: UInt8(method)) != nil,

@@ -100,9 +100,8 @@ struct RouteTree {
         var offset = 0
         for node in order {
             offsets[node] = offset
-            offset +=
-                TableFormat.routeNodeHeaderSize + TableFormat.routeEdgeSize * nodes[node].literals.count
-                + TableFormat.routeEndpointSize * nodes[node].endpoints.count
+            offset += TableFormat.routeNodeSize(
+                literalCount: nodes[node].literals.count, endpointCount: nodes[node].endpoints.count)
         }
         var writer = ByteWriter()
         writer.bytes.reserveCapacity(offset)

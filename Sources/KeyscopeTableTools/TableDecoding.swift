@@ -111,12 +111,12 @@ extension ScopeTable {
             let node = routes + offset
             let literalCount = Int(u16(node))
             let endpointCount = Int(base.load(fromByteOffset: node + 2, as: UInt8.self))
-            let first = node + TableFormat.routeNodeHeaderSize + TableFormat.routeEdgeSize * literalCount
+            let first = node + TableFormat.routeEndpointsOffset(literalCount: literalCount)
             for index in 0..<endpointCount {
                 let at = first + TableFormat.routeEndpointSize * index
                 result[Int(u16(at + 2)), default: []].append(decodedString(u32(at + 4)))
             }
-            offset = first + TableFormat.routeEndpointSize * endpointCount - routes
+            offset += TableFormat.routeNodeSize(literalCount: literalCount, endpointCount: endpointCount)
         }
         return result
     }

@@ -48,7 +48,7 @@ public enum TableReport {
                 ? "UNSCOPED" : key.capabilities.map { contents.capabilities[$0].id }.joined(separator: ", ")
             out += "  \(padded(keyNames[index], keyWidth))  \(padded(key.audience.name, audienceWidth))"
             out += "  owners [\(owners)]\(expiry)\n    \(scope)\n"
-            for digest in key.fingerprints { out += "    fingerprint sha256:\(Hex.lowercase(digest))\n" }
+            for digest in key.fingerprints { out += "    fingerprint \(KeyFingerprint.text(digest: digest))\n" }
         }
         return out
     }
@@ -103,7 +103,7 @@ public enum TableReport {
                             ("unscoped", .bool(k.unscoped)),
                             ("capabilities", .array(k.capabilities.map { .string(contents.capabilities[$0].id) })),
                             ("selectors", .array(k.selectors.map { .string("tag:" + $0) })),
-                            ("fingerprints", .array(k.fingerprints.map { .string("sha256:" + Hex.lowercase($0)) })),
+                            ("fingerprints", .array(k.fingerprints.map { .string(KeyFingerprint.text(digest: $0)) })),
                         ])
                     })
             ),

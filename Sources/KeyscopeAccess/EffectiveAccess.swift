@@ -62,6 +62,12 @@ public struct EffectiveAccess: Sendable, Hashable {
         exposure = key.isExternal ? reach.intersection(catalog.internalIDs) : []
     }
 
+    /// Whether `key` reaches `capability` under `catalog`: the rule of `init` for one capability,
+    /// without building the key's whole reach (an unscoped key's is the catalog).
+    public static func reaches(_ key: KeyAccess, _ capability: String, in catalog: AccessCatalog) -> Bool {
+        catalog.contains(capability) && (key.unscoped || key.capabilities.contains(capability))
+    }
+
     /// How `capability` reaches the key: `unscoped`, the first of its selectors whose tag the
     /// capability carries (`tag:x`), or its own id (nil).
     public static func via(_ capability: String, key: KeyAccess, tags: [String]) -> String? {

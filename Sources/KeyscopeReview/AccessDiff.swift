@@ -466,20 +466,30 @@ public struct AccessDiff: Sendable, Hashable {
         }
         let before = routes(old)
         let after = routes(new)
+        // Who may call a route: every key reaching its capability. Found once per capability and
+        // state, however many of its routes changed.
+        var oldCallers: [String: Set<String>] = [:]
+        var newCallers: [String: [KeyAccess]] = [:]
+        func callers(_ state: ProductState, _ capability: String) -> [KeyAccess] {
+            state.keys.values.filter { EffectiveAccess.reaches($0, capability, in: state.catalog) }
+        }
         var changes: [Change] = []
         for shape in Set(before.keys).union(after.keys).sorted() {
             let was = before[shape]
             let now = after[shape]
             guard was?.capability != now?.capability else { continue }
             let template = (now ?? was)?.template ?? shape
-            // Who may call the route: everyone reaching its capability, in each state.
-            func callers(_ state: ProductState, _ capability: String?) -> [KeyAccess] {
-                guard let capability else { return [] }
-                return state.keys.values.filter { EffectiveAccess($0, in: state.catalog).reach.contains(capability) }
+            var could: Set<String> = []
+            if let capability = was?.capability {
+                could = oldCallers[capability] ?? Set(callers(old, capability).map(\.name))
+                oldCallers[capability] = could
             }
-            let oldCallers = Set(callers(old, was?.capability).map(\.name))
-            let gaining = callers(new, now?.capability).filter { !oldCallers.contains($0.name) }
-                .sorted { bytewiseLess($0.name, $1.name) }
+            var can: [KeyAccess] = []
+            if let capability = now?.capability {
+                can = newCallers[capability] ?? callers(new, capability)
+                newCallers[capability] = can
+            }
+            let gaining = can.filter { !could.contains($0.name) }.sorted { bytewiseLess($0.name, $1.name) }
             let exposed =
                 now.map { new.catalog.isInternal($0.capability) } == true && gaining.contains(where: \.isExternal)
             let rank: Rank = exposed ? .critical : gaining.isEmpty ? .low : .high
